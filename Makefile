@@ -1,0 +1,52 @@
+# concviz developer targets. `make` alone runs lint and test.
+#
+#   make run       start the visualizer (go run .)
+#   make test      go vet, every Go test with -race, and the JS tests in static/ if any
+#   make bench     every benchmark, no tests
+#   make lint      gofmt, go vet, staticcheck
+#   make generate  go generate and templ generate
+
+SHELL := /bin/bash
+
+.PHONY: all run test bench lint generate
+
+all: lint test
+
+run:
+	go run .
+
+# The JS tests run only when static/ holds *_test.js or *.test.js files. node
+# --test is given the files themselves: a directory argument works on Node 20
+# (Debian's) but Node 22+ reads its arguments as globs.
+test:
+	go vet ./...
+	go test -race -count=1 ./...
+	@files="$$(find static -type f \( -name '*_test.js' -o -name '*.test.js' \) 2>/dev/null | sort)"; \
+	if [ -n "$$files" ]; then \
+		echo "node --test" $$files; \
+		node --test $$files; \
+	else \
+		echo "no *_test.js or *.test.js under static/: skipping node --test"; \
+	fi
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting (run gofmt -w):"; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi
+	go vet ./...
+	go tool staticcheck ./...
+
+generate:
+	go generate ./...
+	@if [ -n "$$(find . -name '*.templ' -not -path './.git/*' -print -quit)" ]; then \
+		echo "go tool templ generate"; \
+		go tool templ generate; \
+	else \
+		echo "no .templ files: skipping templ generate"; \
+	fi

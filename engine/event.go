@@ -1,0 +1,330 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Pos identifies a source position: an index into the running [Program]'s
+// Sites. The zero Pos means "unknown".
+type Pos int32
+
+// Site is one source position of the original program, with the function
+// that contains it (as Go names functions in stack traces, e.g. "main.worker").
+type Site struct {
+	File string
+	Line int
+	Func string
+	Expr string // the object expression operated on, e.g. "c.mu", naming zero-value objects
+}
+
+// String returns "file:line", or "?" for an unknown site.
+func (s Site) String() string {
+	if s.File == "" {
+		return "?"
+	}
+	return s.File + ":" + strconv.Itoa(s.Line)
+}
+
+// Kind says what an [Event] records.
+type Kind uint8
+
+// Event kinds. A blocking operation records its Block kind when it parks and
+// its Done kind when it completes; a non-blocking one records the plain kind.
+const (
+	KindNone          Kind = iota
+	KindGo                 // G started goroutine Peer
+	KindGoEnd              // G returned (or called Goexit)
+	KindGosched            // G yielded the processor
+	KindMake               // object Obj was created
+	KindSend               // G sent Val on Obj without blocking (Peer: receiver handed the value)
+	KindSendBlock          // G blocked sending Val on Obj
+	KindSendDone           // G's blocked send on Obj completed (Peer: who took the value; Val 0 when woken by close)
+	KindRecv               // G received Val on Obj without blocking (Peer: sender handing it over); Flag: ok
+	KindRecvBlock          // G blocked receiving on Obj
+	KindRecvDone           // G's blocked receive on Obj completed with Val (Peer: sender or closer); Flag: ok
+	KindClose              // G closed Obj
+	KindSelectCase         // G's select waits on Obj; Flag 1 for a send case
+	KindSelectBlock        // G blocked in select with Val cases
+	KindSelectDefault      // G's select took its default case
+	KindLock               // G locked mutex Obj (Flag: read lock of an RWMutex)
+	KindLockBlock          // G blocked locking Obj (Flag: read lock)
+	KindLockDone           // G acquired Obj after blocking (Peer: who released it)
+	KindUnlock             // G unlocked Obj (Flag: read unlock)
+	KindTryLock            // G tried Obj; Val 1 when it succeeded (Flag: read lock)
+	KindWGAdd              // G added Val (signed) to WaitGroup Obj; Peer holds the new counter
+	KindWGWait             // G's Wait on Obj returned at once
+	KindWGBlock            // G blocked in Wait on Obj
+	KindWGDone             // G's Wait on Obj returned after blocking (Peer: who brought the counter to zero)
+	KindOnce               // G ran Once Obj's function (Val 1) or found it done (Val 0)
+	KindCondWait           // G waits on Cond Obj
+	KindCondWake           // G was woken on Cond Obj by Peer
+	KindCondSignal         // G signalled Cond Obj (Val: goroutines woken)
+	KindAtomic             // G performed an atomic operation on Obj; Val is the new value
+	KindSleep              // G sleeps for Val nanoseconds
+	KindWake               // G's sleep ended
+	KindTimerFire          // timer Obj fired
+	KindTimerStop          // G stopped timer Obj (Val 1 if it was pending)
+	KindTimerReset         // G reset timer Obj to fire after Val nanoseconds
+	KindCancel             // context Obj was cancelled; Val is the cause
+	KindPrint              // G printed Val (Flag: 1 stdout, 2 stderr)
+	KindResize             // the capacity of channel Obj became Val (an intervention)
+	KindSchedule           // an intervention chose G to run next
+	KindHTTP               // G started a simulated HTTP request to Val
+	KindHTTPDone           // G's simulated request finished with Val (status or error)
+	KindPanic              // G panicked with Val
+	KindExit               // G called os.Exit(Val)
+	kindCount
+)
+
+var kindNames = [...]string{
+	KindNone: "none", KindGo: "go", KindGoEnd: "goend", KindGosched: "gosched", KindMake: "make",
+	KindSend: "send", KindSendBlock: "send.block", KindSendDone: "send.done",
+	KindRecv: "recv", KindRecvBlock: "recv.block", KindRecvDone: "recv.done", KindClose: "close",
+	KindSelectCase: "select.case", KindSelectBlock: "select.block", KindSelectDefault: "select.default",
+	KindLock: "lock", KindLockBlock: "lock.block", KindLockDone: "lock.done", KindUnlock: "unlock",
+	KindTryLock: "trylock", KindWGAdd: "wg.add", KindWGWait: "wg.wait", KindWGBlock: "wg.block",
+	KindWGDone: "wg.done", KindOnce: "once", KindCondWait: "cond.wait", KindCondWake: "cond.wake",
+	KindCondSignal: "cond.signal", KindAtomic: "atomic", KindSleep: "sleep", KindWake: "wake",
+	KindTimerFire: "timer.fire", KindTimerStop: "timer.stop", KindTimerReset: "timer.reset",
+	KindCancel: "cancel", KindPrint: "print", KindResize: "resize", KindSchedule: "schedule",
+	KindHTTP: "http", KindHTTPDone: "http.done", KindPanic: "panic", KindExit: "exit",
+}
+
+// String returns the kind's stable wire name, e.g. "send.block".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseKind returns the Kind with the given wire name.
+func ParseKind(s string) (Kind, bool) {
+	for k, n := range kindNames {
+		if n == s {
+			return Kind(k), true
+		}
+	}
+	return KindNone, false
+}
+
+// ValKind says how an [Event]'s Val bits are to be read.
+type ValKind uint8
+
+// Value kinds of an event's Val.
+const (
+	ValNone   ValKind = iota // no value
+	ValInt                   // int64(Val)
+	ValUint                  // Val
+	ValBool                  // Val != 0
+	ValFloat                 // math.Float64frombits(Val)
+	ValString                // Log.String(Val): text interned in the log
+)
+
+// Event is one step of a run. It is 40 bytes, kept in fixed-size chunks of a
+// [Log]; its sequence number is its index in the log.
+type Event struct {
+	Time int64   // virtual time in nanoseconds since the run started
+	Val  uint64  // the value, read according to VK
+	G    int32   // the goroutine the event is about (0: the runtime itself, e.g. a timer)
+	Obj  int32   // the object involved (0: none)
+	Peer int32   // the other goroutine of a hand-off, or a kind-specific number
+	Pos  Pos     // where in the original source
+	Kind Kind    // what happened
+	VK   ValKind // how to read Val
+	Flag uint8   // kind-specific detail (ok of a receive, read lock, output stream)
+}
+
+// chunkSize events per log chunk: large enough that chunk allocation is noise,
+// small enough that a short run wastes little.
+const chunkSize = 4096
+
+// Log is a run's event log: append-only, chunked so that growth never copies,
+// with the strings its events refer to interned once.
+type Log struct {
+	chunks  [][]Event
+	n       int
+	strs    []string
+	strIdx  map[string]uint64
+	Objects []Object    // objects in creation order; Objects[i].ID == i+1
+	Gs      []Goroutine // goroutines in creation order; Gs[i].ID == i+1
+}
+
+// Len returns the number of events.
+func (l *Log) Len() int { return l.n }
+
+// At returns event i (0 <= i < Len()).
+func (l *Log) At(i int) Event { return l.chunks[i/chunkSize][i%chunkSize] }
+
+// All calls yield for each event in order, stopping early if yield returns false.
+func (l *Log) All(yield func(int, Event) bool) {
+	for i := 0; i < l.n; i++ {
+		if !yield(i, l.At(i)) {
+			return
+		}
+	}
+}
+
+// String returns the interned string with index i.
+func (l *Log) String(i uint64) string {
+	if i < uint64(len(l.strs)) {
+		return l.strs[i]
+	}
+	return ""
+}
+
+// Strings returns the interned strings, indexed as ValString values are.
+func (l *Log) Strings() []string { return l.strs }
+
+// Bytes returns the memory the log holds for events, for measuring density.
+func (l *Log) Bytes() int { return len(l.chunks) * chunkSize * 40 }
+
+func (l *Log) append(e Event) {
+	c := l.n / chunkSize
+	if c == len(l.chunks) {
+		l.chunks = append(l.chunks, make([]Event, chunkSize))
+	}
+	l.chunks[c][l.n%chunkSize] = e
+	l.n++
+}
+
+func (l *Log) intern(s string) uint64 {
+	if i, ok := l.strIdx[s]; ok {
+		return i
+	}
+	if l.strIdx == nil {
+		l.strIdx = make(map[string]uint64)
+	}
+	i := uint64(len(l.strs))
+	l.strs = append(l.strs, s)
+	l.strIdx[s] = i
+	return i
+}
+
+// Value returns the event's value as short text, as the browser shows it.
+func (l *Log) Value(e Event) string {
+	switch e.VK {
+	case ValInt:
+		return strconv.FormatInt(int64(e.Val), 10)
+	case ValUint:
+		return strconv.FormatUint(e.Val, 10)
+	case ValBool:
+		return strconv.FormatBool(e.Val != 0)
+	case ValFloat:
+		return strconv.FormatFloat(math.Float64frombits(e.Val), 'g', -1, 64)
+	case ValString:
+		return l.String(e.Val)
+	}
+	return ""
+}
+
+// maxValueText bounds the text kept for a value that is not a number or a
+// string, so one huge struct cannot blow up the log.
+const maxValueText = 48
+
+// encode turns a value into event bits without allocating for the common
+// scalar kinds (v does not escape).
+func (l *Log) encode(v any) (ValKind, uint64) {
+	switch x := v.(type) {
+	case nil:
+		return ValNone, 0
+	case int:
+		return ValInt, uint64(x)
+	case int64:
+		return ValInt, uint64(x)
+	case int32:
+		return ValInt, uint64(x)
+	case int16:
+		return ValInt, uint64(x)
+	case int8:
+		return ValInt, uint64(x)
+	case uint:
+		return ValUint, uint64(x)
+	case uint64:
+		return ValUint, x
+	case uint32:
+		return ValUint, uint64(x)
+	case uint16:
+		return ValUint, uint64(x)
+	case uint8:
+		return ValUint, uint64(x)
+	case uintptr:
+		return ValUint, uint64(x)
+	case bool:
+		if x {
+			return ValBool, 1
+		}
+		return ValBool, 0
+	case float64:
+		return ValFloat, math.Float64bits(x)
+	case float32:
+		return ValFloat, math.Float64bits(float64(x))
+	case struct{}:
+		return ValNone, 0
+	case string:
+		return ValString, l.intern(truncate(x))
+	case error:
+		return ValString, l.intern(truncate(x.Error()))
+	}
+	return ValString, l.intern(truncate(fmt.Sprintf("%v", v)))
+}
+
+func truncate(s string) string {
+	if len(s) <= maxValueText {
+		return s
+	}
+	return s[:maxValueText-1] + "…"
+}
+
+// ObjKind says what an [Object] is.
+type ObjKind uint8
+
+// Object kinds.
+const (
+	ObjChan ObjKind = iota + 1
+	ObjMutex
+	ObjRWMutex
+	ObjWaitGroup
+	ObjOnce
+	ObjCond
+	ObjTimer
+	ObjTicker
+	ObjContext
+	ObjAtomic
+)
+
+var objKindNames = [...]string{
+	ObjChan: "chan", ObjMutex: "mutex", ObjRWMutex: "rwmutex", ObjWaitGroup: "waitgroup",
+	ObjOnce: "once", ObjCond: "cond", ObjTimer: "timer", ObjTicker: "ticker",
+	ObjContext: "context", ObjAtomic: "atomic",
+}
+
+// String returns the kind's wire name, e.g. "waitgroup".
+func (k ObjKind) String() string {
+	if int(k) < len(objKindNames) && objKindNames[k] != "" {
+		return objKindNames[k]
+	}
+	return "obj(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Object is a synchronisation object of a run, declared once when it is
+// created (or first used, for zero values such as a sync.Mutex field).
+type Object struct {
+	ID     int32
+	Kind   ObjKind
+	Name   string // the variable it was assigned to where known, else ""
+	Cap    int    // a channel's capacity at creation
+	Elem   string // a channel's element type, as Go spells it
+	Pos    Pos    // creation site
+	Parent int32  // a context's parent context (0: none)
+}
+
+// Goroutine is a simulated goroutine of a run, declared when it is created.
+type Goroutine struct {
+	ID     int32
+	Name   string // the function it runs, e.g. "main.worker"
+	Parent int32  // the goroutine that started it (0 for main)
+	Pos    Pos    // the go statement
+}

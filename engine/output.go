@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Stream numbers of a print event's Flag.
+const (
+	StreamStdout = 1
+	StreamStderr = 2
+)
+
+// print records text written by the running goroutine to a stream and
+// appends it to the run's output.
+func (rt *runtime) print(gg *g, stream uint8, pos Pos, text string) {
+	rt.record(Event{Kind: KindPrint, G: gg.id, Pos: pos, Flag: stream, VK: ValString, Val: rt.log.intern(text)})
+	buf, live := &rt.stdout, rt.cfg.Stdout
+	if stream == StreamStderr {
+		buf, live = &rt.stderr, rt.cfg.Stderr
+	}
+	buf.WriteString(text)
+	if live != nil {
+		io.WriteString(live, text)
+	}
+}
+
+// Println is fmt.Println: it prints a line to standard output as one step.
+func Println(pos Pos, a ...any) (int, error) {
+	rt, gg := enter(pos)
+	s := fmt.Sprintln(a...)
+	rt.print(gg, StreamStdout, pos, s)
+	return len(s), nil
+}
+
+// Printf is fmt.Printf.
+func Printf(pos Pos, format string, a ...any) (int, error) {
+	rt, gg := enter(pos)
+	s := fmt.Sprintf(format, a...)
+	rt.print(gg, StreamStdout, pos, s)
+	return len(s), nil
+}
+
+// Print is fmt.Print.
+func Print(pos Pos, a ...any) (int, error) {
+	rt, gg := enter(pos)
+	s := fmt.Sprint(a...)
+	rt.print(gg, StreamStdout, pos, s)
+	return len(s), nil
+}
+
+// stream is an io.Writer onto one of the run's output streams.
+type stream uint8
+
+// Write records p as one print step.
+func (s stream) Write(p []byte) (int, error) {
+	rt, gg := enter(0)
+	rt.print(gg, uint8(s), gg.pos, string(p))
+	return len(p), nil
+}
+
+// WriteString records s as one print step.
+func (s stream) WriteString(str string) (int, error) { return s.Write([]byte(str)) }
+
+// Stdout and Stderr stand for os.Stdout and os.Stderr in instrumented code.
+var (
+	Stdout io.Writer = stream(StreamStdout)
+	Stderr io.Writer = stream(StreamStderr)
+)
+
+// PrintBuiltin is the print builtin: it writes to standard error in the
+// builtin's own format.
+func PrintBuiltin(pos Pos, a ...any) {
+	rt, gg := enter(pos)
+	var b strings.Builder
+	for _, v := range a {
+		b.WriteString(builtinText(v))
+	}
+	rt.print(gg, StreamStderr, pos, b.String())
+}
+
+// PrintlnBuiltin is the println builtin: operands separated by spaces, then
+// a newline, on standard error.
+func PrintlnBuiltin(pos Pos, a ...any) {
+	rt, gg := enter(pos)
+	var b strings.Builder
+	for i, v := range a {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(builtinText(v))
+	}
+	b.WriteByte('\n')
+	rt.print(gg, StreamStderr, pos, b.String())
+}
+
+// builtinText formats one operand as print and println do.
+func builtinText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nil"
+	case float64:
+		return formatFloat(x)
+	case float32:
+		return formatFloat(float64(x))
+	case complex128:
+		return "(" + formatFloat(real(x)) + formatFloat(imag(x)) + "i)"
+	case complex64:
+		return "(" + formatFloat(float64(real(x))) + formatFloat(float64(imag(x))) + "i)"
+	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, uintptr:
+		return fmt.Sprint(x)
+	case error, fmt.Stringer:
+		// print of an interface value shows its type and data words.
+		return fmt.Sprintf("(%p,%p)", &x, &x)
+	}
+	return fmt.Sprintf("%p", v)
+}

@@ -1,0 +1,469 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"iter"
+	"math/rand/v2"
+	"sync"
+)
+
+// Program is what a run executes: the program's main function and the source
+// positions its operations refer to.
+type Program struct {
+	Name  string // for messages, e.g. "worker-pool-deadlock"
+	Sites []Site // Sites[p] is the position of Pos p; Sites[0] is "unknown"
+	Main  func() // the program's main.main
+}
+
+// Config holds the inputs of a run besides the program. The zero Config is a
+// random-policy run with seed 0 and default limits.
+type Config struct {
+	Seed          uint64
+	Policy        Policy
+	Caps          map[string]int // channel capacity overrides by knob name, applied at make
+	Interventions []Intervention // sorted by Step
+	Limits        Limits
+	Internet      *Internet // the simulated internet for HTTPGet (nil: every URL fails)
+	Stdout        io.Writer // if set, receives the program's standard output as it is printed
+	Stderr        io.Writer // if set, receives the program's standard error as it is printed
+}
+
+// Limits bound a run. A zero field takes its default.
+type Limits struct {
+	MaxEvents     int   // default 5,000,000
+	MaxGoroutines int   // live goroutines at once; default 100,000
+	MaxTime       int64 // virtual nanoseconds; default 24 hours
+}
+
+// Default limits.
+const (
+	DefaultMaxEvents     = 5_000_000
+	DefaultMaxGoroutines = 100_000
+	DefaultMaxTime       = int64(24 * 3600 * 1e9)
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxEvents <= 0 {
+		l.MaxEvents = DefaultMaxEvents
+	}
+	if l.MaxGoroutines <= 0 {
+		l.MaxGoroutines = DefaultMaxGoroutines
+	}
+	if l.MaxTime <= 0 {
+		l.MaxTime = DefaultMaxTime
+	}
+	return l
+}
+
+// Result is what a run produced.
+type Result struct {
+	Outcome Outcome
+	Log     *Log
+	Stdout  string
+	Stderr  string // what the program printed to standard error, then the runtime's report as Go prints it
+}
+
+// gstate is a goroutine's scheduling state.
+type gstate uint8
+
+const (
+	gRunnable gstate = iota
+	gRunning
+	gBlocked
+	gDone
+)
+
+// g is a simulated goroutine: a coroutine that runs only while it holds the baton.
+type g struct {
+	id     int32
+	state  gstate
+	name   string
+	parent int32
+	goPos  Pos // the go statement
+	pos    Pos // the operation it is at
+
+	reason   string  // wait reason while blocked, as Go names it
+	waitOn   int32   // object it waits on while blocked
+	waitObjs []int32 // every channel a blocked select waits on
+
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	fn    func()
+
+	// Set by whoever completes the goroutine's blocking operation.
+	closed   bool // woken because the channel was closed
+	selIdx   int  // select case that fired
+	selWaits []waiter
+	wakeBy   int32 // goroutine that released it
+
+	sleep timer // reused for Sleep
+	qi    int   // index in the run queue bookkeeping, unused by fifo
+}
+
+// waiter is a parked select case that can be withdrawn from its channel.
+type waiter interface{ cancel() }
+
+// unwind is the panic value that unwinds a goroutine when its run ends.
+type unwind struct{}
+
+// goexit is the panic value of Goexit, which runs deferred calls and ends the goroutine.
+type goexit struct{}
+
+// runtime is one run in progress.
+type runtime struct {
+	prog   Program
+	cfg    Config
+	limits Limits
+	rng    *rand.Rand
+	epoch  uint64
+
+	gs   []*g
+	cur  *g
+	runq runQueue
+	live int // goroutines not done
+
+	clock   int64
+	timers  timerHeap
+	timerSq uint64
+
+	log     *Log
+	objs    []any         // objs[id-1] is the engine value behind object id
+	ptrObjs map[any]int32 // plain variables touched by sync/atomic functions
+	stdout  bytes.Buffer
+	stderr  bytes.Buffer
+
+	ivs []Intervention
+
+	ending        bool
+	outcome       Outcome
+	mainExited    bool // main called Goexit
+	fatalReported bool
+}
+
+var (
+	runMu  sync.Mutex
+	active *runtime
+	epochs uint64
+)
+
+// Run executes prog under cfg and returns its log and outcome. Runs in one
+// process are serialised: a second call waits for the first to finish. When
+// Run returns, none of the run's goroutines remain.
+func Run(prog Program, cfg Config) *Result {
+	runMu.Lock()
+	defer runMu.Unlock()
+	epochs++
+	rt := &runtime{
+		prog:   prog,
+		cfg:    cfg,
+		limits: cfg.Limits.withDefaults(),
+		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x636f6e6376697a)), // "concviz"
+		epoch:  epochs,
+		log:    &Log{},
+		ivs:    cfg.Interventions,
+	}
+	if len(rt.prog.Sites) == 0 {
+		rt.prog.Sites = []Site{{}}
+	}
+	active = rt
+	defer func() { active = nil }()
+
+	main := rt.newG("main.main", 0, 0, prog.Main)
+	rt.runq.pop(rt.cfg.Policy) // main runs first; it is not waiting in the queue
+	rt.cur = main
+	main.state = gRunning
+	for !rt.ending {
+		rt.cur.next()
+	}
+	// Unwind every goroutine still suspended, in creation order, so the
+	// process keeps none of them.
+	for _, gg := range rt.gs {
+		if gg.state != gDone {
+			gg.stop()
+			gg.state = gDone
+		}
+	}
+	res := &Result{Outcome: rt.outcome, Log: rt.log, Stdout: rt.stdout.String()}
+	rt.stderr.WriteString(rt.outcome.Report)
+	if rt.cfg.Stderr != nil && rt.outcome.Report != "" {
+		io.WriteString(rt.cfg.Stderr, rt.outcome.Report)
+	}
+	res.Stderr = rt.stderr.String()
+	return res
+}
+
+func (rt *runtime) site(p Pos) Site {
+	if p > 0 && int(p) < len(rt.prog.Sites) {
+		return rt.prog.Sites[p]
+	}
+	return Site{}
+}
+
+// newG creates a runnable goroutine that will run fn.
+func (rt *runtime) newG(name string, parent int32, pos Pos, fn func()) *g {
+	gg := &g{id: int32(len(rt.gs) + 1), name: name, parent: parent, goPos: pos, pos: pos, fn: fn}
+	gg.sleep.g = gg
+	gg.sleep.idx = -1
+	gg.next, gg.stop = iter.Pull(func(yield func(struct{}) bool) {
+		gg.yield = yield
+		defer rt.finish(gg)
+		gg.fn()
+	})
+	rt.gs = append(rt.gs, gg)
+	rt.log.Gs = append(rt.log.Gs, Goroutine{ID: gg.id, Name: name, Parent: parent, Pos: pos})
+	rt.live++
+	rt.makeRunnable(gg, false)
+	return gg
+}
+
+// finish runs when a goroutine's function returns or panics. It must not
+// panic: a panic here would escape the coroutine into Run.
+func (rt *runtime) finish(gg *g) {
+	r := recover()
+	if rt.ending {
+		return
+	}
+	switch r.(type) {
+	case nil, goexit:
+		if gg.id == 1 && r == nil {
+			rt.record(Event{Kind: KindGoEnd, G: gg.id, Pos: gg.pos})
+			rt.endMainReturned()
+			return
+		}
+		rt.record(Event{Kind: KindGoEnd, G: gg.id, Pos: gg.pos})
+		gg.state = gDone
+		rt.live--
+		if gg.id == 1 {
+			rt.mainExited = true
+		}
+		if rt.ending { // the event cap may have been hit
+			return
+		}
+		rt.switchAway(gg)
+	case unwind:
+		// The run ended while this goroutine ran; Run unwinds the rest.
+	default:
+		rt.panicked(gg, r)
+	}
+}
+
+// cur returns the running goroutine of the active run, unwinding the caller
+// if the run has ended (a deferred call running during unwinding).
+func enter(pos Pos) (*runtime, *g) {
+	rt := active
+	if rt == nil || rt.ending {
+		panic(unwind{})
+	}
+	gg := rt.cur
+	if pos != 0 {
+		gg.pos = pos
+	}
+	rt.preempt(gg)
+	return rt, gg
+}
+
+// record appends an event stamped with the current virtual time. Reaching
+// the event cap ends the run.
+func (rt *runtime) record(e Event) {
+	e.Time = rt.clock
+	rt.log.append(e)
+	if rt.log.n >= rt.limits.MaxEvents && !rt.ending {
+		rt.endLimit(fmt.Sprintf("event cap reached: %d events", rt.limits.MaxEvents))
+	}
+}
+
+// recordVal records e with v encoded as its value.
+func (rt *runtime) recordVal(e Event, v any) {
+	e.VK, e.Val = rt.log.encode(v)
+	rt.record(e)
+}
+
+// block parks the running goroutine gg until another goroutine or a timer
+// makes it runnable. It returns when gg holds the baton again.
+func (rt *runtime) block(gg *g, reason string, obj int32) {
+	gg.state = gBlocked
+	gg.reason = reason
+	gg.waitOn = obj
+	if rt.ending {
+		panic(unwind{})
+	}
+	rt.switchAway(gg)
+	if rt.ending {
+		panic(unwind{})
+	}
+}
+
+// ready makes a blocked goroutine runnable; waker is the goroutine that
+// released it (0 for a timer).
+func (rt *runtime) ready(gg *g, waker int32) {
+	gg.wakeBy = waker
+	gg.reason = ""
+	gg.waitOn = 0
+	rt.makeRunnable(gg, true)
+}
+
+func (rt *runtime) makeRunnable(gg *g, woken bool) {
+	gg.state = gRunnable
+	if rt.cfg.Policy == PolicyGo {
+		// As Go's runnext: the goroutine just readied or started runs next,
+		// bumping the previous one to the tail of the queue.
+		if rt.runq.runnext != nil {
+			rt.runq.push(rt.runq.runnext)
+		}
+		rt.runq.runnext = gg
+		return
+	}
+	rt.runq.push(gg)
+}
+
+// switchAway hands the baton from gg (blocked, done, or runnable and already
+// queued) to the next goroutine, advancing virtual time when nothing is
+// runnable. It returns when gg runs again, or at once if gg is done or the run
+// ends.
+func (rt *runtime) switchAway(gg *g) {
+	for rt.runq.len() == 0 {
+		if rt.timers.Len() == 0 {
+			rt.endStuck()
+			break
+		}
+		rt.fireTimers()
+		if rt.ending {
+			break
+		}
+	}
+	if rt.ending {
+		if gg.state == gDone {
+			return
+		}
+		panic(unwind{})
+	}
+	next := rt.pickNext()
+	next.state = gRunning
+	rt.cur = next
+	if next == gg {
+		return
+	}
+	if gg.state == gDone {
+		return // the coroutine returns; Run resumes rt.cur
+	}
+	if !gg.yield(struct{}{}) {
+		panic(unwind{})
+	}
+}
+
+// pickNext takes the goroutine to run next from the run queue (non-empty),
+// honouring a due "run goroutine G next" intervention.
+func (rt *runtime) pickNext() *g {
+	if gg := rt.forcedNext(); gg != nil {
+		return gg
+	}
+	q := &rt.runq
+	switch rt.cfg.Policy {
+	case PolicyRandom:
+		return q.take(rt.rng.IntN(q.len()))
+	case PolicyGo:
+		if q.runnext != nil {
+			gg := q.runnext
+			q.runnext = nil
+			return gg
+		}
+	}
+	return q.pop(rt.cfg.Policy)
+}
+
+// preempt is the scheduling point at the start of every operation: under the
+// random policy the running goroutine may be switched for any runnable one,
+// under fifo it goes to the back of the queue.
+func (rt *runtime) preempt(gg *g) {
+	rt.applyDue()
+	if rt.ending {
+		panic(unwind{})
+	}
+	n := rt.runq.len()
+	if n == 0 {
+		return
+	}
+	if fg := rt.forcedNext(); fg != nil {
+		rt.handOff(gg, fg)
+		return
+	}
+	switch rt.cfg.Policy {
+	case PolicyRandom:
+		i := rt.rng.IntN(n + 1)
+		if i == n {
+			return // keep running
+		}
+		next := rt.runq.swap(i, gg)
+		gg.state = gRunnable
+		rt.handOff(gg, next)
+	case PolicyFIFO:
+		next := rt.runq.pop(PolicyFIFO)
+		gg.state = gRunnable
+		rt.runq.push(gg)
+		rt.handOff(gg, next)
+	}
+}
+
+// handOff switches from runnable gg (already queued) to next.
+func (rt *runtime) handOff(gg, next *g) {
+	next.state = gRunning
+	rt.cur = next
+	if !gg.yield(struct{}{}) || rt.ending {
+		panic(unwind{})
+	}
+}
+
+// forcedNext returns the goroutine a due "run next" intervention names, taken
+// out of the run queue with gg (the running one) requeued in its place, or nil.
+func (rt *runtime) forcedNext() *g {
+	if len(rt.ivs) == 0 || rt.ivs[0].Kind != RunNext || int64(rt.log.n) < rt.ivs[0].Step {
+		return nil
+	}
+	iv := rt.ivs[0]
+	rt.ivs = rt.ivs[1:]
+	q := &rt.runq
+	for i := 0; i < q.n; i++ {
+		if cand := q.at(i); cand.id == iv.G {
+			q.remove(i)
+			rt.record(Event{Kind: KindSchedule, G: cand.id, Pos: cand.pos})
+			if rt.cur != nil && rt.cur.state == gRunning {
+				rt.cur.state = gRunnable
+				// The displaced goroutine goes where the policy would put a
+				// preempted one.
+				if rt.cfg.Policy == PolicyGo && q.runnext == nil {
+					q.runnext = rt.cur
+				} else {
+					q.push(rt.cur)
+				}
+			}
+			return cand
+		}
+	}
+	if q.runnext != nil && q.runnext.id == iv.G {
+		cand := q.runnext
+		q.runnext = nil
+		rt.record(Event{Kind: KindSchedule, G: cand.id, Pos: cand.pos})
+		if rt.cur != nil && rt.cur.state == gRunning {
+			rt.cur.state = gRunnable
+			q.push(rt.cur)
+		}
+		return cand
+	}
+	// The named goroutine is not runnable here (it may be the running one):
+	// the intervention has nothing to change.
+	return nil
+}
+
+// applyDue applies capacity interventions whose step has come.
+func (rt *runtime) applyDue() {
+	for len(rt.ivs) > 0 && rt.ivs[0].Kind == SetCap && int64(rt.log.n) >= rt.ivs[0].Step {
+		iv := rt.ivs[0]
+		rt.ivs = rt.ivs[1:]
+		if c := rt.chanByID(iv.Obj); c != nil && iv.Cap >= 0 {
+			c.resize(rt, iv.Cap)
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"container/heap"
+	"fmt"
+	"time"
+)
+
+// Epoch is the virtual wall-clock time at which every run starts (the Go
+// playground's): Now returns Epoch plus the virtual time elapsed.
+var Epoch = time.Date(2009, time.November, 10, 23, 0, 0, 0, time.UTC)
+
+type timerKind uint8
+
+const (
+	timerSleep timerKind = iota // wakes a sleeping goroutine
+	timerChan                   // sends the time on a channel (Timer, Ticker, After, Tick)
+	timerFunc                   // starts a goroutine running fn (AfterFunc)
+	timerCtx                    // expires a context's deadline
+)
+
+// timer is a pending wake-up on the virtual clock.
+type timer struct {
+	kind   timerKind
+	when   int64
+	seq    uint64 // creation order breaks ties, so firing order is deterministic
+	idx    int    // index in the heap, -1 when not pending
+	period int64  // a ticker's interval
+	g      *g
+	c      *Chan[time.Time]
+	fn     func()
+	ctx    *cancelCtx
+	obj    int32
+	pos    Pos
+}
+
+type timerHeap []*timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].when != h[j].when {
+		return h[i].when < h[j].when
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx, h[j].idx = i, j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*timer)
+	t.idx = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	t.idx = -1
+	return t
+}
+
+// schedule makes t fire d after now (d <= 0: at the next timer check).
+func (rt *runtime) schedule(t *timer, d time.Duration) {
+	if t.idx >= 0 && t.idx < len(rt.timers) && rt.timers[t.idx] == t {
+		heap.Remove(&rt.timers, t.idx)
+	}
+	t.when = rt.clock + max(int64(d), 0)
+	rt.timerSq++
+	t.seq = rt.timerSq
+	heap.Push(&rt.timers, t)
+}
+
+// unschedule removes t and reports whether it was pending.
+func (rt *runtime) unschedule(t *timer) bool {
+	if t.idx < 0 || t.idx >= len(rt.timers) || rt.timers[t.idx] != t {
+		return false
+	}
+	heap.Remove(&rt.timers, t.idx)
+	return true
+}
+
+// fireTimers advances the clock to the earliest pending timer and fires
+// every timer due then. Called only when nothing is runnable.
+func (rt *runtime) fireTimers() {
+	when := rt.timers[0].when
+	if when > rt.limits.MaxTime {
+		rt.endLimit(fmt.Sprintf("virtual time cap reached: %v", time.Duration(rt.limits.MaxTime)))
+		return
+	}
+	rt.clock = when
+	for len(rt.timers) > 0 && rt.timers[0].when <= rt.clock && !rt.ending {
+		t := heap.Pop(&rt.timers).(*timer)
+		rt.fire(t)
+	}
+}
+
+func (rt *runtime) fire(t *timer) {
+	switch t.kind {
+	case timerSleep:
+		rt.record(Event{Kind: KindWake, G: t.g.id, Pos: t.g.pos})
+		rt.ready(t.g, 0)
+	case timerChan:
+		rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
+		now := Epoch.Add(time.Duration(rt.clock))
+		c := t.c
+		if s := c.recvq.dequeue(); s != nil {
+			c.completeRecv(rt, s, now, true, 0)
+		} else if c.count == 0 {
+			c.push(now) // a slow ticker receiver misses ticks, as in Go
+		}
+		if t.period > 0 {
+			rt.schedule(t, time.Duration(t.period))
+		}
+	case timerFunc:
+		rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
+		if rt.live >= rt.limits.MaxGoroutines {
+			rt.endLimit(fmt.Sprintf("goroutine cap reached: %d live goroutines", rt.limits.MaxGoroutines))
+			return
+		}
+		ng := rt.newG(rt.site(t.pos).Func+".AfterFunc", 0, t.pos, t.fn)
+		rt.record(Event{Kind: KindGo, Peer: ng.id, Pos: t.pos})
+	case timerCtx:
+		t.ctx.cancel(rt, 0, true, errDeadlineExceeded, t.ctx.dlCause)
+	}
+}
+
+// Now returns the virtual current time.
+func Now() time.Time {
+	rt := active
+	if rt == nil {
+		return Epoch
+	}
+	return Epoch.Add(time.Duration(rt.clock))
+}
+
+// Since returns the virtual time elapsed since t.
+func Since(t time.Time) time.Duration { return Now().Sub(t) }
+
+// Until returns the virtual duration until t.
+func Until(t time.Time) time.Duration { return t.Sub(Now()) }
+
+// Sleep pauses the calling goroutine for d of virtual time. It costs no wall
+// time: when nothing else can run, the clock jumps to the next timer.
+func Sleep(d time.Duration, pos Pos) {
+	rt, gg := enter(pos)
+	if d <= 0 {
+		return
+	}
+	rt.record(Event{Kind: KindSleep, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(d)})
+	gg.sleep.kind = timerSleep
+	rt.schedule(&gg.sleep, d)
+	rt.block(gg, "sleep", 0)
+}
+
+// Timer is time.Timer on the virtual clock, with Go 1.23 semantics: no
+// stale value is received after Stop or Reset returns.
+type Timer struct {
+	C *Chan[time.Time]
+	t *timer
+}
+
+// NewTimer returns a Timer that sends the time on C after d.
+func NewTimer(d time.Duration, pos Pos) *Timer {
+	rt, gg := enter(pos)
+	return newTimer(rt, gg, d, 0, ObjTimer, pos)
+}
+
+func newTimer(rt *runtime, gg *g, d time.Duration, period int64, kind ObjKind, pos Pos) *Timer {
+	c := newTimerChan(rt, rt.site(pos).Expr, pos)
+	rt.log.Objects[c.id-1].Kind = kind
+	t := &timer{kind: timerChan, c: c, obj: c.id, pos: pos, period: period, idx: -1}
+	rt.record(Event{Kind: KindMake, G: gg.id, Obj: c.id, Pos: pos, VK: ValInt, Val: uint64(d)})
+	rt.schedule(t, d)
+	return &Timer{C: c, t: t}
+}
+
+// After returns a channel that receives the time after d, as time.After.
+func After(d time.Duration, pos Pos) *Chan[time.Time] { return NewTimer(d, pos).C }
+
+// AfterFunc calls f in its own goroutine after d and returns a Timer whose
+// Stop cancels the call.
+func AfterFunc(d time.Duration, f func(), pos Pos) *Timer {
+	rt, gg := enter(pos)
+	id := rt.declare(Object{Kind: ObjTimer, Name: rt.site(pos).Expr, Pos: pos}, nil)
+	t := &timer{kind: timerFunc, fn: f, obj: id, pos: pos, idx: -1}
+	rt.record(Event{Kind: KindMake, G: gg.id, Obj: id, Pos: pos, VK: ValInt, Val: uint64(d)})
+	rt.schedule(t, d)
+	return &Timer{t: t}
+}
+
+// Stop prevents the timer from firing and reports whether it was pending.
+func (t *Timer) Stop(pos Pos) bool {
+	rt, gg := enter(pos)
+	was := rt.unschedule(t.t)
+	t.drain()
+	rt.record(Event{Kind: KindTimerStop, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValBool, Val: b2u(was)})
+	return was
+}
+
+// Reset makes the timer fire after d and reports whether it was pending.
+func (t *Timer) Reset(d time.Duration, pos Pos) bool {
+	rt, gg := enter(pos)
+	was := rt.unschedule(t.t)
+	t.drain()
+	rt.record(Event{Kind: KindTimerReset, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValInt, Val: uint64(d)})
+	rt.schedule(t.t, d)
+	return was
+}
+
+func (t *Timer) drain() {
+	if c := t.C; c != nil {
+		for c.count > 0 {
+			c.pop()
+		}
+	}
+}
+
+// Ticker is time.Ticker on the virtual clock.
+type Ticker struct {
+	C  *Chan[time.Time]
+	tm *Timer
+}
+
+// NewTicker returns a Ticker that sends the time on C every d. d must be
+// positive, as in Go.
+func NewTicker(d time.Duration, pos Pos) *Ticker {
+	rt, gg := enter(pos)
+	if d <= 0 {
+		panic("non-positive interval for NewTicker")
+	}
+	tm := newTimer(rt, gg, d, int64(d), ObjTicker, pos)
+	return &Ticker{C: tm.C, tm: tm}
+}
+
+// Tick returns a ticker's channel, or nil if d <= 0, as time.Tick.
+func Tick(d time.Duration, pos Pos) *Chan[time.Time] {
+	if d <= 0 {
+		return nil
+	}
+	return NewTicker(d, pos).C
+}
+
+// Stop turns the ticker off.
+func (t *Ticker) Stop(pos Pos) { t.tm.Stop(pos) }
+
+// Reset stops the ticker and restarts it with period d.
+func (t *Ticker) Reset(d time.Duration, pos Pos) {
+	if d <= 0 {
+		panic("non-positive interval for Ticker.Reset")
+	}
+	t.tm.t.period = int64(d)
+	t.tm.Reset(d, pos)
+}

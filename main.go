@@ -1,0 +1,85 @@
+// Command concviz is a browser-based visualizer for Go concurrency.
+//
+// It runs the programs of the Go concurrency guide on a deterministic runtime
+// and lets a person watch, step through and change their goroutines, channels,
+// locks and WaitGroups in the browser. See README.md for the layout.
+//
+// Usage:
+//
+//	concviz [command]
+//
+// The commands are serve (the default), run, scenarios and help. None but
+// help is implemented yet.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes returned by cli.
+const (
+	exitOK       = 0 // the command succeeded
+	exitFailure  = 1 // the command ran and failed (or is not implemented yet)
+	exitUsageErr = 2 // the command line could not be understood
+)
+
+// usage is the help text printed by "concviz help" and after a usage error.
+const usage = `usage: concviz [command] [arguments]
+
+commands:
+  serve       start the visualizer on http://127.0.0.1:8080 (the default)
+  run         run one scenario in the terminal and print its event log
+  scenarios   list the built-in scenarios
+  help        print this help
+`
+
+// commands maps each subcommand name to its handler. A handler receives the
+// arguments after the subcommand name and returns the process exit code.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"serve":     notImplemented("serve"),
+	"run":       notImplemented("run"),
+	"scenarios": notImplemented("scenarios"),
+	"help":      help,
+}
+
+// main runs the command line and exits with its code.
+func main() {
+	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli dispatches args (the command line without the program name) to a
+// subcommand and returns the exit code: 0 on success, 1 when the command
+// failed, 2 on a usage error. With no arguments it runs serve.
+func cli(args []string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "concviz: unknown command %q\n\n%s", name, usage)
+		return exitUsageErr
+	}
+	return cmd(args, stdout, stderr)
+}
+
+// help prints the usage text to stdout.
+func help(_ []string, stdout, _ io.Writer) int {
+	fmt.Fprint(stdout, usage)
+	return exitOK
+}
+
+// notImplemented returns a handler for a subcommand that later issues fill in:
+// it says so on stderr and fails.
+func notImplemented(name string) func(args []string, stdout, stderr io.Writer) int {
+	return func(_ []string, _, stderr io.Writer) int {
+		fmt.Fprintf(stderr, "concviz: %s is not implemented yet\n", name)
+		return exitFailure
+	}
+}
