@@ -20,7 +20,7 @@ func (a *AtomicInt[T]) op(pos Pos, f func(*T) T) T {
 		a.v = v
 	}
 	r := f(&a.v)
-	rt.recordVal(Event{Kind: KindAtomic, G: gg.id, Obj: a.id, Pos: pos}, a.v)
+	recordVal(rt, Event{Kind: KindAtomic, G: gg.id, Obj: a.id, Pos: pos}, a.v)
 	return r
 }
 
@@ -91,7 +91,7 @@ func (a *AtomicValue) op(pos Pos, f func() any) any {
 		a.v = v
 	}
 	r := f()
-	rt.recordVal(Event{Kind: KindAtomic, G: gg.id, Obj: a.id, Pos: pos}, a.v)
+	recordVal(rt, Event{Kind: KindAtomic, G: gg.id, Obj: a.id, Pos: pos}, a.v)
 	return r
 }
 
@@ -185,7 +185,7 @@ func atomicAt[T Integer](p *T, pos Pos, f func(*T) T) T {
 		rt.record(Event{Kind: KindMake, G: gg.id, Obj: id, Pos: pos})
 	}
 	r := f(p)
-	rt.recordVal(Event{Kind: KindAtomic, G: gg.id, Obj: id, Pos: pos}, *p)
+	recordVal(rt, Event{Kind: KindAtomic, G: gg.id, Obj: id, Pos: pos}, *p)
 	return r
 }
 

@@ -184,7 +184,7 @@ func (c *Chan[T]) Send(v T, pos Pos) {
 	s := c.getSudog(gg)
 	s.val = v
 	c.sendq.enqueue(s)
-	rt.recordVal(Event{Kind: KindSendBlock, G: gg.id, Obj: c.id, Pos: pos}, v)
+	recordVal(rt, Event{Kind: KindSendBlock, G: gg.id, Obj: c.id, Pos: pos}, v)
 	rt.block(gg, "chan send", c.id)
 	closed := s.closed
 	c.putSudog(s)
@@ -199,13 +199,13 @@ func (c *Chan[T]) trySend(rt *runtime, gg *g, v T, pos Pos) bool {
 		panic(errSendClosed)
 	}
 	if s := c.recvq.dequeue(); s != nil {
-		rt.recordVal(Event{Kind: KindSend, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos}, v)
+		recordVal(rt, Event{Kind: KindSend, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos}, v)
 		c.completeRecv(rt, s, v, true, gg.id)
 		return true
 	}
 	if c.count < c.cap {
 		c.push(v)
-		rt.recordVal(Event{Kind: KindSend, G: gg.id, Obj: c.id, Pos: pos}, v)
+		recordVal(rt, Event{Kind: KindSend, G: gg.id, Obj: c.id, Pos: pos}, v)
 		return true
 	}
 	return false
@@ -229,7 +229,7 @@ func (c *Chan[T]) completeRecv(rt *runtime, s *sudog[T], v T, ok bool, by int32)
 	} else {
 		s.val, s.ok = v, ok
 	}
-	rt.recordVal(e, v)
+	recordVal(rt, e, v)
 	rt.ready(rg, by)
 }
 
@@ -239,7 +239,7 @@ func (c *Chan[T]) completeSend(rt *runtime, s *sudog[T], by int32, closed bool) 
 	sg := s.g
 	e := Event{Kind: KindSendDone, G: sg.id, Obj: c.id, Peer: by, Pos: sg.pos}
 	if !closed {
-		e.VK, e.Val = rt.log.encode(s.val)
+		e.VK, e.Val = encode(rt.log, s.val)
 	}
 	if s.sel {
 		sg.closed = closed
@@ -278,7 +278,7 @@ func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 func (c *Chan[T]) tryRecv(rt *runtime, gg *g, pos Pos) (v T, ok, done bool) {
 	if c.count > 0 {
 		v = c.pop()
-		rt.recordVal(Event{Kind: KindRecv, G: gg.id, Obj: c.id, Pos: pos, Flag: 1}, v)
+		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Pos: pos, Flag: 1}, v)
 		// A waiting sender's value takes the freed slot.
 		if c.count < c.cap {
 			if s := c.sendq.dequeue(); s != nil {
@@ -290,7 +290,7 @@ func (c *Chan[T]) tryRecv(rt *runtime, gg *g, pos Pos) (v T, ok, done bool) {
 	}
 	if s := c.sendq.dequeue(); s != nil {
 		v = s.val
-		rt.recordVal(Event{Kind: KindRecv, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos, Flag: 1}, v)
+		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos, Flag: 1}, v)
 		c.completeSend(rt, s, gg.id, false)
 		return v, true, true
 	}

@@ -116,7 +116,7 @@ func (c *cancelCtx) cancel(rt *runtime, by int32, removeFromParent bool, err, ca
 		cause = err
 	}
 	c.err, c.cause = err, cause
-	rt.recordVal(Event{Kind: KindCancel, G: by, Obj: c.done.id, Pos: c.done.posOf(rt)}, err.Error())
+	recordVal(rt, Event{Kind: KindCancel, G: by, Obj: c.done.id, Pos: c.done.posOf(rt)}, err.Error())
 	c.done.close(rt, by, c.done.posOf(rt))
 	for _, child := range c.children {
 		child.cancel(rt, by, false, err, cause)

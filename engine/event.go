@@ -224,51 +224,58 @@ func (l *Log) Value(e Event) string {
 // string, so one huge struct cannot blow up the log.
 const maxValueText = 48
 
-// encode turns a value into event bits without allocating for the common
-// scalar kinds (v does not escape).
-func (l *Log) encode(v any) (ValKind, uint64) {
-	switch x := v.(type) {
-	case nil:
-		return ValNone, 0
-	case int:
-		return ValInt, uint64(x)
-	case int64:
-		return ValInt, uint64(x)
-	case int32:
-		return ValInt, uint64(x)
-	case int16:
-		return ValInt, uint64(x)
-	case int8:
-		return ValInt, uint64(x)
-	case uint:
-		return ValUint, uint64(x)
-	case uint64:
-		return ValUint, x
-	case uint32:
-		return ValUint, uint64(x)
-	case uint16:
-		return ValUint, uint64(x)
-	case uint8:
-		return ValUint, uint64(x)
-	case uintptr:
-		return ValUint, uint64(x)
-	case bool:
-		if x {
-			return ValBool, 1
-		}
-		return ValBool, 0
-	case float64:
-		return ValFloat, math.Float64bits(x)
-	case float32:
-		return ValFloat, math.Float64bits(float64(x))
-	case struct{}:
-		return ValNone, 0
-	case string:
-		return ValString, l.intern(truncate(x))
-	case error:
-		return ValString, l.intern(truncate(x.Error()))
+// encode turns a value into event bits. Scalars and strings cost no
+// allocation: only the fallback for other types converts v to an interface
+// that escapes (into fmt).
+func encode[T any](l *Log, v T) (ValKind, uint64) {
+	if k, bits, ok := encodeScalar(any(v)); ok {
+		return k, bits
 	}
-	return ValString, l.intern(truncate(fmt.Sprintf("%v", v)))
+	if s, ok := any(v).(string); ok {
+		return ValString, l.intern(truncate(s))
+	}
+	if err, ok := any(v).(error); ok {
+		return ValString, l.intern(truncate(err.Error()))
+	}
+	return ValString, l.intern(truncate(fmt.Sprint(v)))
+}
+
+// encodeScalar must not let v escape: that is what keeps the callers'
+// conversions on the stack.
+func encodeScalar(v any) (ValKind, uint64, bool) {
+	switch x := v.(type) {
+	case nil, struct{}:
+		return ValNone, 0, true
+	case int:
+		return ValInt, uint64(x), true
+	case int64:
+		return ValInt, uint64(x), true
+	case int32:
+		return ValInt, uint64(x), true
+	case int16:
+		return ValInt, uint64(x), true
+	case int8:
+		return ValInt, uint64(x), true
+	case uint:
+		return ValUint, uint64(x), true
+	case uint64:
+		return ValUint, x, true
+	case uint32:
+		return ValUint, uint64(x), true
+	case uint16:
+		return ValUint, uint64(x), true
+	case uint8:
+		return ValUint, uint64(x), true
+	case uintptr:
+		return ValUint, uint64(x), true
+	case bool:
+		return ValBool, b2u(x), true
+	case float64:
+		return ValFloat, math.Float64bits(x), true
+	case float32:
+		return ValFloat, math.Float64bits(float64(x)), true
+	}
+	return ValNone, 0, false
 }
 
 func truncate(s string) string {

@@ -47,17 +47,17 @@ func HTTPGet(u string, pos Pos) (*http.Response, error) {
 		in = DefaultInternet()
 	}
 	r := in.reply(u)
-	rt.recordVal(Event{Kind: KindHTTP, G: gg.id, Pos: pos}, u)
+	recordVal(rt, Event{Kind: KindHTTP, G: gg.id, Pos: pos}, u)
 	if r.Latency > 0 {
 		gg.sleep.kind = timerSleep
 		rt.schedule(&gg.sleep, r.Latency)
 		rt.block(gg, "IO wait", 0)
 	}
 	if r.Err != "" {
-		rt.recordVal(Event{Kind: KindHTTPDone, G: gg.id, Pos: gg.pos}, r.Err)
+		recordVal(rt, Event{Kind: KindHTTPDone, G: gg.id, Pos: gg.pos}, r.Err)
 		return nil, &url.Error{Op: "Get", URL: u, Err: errors.New(r.Err)}
 	}
-	rt.recordVal(Event{Kind: KindHTTPDone, G: gg.id, Pos: gg.pos}, r.Status)
+	recordVal(rt, Event{Kind: KindHTTPDone, G: gg.id, Pos: gg.pos}, r.Status)
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	return &http.Response{
 		Status:        strconv.Itoa(r.Status) + " " + http.StatusText(r.Status),

@@ -109,7 +109,7 @@ func (rt *runtime) endLimit(msg string) {
 // fatal ends the run with one of Go's unrecoverable errors, raised by the
 // running goroutine gg.
 func (rt *runtime) fatal(gg *g, msg string) {
-	rt.recordVal(Event{Kind: KindPanic, G: gg.id, Pos: gg.pos, Flag: 1}, msg)
+	recordVal(rt, Event{Kind: KindPanic, G: gg.id, Pos: gg.pos, Flag: 1}, msg)
 	msg = "fatal error: " + msg
 	var b strings.Builder
 	b.WriteString(msg + "\n\n")
@@ -123,7 +123,7 @@ func (rt *runtime) fatal(gg *g, msg string) {
 // a deferred call, so the panicking frames are still on the stack.
 func (rt *runtime) panicked(gg *g, r any) {
 	msg := "panic: " + panicText(r)
-	rt.recordVal(Event{Kind: KindPanic, G: gg.id, Pos: gg.pos}, panicText(r))
+	recordVal(rt, Event{Kind: KindPanic, G: gg.id, Pos: gg.pos}, panicText(r))
 	var b strings.Builder
 	b.WriteString(msg + "\n\n")
 	fmt.Fprintf(&b, "goroutine %d [running]:\n", gg.id)
@@ -138,7 +138,7 @@ func (rt *runtime) panicked(gg *g, r any) {
 // calls do not run.
 func Exit(code int, pos Pos) {
 	rt, gg := enter(pos)
-	rt.recordVal(Event{Kind: KindExit, G: gg.id, Pos: gg.pos}, code)
+	recordVal(rt, Event{Kind: KindExit, G: gg.id, Pos: gg.pos}, code)
 	rt.end(Outcome{Kind: OutcomeExit, Message: "exit status " + strconv.Itoa(code), ExitCode: code, G: gg.id, Pos: gg.pos})
 	panic(unwind{})
 }
@@ -298,7 +298,9 @@ var (
 )
 
 // Recover filters the value of a recover() call in instrumented code: the
-// engine's own unwinding is not a panic the program may stop.
+// engine's own unwinding, and Goexit, are not panics the program may stop.
+// During Goexit recover() returns nil in Go; here the deferred call that
+// calls it ends at that point instead (Goexit goes on either way).
 func Recover(r any) any {
 	switch r.(type) {
 	case unwind, goexit:

@@ -100,7 +100,6 @@ type g struct {
 	wakeBy   int32 // goroutine that released it
 
 	sleep timer // reused for Sleep
-	qi    int   // index in the run queue bookkeeping, unused by fifo
 }
 
 // waiter is a parked select case that can be withdrawn from its channel.
@@ -137,10 +136,9 @@ type runtime struct {
 
 	ivs []Intervention
 
-	ending        bool
-	outcome       Outcome
-	mainExited    bool // main called Goexit
-	fatalReported bool
+	ending     bool
+	outcome    Outcome
+	mainExited bool // main called Goexit
 }
 
 var (
@@ -275,9 +273,10 @@ func (rt *runtime) record(e Event) {
 	}
 }
 
-// recordVal records e with v encoded as its value.
-func (rt *runtime) recordVal(e Event, v any) {
-	e.VK, e.Val = rt.log.encode(v)
+// recordVal records e with v encoded as its value, without allocating for
+// scalars and strings.
+func recordVal[T any](rt *runtime, e Event, v T) {
+	e.VK, e.Val = encode(rt.log, v)
 	rt.record(e)
 }
 

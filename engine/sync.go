@@ -250,7 +250,6 @@ type WaitGroup struct {
 	lazy
 	n       int
 	waiters []*g
-	woken   int // waiters released at zero that have not returned from Wait yet
 }
 
 func (wg *WaitGroup) init(rt *runtime, gg *g, pos Pos) {
@@ -270,15 +269,11 @@ func (wg *WaitGroup) Add(delta int, pos Pos) {
 	if wg.n < 0 {
 		panic("sync: negative WaitGroup counter")
 	}
-	if delta > 0 && wg.n == delta && wg.woken > 0 {
-		panic("sync: WaitGroup misuse: Add called concurrently with Wait")
-	}
 	if wg.n == 0 && len(wg.waiters) > 0 {
 		for _, w := range wg.waiters {
 			rt.record(Event{Kind: KindWGDone, G: w.id, Obj: wg.id, Peer: gg.id, Pos: w.pos})
 			rt.ready(w, gg.id)
 		}
-		wg.woken += len(wg.waiters)
 		wg.waiters = wg.waiters[:0]
 	}
 }
@@ -297,7 +292,7 @@ func (wg *WaitGroup) Wait(pos Pos) {
 	wg.waiters = append(wg.waiters, gg)
 	rt.record(Event{Kind: KindWGBlock, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(wg.n)})
 	rt.block(gg, "sync.WaitGroup.Wait", wg.id)
-	wg.woken--
+	// Go's waiter checks the group is still at zero when it wakes.
 	if wg.n != 0 {
 		panic("sync: WaitGroup is reused before previous Wait has returned")
 	}
