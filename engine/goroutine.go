@@ -63,3 +63,15 @@ func (rt *runtime) chanByID(id int32) resizer {
 	r, _ := rt.objs[id-1].(resizer)
 	return r
 }
+
+// Knob returns the value the run's Config gives the program constant name,
+// else def. The instrument package turns a constant marked as a knob into a
+// variable initialised with Knob, inside the run.
+func Knob(name string, def int64) int64 {
+	if rt := active; rt != nil {
+		if v, ok := rt.cfg.Knobs[name]; ok {
+			return v
+		}
+	}
+	return def
+}

@@ -17,6 +17,7 @@ type Spec struct {
 	Seed          uint64             `json:"seed"`
 	Policy        string             `json:"policy,omitempty"` // random (default), go or fifo
 	Caps          map[string]int     `json:"caps,omitempty"`
+	Knobs         map[string]int64   `json:"knobs,omitempty"`
 	Interventions []InterventionSpec `json:"interventions,omitempty"`
 	MaxEvents     int                `json:"maxEvents,omitempty"`
 	MaxGoroutines int                `json:"maxGoroutines,omitempty"`
@@ -39,7 +40,7 @@ type InterventionSpec struct {
 
 // Config turns the spec into a run configuration, refusing what cannot be run.
 func (s Spec) Config() (Config, error) {
-	cfg := Config{Seed: s.Seed, Caps: s.Caps, Internet: s.Internet,
+	cfg := Config{Seed: s.Seed, Caps: s.Caps, Knobs: s.Knobs, Internet: s.Internet,
 		Limits: Limits{MaxEvents: s.MaxEvents, MaxGoroutines: s.MaxGoroutines, MaxTime: int64(s.MaxTime)}}
 	if s.Policy != "" {
 		p, err := ParsePolicy(s.Policy)

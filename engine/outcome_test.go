@@ -167,3 +167,9 @@ func TestOutputCapture(t *testing.T) {
 	}
 	assert.Equal(t, 5, prints, "every print is a step of its own")
 }
+
+func TestKnobs(t *testing.T) {
+	prog := func() { Println(P(1), Knob("workers", 3), Knob("other", 7)) }
+	assert.Equal(t, "3 7\n", run(prog, Config{}).Stdout)
+	assert.Equal(t, "5 7\n", run(prog, Config{Knobs: map[string]int64{"workers": 5}}).Stdout)
+}

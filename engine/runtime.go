@@ -22,13 +22,22 @@ type Program struct {
 type Config struct {
 	Seed          uint64
 	Policy        Policy
-	Caps          map[string]int // channel capacity overrides by knob name, applied at make
+	Caps          map[string]int   // channel capacity overrides by knob name, applied at make
+	Knobs         map[string]int64 // values of the program's marked constants, by name (see Knob)
 	Interventions []Intervention // sorted by Step
 	Limits        Limits
 	Internet      *Internet // the simulated internet for HTTPGet (nil: every URL fails)
 	Stdout        io.Writer // if set, receives the program's standard output as it is printed
 	Stderr        io.Writer // if set, receives the program's standard error as it is printed
+
+	// Observe, if set, is called with the log every ObserveEvery events
+	// while the run goes on, so a caller can stream it. It must not keep the
+	// log beyond the call or change it.
+	Observe func(*Log)
 }
+
+// ObserveEvery is how many events pass between calls of Config.Observe.
+const ObserveEvery = 1024
 
 // Limits bound a run. A zero field takes its default.
 type Limits struct {
@@ -268,6 +277,9 @@ func enter(pos Pos) (*runtime, *g) {
 func (rt *runtime) record(e Event) {
 	e.Time = rt.clock
 	rt.log.append(e)
+	if rt.cfg.Observe != nil && rt.log.n%ObserveEvery == 0 {
+		rt.cfg.Observe(rt.log)
+	}
 	if rt.log.n >= rt.limits.MaxEvents && !rt.ending {
 		rt.endLimit(fmt.Sprintf("event cap reached: %d events", rt.limits.MaxEvents))
 	}
