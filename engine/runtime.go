@@ -24,7 +24,7 @@ type Config struct {
 	Policy        Policy
 	Caps          map[string]int   // channel capacity overrides by knob name, applied at make
 	Knobs         map[string]int64 // values of the program's marked constants, by name (see Knob)
-	Interventions []Intervention // sorted by Step
+	Interventions []Intervention   // sorted by Step
 	Limits        Limits
 	Internet      *Internet // the simulated internet for HTTPGet (nil: every URL fails)
 	Stdout        io.Writer // if set, receives the program's standard output as it is printed
