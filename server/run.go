@@ -1,0 +1,318 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/concviz/concviz/engine"
+)
+
+// RunRequest is everything a run is a function of. Its Key names the run in
+// the cache and in permalinks.
+type RunRequest struct {
+	Scenario      string                    `json:"scenario"`
+	Knobs         map[string]int64          `json:"knobs,omitempty"`
+	Caps          map[string]int            `json:"caps,omitempty"`
+	Seed          uint64                    `json:"seed"`
+	Policy        string                    `json:"policy"`
+	Interventions []engine.InterventionSpec `json:"interventions,omitempty"`
+	MaxEvents     int                       `json:"maxEvents"`
+}
+
+// Key returns a stable name for the run: equal requests have equal keys.
+func (r RunRequest) Key() string {
+	b, _ := json.Marshal(r) // maps marshal with sorted keys
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// RunLog is a run as the server holds it, decoded from the child's stream.
+type RunLog struct {
+	Strings []string
+	Objects []engine.Object
+	Gs      []engine.Goroutine
+	Events  []engine.Event
+	Result  *childResult // nil until the run has ended
+}
+
+// size is the memory the log holds, roughly, for the cache's accounting.
+func (l *RunLog) size() int64 {
+	n := int64(len(l.Events))*48 + int64(len(l.Objects))*96 + int64(len(l.Gs))*64
+	for _, s := range l.Strings {
+		n += int64(len(s)) + 16
+	}
+	if l.Result != nil {
+		n += int64(len(l.Result.Stdout) + len(l.Result.Stderr) + len(l.Result.Report))
+	}
+	return n
+}
+
+// Value returns event e's value as text.
+func (l *RunLog) Value(e engine.Event) string {
+	if e.VK == engine.ValString {
+		if e.Val < uint64(len(l.Strings)) {
+			return l.Strings[e.Val]
+		}
+		return ""
+	}
+	var tmp engine.Log
+	return tmp.Value(e)
+}
+
+// Resolver turns a request into the program to run and its configuration.
+// The child process calls it; it is where scenario ids and knobs are checked.
+type Resolver func(RunRequest) (engine.Program, engine.Config, error)
+
+// ChildEnv marks a process started by the runner as a run's child.
+const ChildEnv = "CONCVIZ_CHILD"
+
+// ChildMain is the body of a run's child process: it reads a RunRequest on
+// stdin, runs it, and streams the log and the result as frames on stdout. A
+// request the resolver refuses is reported in-band, as an error frame.
+func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
+	var req RunRequest
+	if err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req); err != nil {
+		fmt.Fprintf(os.Stderr, "concviz child: read request: %v\n", err)
+		return 2
+	}
+	if lim, err := strconv.ParseInt(os.Getenv("CONCVIZ_CHILD_MEMORY"), 10, 64); err == nil && lim > 0 {
+		debug.SetMemoryLimit(lim * 3 / 4) // collect harder before the server's hard limit kills us
+	}
+	fw := newFrameWriter(stdout)
+	prog, cfg, err := resolve(req)
+	if err != nil {
+		fw.frame(frameError, []byte(err.Error()))
+		fw.flush()
+		return 0
+	}
+	cfg.Limits.MaxEvents = req.MaxEvents
+	cfg.Observe = func(l *engine.Log) {
+		if fw.sync(l) != nil || fw.flush() != nil {
+			os.Exit(1) // the server is gone: nobody wants the rest of this run
+		}
+	}
+	res := engine.Run(prog, cfg)
+	if err := fw.sync(res.Log); err != nil {
+		return 1
+	}
+	fw.jsonFrame(frameResult, childResult{
+		Outcome: res.Record(prog.Sites),
+		Report:  res.Outcome.Report,
+		Stdout:  res.Stdout,
+		Stderr:  res.Stderr,
+	})
+	if fw.flush() != nil {
+		return 1
+	}
+	return 0
+}
+
+// Limits bound what one run may take. Each is reported by name when hit.
+type Limits struct {
+	Wall       time.Duration // wall-clock time per run
+	Memory     int64         // resident memory of a run's child, in bytes
+	Events     int           // events per run
+	Concurrent int           // runs at once
+	Queue      time.Duration // how long a run waits for a free slot before it is refused
+}
+
+// DefaultLimits are the limits of a server started without flags.
+var DefaultLimits = Limits{Wall: 10 * time.Second, Memory: 512 << 20, Events: 1_000_000, Concurrent: 4, Queue: 5 * time.Second}
+
+// RunError is why a run produced no result: a limit, a crash, a refused request.
+type RunError struct {
+	Code string // stable: busy, timeout, memory, crashed, garbled, bad_request, cancelled
+	Msg  string
+}
+
+func (e *RunError) Error() string { return e.Msg }
+
+// Runner executes runs in supervised child processes and caches their logs.
+type Runner struct {
+	// Command returns the command that starts a child: ChildMain must run in it.
+	Command func(ctx context.Context) *exec.Cmd
+	Limits  Limits
+	Sites   func(scenario string) int // number of positions of a scenario's program, to check events against
+	Cache   *Cache
+
+	once sync.Once
+	sem  chan struct{}
+}
+
+// Run executes req, or serves it from the cache, calling emit with the log
+// each time more of it has arrived (on the caller's goroutine for a cache
+// hit, on the reading goroutine otherwise; emit must not keep the log). It
+// returns the complete log, or a *RunError.
+func (r *Runner) Run(ctx context.Context, req RunRequest, emit func(*RunLog)) (*RunLog, error) {
+	if req.MaxEvents <= 0 || req.MaxEvents > r.Limits.Events {
+		req.MaxEvents = r.Limits.Events
+	}
+	key := req.Key()
+	if r.Cache != nil {
+		if l, ok := r.Cache.Get(key); ok {
+			emit(l)
+			return l, nil
+		}
+	}
+	r.once.Do(func() { r.sem = make(chan struct{}, max(r.Limits.Concurrent, 1)) })
+	wait := time.NewTimer(r.Limits.Queue)
+	defer wait.Stop()
+	select {
+	case r.sem <- struct{}{}:
+	case <-wait.C:
+		return nil, &RunError{"busy", fmt.Sprintf("the server is running %d programs already; try again in a moment", cap(r.sem))}
+	case <-ctx.Done():
+		return nil, &RunError{"cancelled", "run cancelled"}
+	}
+	defer func() { <-r.sem }()
+	l, err := r.runChild(ctx, req, emit)
+	if err == nil && r.Cache != nil {
+		r.Cache.Put(key, l)
+	}
+	return l, err
+}
+
+func (r *Runner) runChild(ctx context.Context, req RunRequest, emit func(*RunLog)) (*RunLog, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
+	defer cancel()
+	cmd := r.Command(ctx)
+	cmd.Env = append(cmd.Environ(), ChildEnv+"=1", "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
+	body, _ := json.Marshal(req)
+	cmd.Stdin = strings.NewReader(string(body))
+	var stderr limitedBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, &RunError{"crashed", fmt.Sprintf("start run: %v", err)}
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, &RunError{"crashed", fmt.Sprintf("start run: %v", err)}
+	}
+	overMemory := make(chan struct{})
+	stopWatch := make(chan struct{})
+	var watchers sync.WaitGroup
+	watchers.Add(1)
+	go func() {
+		defer watchers.Done()
+		watchMemory(cmd.Process.Pid, r.Limits.Memory, stopWatch, func() {
+			close(overMemory)
+			cmd.Process.Kill()
+		})
+	}()
+
+	l := &RunLog{}
+	fr := &frameReader{r: bufio.NewReaderSize(out, 64<<10), log: l, sites: r.Sites(req.Scenario)}
+	var readErr error
+	for {
+		before := len(l.Events)
+		if readErr = fr.next(); readErr != nil {
+			break
+		}
+		if len(l.Events) > req.MaxEvents+16 {
+			readErr = fmt.Errorf("%w: more events than the limit", errGarbled)
+			break
+		}
+		if len(l.Events) != before {
+			emit(l)
+		}
+	}
+	killed := false
+	if readErr != io.EOF {
+		cmd.Process.Kill()
+		killed = true
+	}
+	io.Copy(io.Discard, out)
+	waitErr := cmd.Wait()
+	close(stopWatch)
+	watchers.Wait()
+
+	select {
+	case <-overMemory:
+		return nil, &RunError{"memory", fmt.Sprintf("the run used more than the memory limit (%d MiB) and was stopped", r.Limits.Memory>>20)}
+	default:
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		return nil, &RunError{"timeout", fmt.Sprintf("the run took longer than the time limit (%v) and was stopped: a goroutine may be spinning without ever blocking", r.Limits.Wall)}
+	}
+	if ctx.Err() != nil {
+		return nil, &RunError{"cancelled", "run cancelled"}
+	}
+	var ce *childError
+	switch {
+	case errors.As(readErr, &ce):
+		return nil, &RunError{"bad_request", ce.msg}
+	case readErr == io.EOF && waitErr == nil:
+		return l, nil
+	case errors.Is(readErr, errGarbled) && (waitErr == nil || killed && !strings.Contains(readErr.Error(), "stream ended")):
+		return nil, &RunError{"garbled", "the run's output could not be trusted and it was stopped: " + readErr.Error()}
+	default:
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		return nil, &RunError{"crashed", fmt.Sprintf("the run's process failed (%v): %s", waitErr, msg)}
+	}
+}
+
+// watchMemory polls the child's resident memory and calls kill once it
+// passes limit.
+func watchMemory(pid int, limit int64, stop <-chan struct{}, kill func()) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	page := int64(os.Getpagesize())
+	path := "/proc/" + strconv.Itoa(pid) + "/statm"
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // not Linux, or the child just exited
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			continue
+		}
+		if rss, err := strconv.ParseInt(f[1], 10, 64); err == nil && rss*page > limit {
+			kill()
+			return
+		}
+	}
+}
+
+// limitedBuffer keeps the first 8 KiB written to it: enough to say why a
+// child crashed, bounded whatever the child prints.
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := 8<<10 - len(b.buf); room > 0 {
+		b.buf = append(b.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}

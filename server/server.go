@@ -1,0 +1,360 @@
+// Package server serves concviz: the page, and a WebSocket over which runs
+// of the built-in scenarios stream from supervised child processes. The
+// protocol is described in PROTOCOL.md at the repository's root.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/scenarios"
+)
+
+const maxCap = scenarios.MaxCap
+
+// Options configure a Server. Zero fields take defaults.
+type Options struct {
+	Limits       Limits
+	CacheBytes   int64    // budget of the run cache; default 256 MiB
+	AllowOrigins []string // origins allowed besides the page's own (e.g. "http://lab.example:8080"); "*" allows any
+	Logger       *slog.Logger
+	// ChildCommand starts a run's child process; by default the running
+	// binary re-executes itself, and its main must call ChildMain when
+	// ChildEnv is set.
+	ChildCommand func(ctx context.Context) *exec.Cmd
+	// Page serves everything but the WebSocket; nil serves a plain index.
+	Page http.Handler
+	// RunRate is how many runs a second one connection may start (with
+	// bursts of twice that); default 20.
+	RunRate float64
+	// SendQueue is how many messages may wait for one client before it is
+	// cut off as too slow; default 256.
+	SendQueue int
+	// Scenarios looks up the scenario a run names; by default the built-in
+	// catalog. The child's Resolver must know the same ids.
+	Scenarios func(id string) (*scenarios.Scenario, bool)
+}
+
+// Server is concviz's HTTP server. Create it with New.
+type Server struct {
+	log       *slog.Logger
+	runner    *Runner
+	lookup    func(id string) (*scenarios.Scenario, bool)
+	sendQueue int
+	runRate   float64
+	origins   []string
+	page      http.Handler
+	upgrader  websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	wg       sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+}
+
+// New returns a server with the given options.
+func New(opts Options) *Server {
+	lim := opts.Limits
+	def := DefaultLimits
+	if lim.Wall <= 0 {
+		lim.Wall = def.Wall
+	}
+	if lim.Memory <= 0 {
+		lim.Memory = def.Memory
+	}
+	if lim.Events <= 0 {
+		lim.Events = def.Events
+	}
+	if lim.Concurrent <= 0 {
+		lim.Concurrent = def.Concurrent
+	}
+	if lim.Queue <= 0 {
+		lim.Queue = def.Queue
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 256 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if opts.ChildCommand == nil {
+		opts.ChildCommand = selfCommand
+	}
+	if opts.RunRate <= 0 {
+		opts.RunRate = 20
+	}
+	if opts.SendQueue <= 0 {
+		opts.SendQueue = defaultSendQueue
+	}
+	if opts.Scenarios == nil {
+		opts.Scenarios = scenarios.Lookup
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		log:       opts.Logger,
+		lookup:    opts.Scenarios,
+		sendQueue: opts.SendQueue,
+		runRate:   opts.RunRate,
+		origins:   opts.AllowOrigins,
+		page:      opts.Page,
+		sessions:  map[*session]struct{}{},
+		ctx:       ctx,
+		cancel:    cancel,
+		runner: &Runner{
+			Command: opts.ChildCommand,
+			Limits:  lim,
+			Cache:   NewCache(opts.CacheBytes),
+			Sites: func(id string) int {
+				if sc, ok := opts.Scenarios(id); ok {
+					return len(sc.Program.Sites)
+				}
+				return 0
+			},
+		},
+	}
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384, CheckOrigin: s.checkOrigin}
+	if s.page == nil {
+		s.page = http.HandlerFunc(indexPage)
+	}
+	return s
+}
+
+// selfCommand re-executes the running binary as a run's child.
+func selfCommand(ctx context.Context) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.CommandContext(ctx, exe)
+}
+
+// Handler returns the server's routes: /ws for the protocol, the page for the rest.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.Handle("/", s.page)
+	return mux
+}
+
+// checkOrigin admits the page's own origin and the configured ones, so a
+// page on another site cannot drive the server from a visitor's browser.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return slices.Contains(s.origins, "*") || slices.ContainsFunc(s.origins, func(o string) bool {
+		return strings.EqualFold(strings.TrimSuffix(o, "/"), origin)
+	})
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered with an HTTP error
+	}
+	sess := newSession(s, conn)
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	s.sessions[sess] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.sessions, sess)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	sess.serve(s.ctx)
+}
+
+// Close ends every session with a close frame, cancelling their runs (and
+// killing the children), and waits for them to finish.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.cancel()
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// validate checks a run message and turns it into a request.
+func (s *Server) validate(m *clientMessage) (RunRequest, []engine.Site, *protoError) {
+	sc, ok := s.lookup(m.Scenario)
+	if m.Scenario == "" {
+		return RunRequest{}, nil, badf("bad_field", "run needs a \"scenario\"")
+	}
+	if !ok || sc.Program.Main == nil {
+		return RunRequest{}, nil, badf("unknown_scenario", "no scenario %q", m.Scenario)
+	}
+	for name, c := range m.Caps {
+		if c < 0 || c > maxCap {
+			return RunRequest{}, nil, badf("cap_range", "capacity of %s must be between 0 and %d, not %d", name, maxCap, c)
+		}
+	}
+	if _, err := sc.Config(scenarios.Settings{Knobs: m.Knobs, Caps: m.Caps}); err != nil {
+		var ke *scenarios.KnobError
+		if errors.As(err, &ke) {
+			return RunRequest{}, nil, badf(ke.Code(), "%s", ke.Error())
+		}
+		return RunRequest{}, nil, badf("bad_knob", "%v", err)
+	}
+	req := RunRequest{Scenario: sc.ID, Knobs: m.Knobs, Caps: m.Caps, Seed: 1, Policy: "random", MaxEvents: s.runner.Limits.Events}
+	if m.Seed != nil {
+		if *m.Seed > maxSeed {
+			return RunRequest{}, nil, badf("bad_field", "seed must be between 0 and %d", uint64(maxSeed))
+		}
+		req.Seed = *m.Seed
+	}
+	if m.Policy != "" {
+		p, err := engine.ParsePolicy(m.Policy)
+		if err != nil {
+			return RunRequest{}, nil, badf("bad_field", "%v", err)
+		}
+		req.Policy = p.String()
+	}
+	if len(m.Interventions) > maxInterventions {
+		return RunRequest{}, nil, badf("too_many_interventions", "at most %d interventions, not %d", maxInterventions, len(m.Interventions))
+	}
+	if _, err := engine.ParseInterventions(m.Interventions); err != nil {
+		return RunRequest{}, nil, badf("bad_intervention", "%v", err)
+	}
+	for _, iv := range m.Interventions {
+		if iv.Cap != nil && *iv.Cap > maxCap {
+			return RunRequest{}, nil, badf("cap_range", "capacity must be between 0 and %d, not %d", maxCap, *iv.Cap)
+		}
+	}
+	req.Interventions = m.Interventions
+	if m.From < 0 {
+		return RunRequest{}, nil, badf("bad_field", "from must be 0 or more")
+	}
+	return req, sc.Program.Sites, nil
+}
+
+// Resolve is the child's Resolver for the built-in scenarios.
+func Resolve(req RunRequest) (engine.Program, engine.Config, error) {
+	return ResolveWith(scenarios.Lookup)(req)
+}
+
+// ResolveWith returns a Resolver for the scenarios lookup knows.
+func ResolveWith(lookup func(id string) (*scenarios.Scenario, bool)) Resolver {
+	return func(req RunRequest) (engine.Program, engine.Config, error) { return resolve(lookup, req) }
+}
+
+func resolve(lookup func(id string) (*scenarios.Scenario, bool), req RunRequest) (engine.Program, engine.Config, error) {
+	sc, ok := lookup(req.Scenario)
+	if !ok || sc.Program.Main == nil {
+		return engine.Program{}, engine.Config{}, fmt.Errorf("no scenario %q", req.Scenario)
+	}
+	cfg, err := sc.Config(scenarios.Settings{Knobs: req.Knobs, Caps: req.Caps})
+	if err != nil {
+		return engine.Program{}, engine.Config{}, err
+	}
+	cfg.Seed = req.Seed
+	if cfg.Policy, err = engine.ParsePolicy(req.Policy); err != nil {
+		return engine.Program{}, engine.Config{}, err
+	}
+	if cfg.Interventions, err = engine.ParseInterventions(req.Interventions); err != nil {
+		return engine.Program{}, engine.Config{}, err
+	}
+	return sc.Program, cfg, nil
+}
+
+// Serve listens on addr and serves until ctx ends, then shuts down
+// gracefully: sessions get a close frame, runs are cancelled and their
+// children killed. ready, if not nil, is called with the URL once listening.
+func Serve(ctx context.Context, addr string, opts Options, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s := New(opts)
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	if ready != nil {
+		ready(displayURL(ln.Addr().(*net.TCPAddr)))
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Close()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// displayURL is the address a person should open: loopback stays as it
+// is; a wildcard listener is shown with the machine's LAN address.
+func displayURL(a *net.TCPAddr) string {
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "localhost"
+		if ip := lanAddress(); ip != "" {
+			host = ip
+		}
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port)) + "/"
+}
+
+func lanAddress() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLoopback() {
+			return ipn.IP.String()
+		}
+	}
+	return ""
+}
+
+// indexPage is the plain page served until the visualizer's page exists:
+// the catalog, and where the protocol lives.
+func indexPage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprint(w, "<!doctype html><title>concviz</title><h1>concviz</h1><p>Runs stream over the WebSocket at <code>/ws</code> (see PROTOCOL.md).</p><ul>")
+	for _, sc := range scenarios.All() {
+		fmt.Fprintf(w, "<li><code>%s</code> %s</li>", sc.ID, htmlEscape(sc.Title))
+	}
+	fmt.Fprint(w, "</ul>")
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
