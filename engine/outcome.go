@@ -47,9 +47,9 @@ type Blocked struct {
 // WaitEdge is one edge of the wait-for graph: goroutine G waits on Obj, which
 // only the live goroutines in By could have released (an empty By is a dead end).
 type WaitEdge struct {
-	G   int32
-	Obj int32
-	By  []int32
+	G   int32   `json:"g"`
+	Obj int32   `json:"obj"`
+	By  []int32 `json:"by"` // never null in JSON: [] is a dead end
 }
 
 // ExitCodeLimit is the exit status of a run stopped by a limit; Go has no
@@ -129,6 +129,8 @@ func (rt *runtime) panicked(gg *g, r any) {
 	fmt.Fprintf(&b, "goroutine %d [running]:\n", gg.id)
 	if !writeStack(&b) {
 		rt.writeFrame(&b, gg, gg.pos)
+	} else {
+		rt.writeCreatedBy(&b, gg)
 	}
 	gg.state = gDone
 	rt.end(Outcome{Kind: OutcomePanic, Message: msg, Report: b.String(), ExitCode: 2, G: gg.id, Pos: gg.pos})
@@ -175,16 +177,21 @@ func (rt *runtime) writeFrame(b *strings.Builder, gg *g, pos Pos) {
 		args = "()"
 	}
 	fmt.Fprintf(b, "%s%s\n\t%s\n", fn, args, s)
-	if gg.id != 1 {
-		gs := rt.site(gg.goPos)
-		creator := gs.Func
-		if creator == "" && gg.parent > 0 {
-			creator = rt.gs[gg.parent-1].name
-		}
-		if gg.parent > 0 {
-			fmt.Fprintf(b, "created by %s in goroutine %d\n\t%s\n", creator, gg.parent, gs)
-		}
+	rt.writeCreatedBy(b, gg)
+}
+
+// writeCreatedBy writes the "created by" lines Go ends a goroutine's
+// traceback with.
+func (rt *runtime) writeCreatedBy(b *strings.Builder, gg *g) {
+	if gg.id == 1 || gg.parent == 0 {
+		return
 	}
+	gs := rt.site(gg.goPos)
+	creator := gs.Func
+	if creator == "" {
+		creator = rt.gs[gg.parent-1].name
+	}
+	fmt.Fprintf(b, "created by %s in goroutine %d\n\t%s\n", creator, gg.parent, gs)
 }
 
 // writeStack writes the panicking goroutine's frames that belong to the

@@ -43,7 +43,7 @@ func TestDeadlockReportIsGos(t *testing.T) {
 	assert.True(t, strings.HasSuffix(r.Stderr, r.Outcome.Report))
 	require.Len(t, r.Outcome.Blocked, 1)
 	assert.Equal(t, Blocked{G: 1, Name: "main.main", Reason: "chan receive", Obj: 2, Pos: P(28)}, r.Outcome.Blocked[0])
-	assert.Equal(t, []WaitEdge{{G: 1, Obj: 2}}, r.Outcome.Edges, "a dead end: every goroutine that sent on results has exited")
+	assert.Equal(t, []WaitEdge{{G: 1, Obj: 2, By: []int32{}}}, r.Outcome.Edges, "a dead end: every goroutine that sent on results has exited")
 }
 
 func TestDeadlockEarlyWithUnbufferedChannels(t *testing.T) {

@@ -50,24 +50,35 @@ func Print(pos Pos, a ...any) (int, error) {
 	return len(s), nil
 }
 
-// stream is an io.Writer onto one of the run's output streams.
-type stream uint8
+// stream is an io.Writer onto one of the run's output streams, whose
+// writes are attributed to a source position (0: wherever the goroutine is).
+type stream struct {
+	n   uint8
+	pos Pos
+}
 
 // Write records p as one print step.
 func (s stream) Write(p []byte) (int, error) {
-	rt, gg := enter(0)
-	rt.print(gg, uint8(s), gg.pos, string(p))
+	rt, gg := enter(s.pos)
+	rt.print(gg, s.n, gg.pos, string(p))
 	return len(p), nil
 }
 
 // WriteString records s as one print step.
 func (s stream) WriteString(str string) (int, error) { return s.Write([]byte(str)) }
 
-// Stdout and Stderr stand for os.Stdout and os.Stderr in instrumented code.
+// Stdout and Stderr stand for os.Stdout and os.Stderr.
 var (
-	Stdout io.Writer = stream(StreamStdout)
-	Stderr io.Writer = stream(StreamStderr)
+	Stdout io.Writer = stream{n: StreamStdout}
+	Stderr io.Writer = stream{n: StreamStderr}
 )
+
+// StdoutAt is os.Stdout as used at pos: instrumented code writes through it
+// so that each print points at the line that wrote it.
+func StdoutAt(pos Pos) io.Writer { return stream{StreamStdout, pos} }
+
+// StderrAt is os.Stderr as used at pos.
+func StderrAt(pos Pos) io.Writer { return stream{StreamStderr, pos} }
 
 // PrintBuiltin is the print builtin: it writes to standard error in the
 // builtin's own format.

@@ -61,10 +61,12 @@ func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
 		if b.Reason == "select" {
 			objs = gg.waitObjs
 		}
+		seen := map[int32]bool{}
 		for _, obj := range objs {
-			if obj == 0 {
-				continue
+			if obj == 0 || seen[obj] {
+				continue // a select may have several cases on one channel
 			}
+			seen[obj] = true
 			var want uint8
 			switch b.Reason {
 			case "chan receive":
@@ -78,7 +80,7 @@ func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
 			case "select":
 				want = roleSend | roleRecv
 			}
-			var by []int32
+			by := []int32{}
 			for g, r := range roles[obj] {
 				if r&want != 0 && alive(g, b.G) {
 					by = append(by, g)
