@@ -8,20 +8,21 @@
 //
 //	concviz [command]
 //
-// The commands are serve (the default), run, scenarios and help. None but
-// help is implemented yet.
+// The commands are serve (the default), run, scenarios and help.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/concviz/concviz/server"
 )
 
 // Exit codes returned by cli.
 const (
 	exitOK       = 0 // the command succeeded
-	exitFailure  = 1 // the command ran and failed (or is not implemented yet)
+	exitFailure  = 1 // the command ran and failed
 	exitUsageErr = 2 // the command line could not be understood
 )
 
@@ -30,7 +31,10 @@ const usage = `usage: concviz [command] [arguments]
 
 commands:
   serve       start the visualizer on http://127.0.0.1:8080 (the default)
-  run         run one scenario in the terminal and print its event log
+  run         run a Go program (FILE.go or DIR) or a built-in scenario on the
+              engine, as go run would:
+              run FILE.go|DIR|SCENARIO [--seed N] [--policy random|go|fifo]
+                  [--cap NAME=N]... [--knob NAME=V]... [--events FILE|-] [--json]
   scenarios   list the built-in scenarios
   help        print this help
 `
@@ -38,14 +42,18 @@ commands:
 // commands maps each subcommand name to its handler. A handler receives the
 // arguments after the subcommand name and returns the process exit code.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"serve":     notImplemented("serve"),
-	"run":       notImplemented("run"),
-	"scenarios": notImplemented("scenarios"),
+	"serve":     serveCmd,
+	"run":       runCmd,
+	"scenarios": scenariosCmd,
 	"help":      help,
 }
 
 // main runs the command line and exits with its code.
 func main() {
+	if os.Getenv(server.ChildEnv) != "" {
+		// The server re-executed this binary to run one program.
+		os.Exit(server.ChildMain(os.Stdin, os.Stdout, server.Resolve))
+	}
 	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -73,13 +81,4 @@ func cli(args []string, stdout, stderr io.Writer) int {
 func help(_ []string, stdout, _ io.Writer) int {
 	fmt.Fprint(stdout, usage)
 	return exitOK
-}
-
-// notImplemented returns a handler for a subcommand that later issues fill in:
-// it says so on stderr and fails.
-func notImplemented(name string) func(args []string, stdout, stderr io.Writer) int {
-	return func(_ []string, _, stderr io.Writer) int {
-		fmt.Fprintf(stderr, "concviz: %s is not implemented yet\n", name)
-		return exitFailure
-	}
 }

@@ -2,9 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -22,10 +28,20 @@ func TestCLI(t *testing.T) {
 		wantStdout string // substring of stdout; "" means stdout must be empty
 		wantStderr string // substring of stderr; "" means stderr must be empty
 	}{
-		{name: "no arguments runs serve", args: nil, wantCode: 1, wantStderr: "concviz: serve is not implemented yet"},
-		{name: "serve", args: []string{"serve"}, wantCode: 1, wantStderr: "concviz: serve is not implemented yet"},
-		{name: "run", args: []string{"run", "workerpool"}, wantCode: 1, wantStderr: "concviz: run is not implemented yet"},
-		{name: "scenarios", args: []string{"scenarios"}, wantCode: 1, wantStderr: "concviz: scenarios is not implemented yet"},
+		{name: "serve with a stray argument", args: []string{"serve", "now"}, wantCode: 2, wantStderr: `concviz serve: unexpected argument "now"`},
+		{name: "serve with a bad flag", args: []string{"serve", "-addr"}, wantCode: 2, wantStderr: "flag needs an argument: -addr"},
+		{name: "serve with a bad limit", args: []string{"serve", "-runs", "0"}, wantCode: 2, wantStderr: "limits must be positive"},
+		{name: "serve on a bad address", args: []string{"serve", "-addr", "256.0.0.1:99999"}, wantCode: 1, wantStderr: "concviz serve: listen on 256.0.0.1:99999"},
+		{name: "run without a program", args: []string{"run"}, wantCode: 2, wantStderr: "concviz run: want one program, got 0 arguments"},
+		{name: "scenarios", args: []string{"scenarios"}, wantCode: 0, wantStdout: "worker-pool-deadlock  §6 (buggy)  The worker pool that deadlocks"},
+		{name: "scenarios with an argument", args: []string{"scenarios", "x"}, wantCode: 2, wantStderr: `unexpected argument "x"`},
+		{name: "run a scenario", args: []string{"run", "mutex-counter"}, wantCode: 0, wantStdout: "Final count: 100\n"},
+		{name: "run a deadlocking scenario", args: []string{"run", "worker-pool-deadlock", "--cap", "jobs=0", "--cap", "results=0"}, wantCode: 2, wantStderr: "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan send]:\nmain.main()\n\tmain.go:28\n"},
+		{name: "run a scenario with a knob", args: []string{"run", "context-timeout", "--knob", "deadline=500ms"}, wantCode: 0, wantStdout: "Cancelled processing"},
+		{name: "scenario knob out of range", args: []string{"run", "context-timeout", "--knob", "deadline=1h"}, wantCode: 2, wantStderr: "knob deadline must be between 100ms and 3s, not 1h0m0s"},
+		{name: "scenario knob not a duration", args: []string{"run", "context-timeout", "--knob", "deadline=soon"}, wantCode: 2, wantStderr: `"soon" is not a valid duration`},
+		{name: "scenario without that channel", args: []string{"run", "worker-pool-deadlock", "--cap", "queue=1"}, wantCode: 2, wantStderr: `has no channel named "queue" (channels: jobs, results)`},
+		{name: "scenario capacity out of range", args: []string{"run", "worker-pool-deadlock", "--cap", "jobs=5000"}, wantCode: 2, wantStderr: "capacity of jobs must be between 0 and 1000, not 5000"},
 		{name: "help", args: []string{"help"}, wantCode: 0, wantStdout: "usage: concviz"},
 		{name: "-h", args: []string{"-h"}, wantCode: 0, wantStdout: "usage: concviz"},
 		{name: "--help", args: []string{"--help"}, wantCode: 0, wantStdout: "usage: concviz"},
@@ -57,4 +73,132 @@ func TestUsageListsEveryCommand(t *testing.T) {
 	for name := range commands {
 		assert.Contains(t, usage, "  "+name+" ", "usage does not list %q", name)
 	}
+}
+
+// TestRun runs programs through "concviz run": stdout is the program's,
+// stderr and the exit status are Go's, bad input is one line and status 1 or 2.
+func TestRun(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go toolchain on PATH: concviz run compiles programs with it")
+	}
+	guide := func(n string) string {
+		p, _ := filepath.Abs(filepath.Join("instrument", "testdata", "guide", n))
+		return p
+	}
+	feature := func(n string) string {
+		p, _ := filepath.Abs(filepath.Join("instrument", "testdata", "features", n))
+		return p
+	}
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
+		return p
+	}
+	notMain := write("lib.go", "package lib\n")
+	badImport := write("exec.go", "package main\n\nimport \"os/exec\"\n\nfunc main() { exec.Command(\"ls\") }\n")
+	typeErr := write("typeerr.go", "package main\n\nfunc main() {\n\tundefinedThing()\n}\n")
+	progDir := filepath.Join(dir, "prog")
+	require.NoError(t, os.Mkdir(progDir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(progDir, "a.go"), []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(<-start()) }\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(progDir, "b.go"), []byte("package main\n\nfunc start() chan string {\n\tc := make(chan string)\n\tgo func() { c <- \"from b\" }()\n\treturn c\n}\n"), 0o644))
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string   // exact stdout ("-" to skip)
+		wantStderr []string // prefixes of successive lines of stderr; nil means empty
+	}{
+		{name: "ok", args: []string{feature("cap.go")}, wantCode: 0, wantStdout: "1\n"},
+		{name: "a directory", args: []string{progDir, "--seed", "2"}, wantCode: 0, wantStdout: "from b\n"},
+		{name: "deadlock as Go reports it", args: []string{guide("s6_buggy.go"), "--seed", "3"}, wantCode: 2, wantStdout: "-",
+			wantStderr: []string{"fatal error: all goroutines are asleep - deadlock!", "", "goroutine 1 [chan receive]:", "main.main()", "\t" + guide("s6_buggy.go") + ":32"}},
+		{name: "cap override deadlocks", args: []string{feature("cap.go"), "--cap", "c=0"}, wantCode: 2, wantStdout: "",
+			wantStderr: []string{"fatal error: all goroutines are asleep - deadlock!", "", "goroutine 1 [chan send]:", "main.main()", "\t" + feature("cap.go") + ":9"}},
+		{name: "panic", args: []string{"--policy", "fifo", feature("panics.go")}, wantCode: 2, wantStdout: "-",
+			wantStderr: []string{"panic: send on closed channel", "", "goroutine 2 [running]:", "main.main.func4(...)", "\t" + feature("panics.go") + ":26"}},
+		{name: "os.Exit", args: []string{feature("syncs.go"), "--policy=go"}, wantCode: 3, wantStdout: "-", wantStderr: []string{"to stderr", "builtin 1 true"}},
+		{name: "leak", args: []string{feature("leak.go")}, wantCode: 0, wantStdout: "true\n",
+			wantStderr: []string{"concviz: 1 goroutine still blocked when main returned", "", "goroutine "}},
+		{name: "knob", args: []string{feature("knobs.go"), "--knob", "workers=2", "--knob", "delay=1s"}, wantCode: 0, wantStdout: "2 2 2s\n"},
+		{name: "knob out of range", args: []string{feature("knobs.go"), "--knob", "delay=5s"}, wantCode: 2,
+			wantStderr: []string{"concviz run: --knob delay: 5s is outside its range 1ms..1s"}},
+		{name: "unknown knob constant", args: []string{feature("knobs.go"), "--knob", "x=1"}, wantCode: 2,
+			wantStderr: []string{`concviz run: --knob x: the program has no knob named "x" (its knobs are workers, delay, single)`}},
+		{name: "missing file", args: []string{filepath.Join(dir, "nope.go")}, wantCode: 1,
+			wantStderr: []string{"concviz: " + filepath.Join(dir, "nope.go") + ": no such file or directory"}},
+		{name: "not package main", args: []string{notMain}, wantCode: 1, wantStderr: []string{"concviz: " + notMain + ":1:9: package lib is not package main"}},
+		{name: "disallowed import", args: []string{badImport}, wantCode: 1, wantStderr: []string{"concviz: " + badImport + `:3:8: import "os/exec" is not allowed`}},
+		{name: "compile error", args: []string{typeErr}, wantCode: 1, wantStderr: []string{"concviz: " + typeErr + ":4:2: undefined: undefinedThing"}},
+		{name: "unknown knob", args: []string{feature("cap.go"), "--cap", "nope=1"}, wantCode: 2,
+			wantStderr: []string{`concviz run: --cap nope: the program has no channel named "nope" (its channels are c)`}},
+		{name: "negative capacity", args: []string{feature("cap.go"), "--cap", "c=-1"}, wantCode: 2,
+			wantStderr: []string{`concviz run: invalid value "c=-1" for flag -cap: capacity of c is -1: it must be at least 0`}},
+		{name: "bad policy", args: []string{feature("cap.go"), "--policy", "lifo"}, wantCode: 2, wantStderr: []string{`concviz run: unknown policy "lifo"`}},
+		{name: "bad flag", args: []string{feature("cap.go"), "--frob"}, wantCode: 2, wantStderr: []string{"concviz run: flag provided but not defined: -frob"}},
+		{name: "two programs", args: []string{feature("cap.go"), feature("leak.go")}, wantCode: 2, wantStderr: []string{"concviz run: want one program, got 2 arguments"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := cli(append([]string{"run"}, tt.args...), &stdout, &stderr)
+			assert.Equal(t, tt.wantCode, code, "stderr: %s", stderr.String())
+			if tt.wantStdout != "-" {
+				assert.Equal(t, tt.wantStdout, stdout.String())
+			}
+			if tt.wantStderr == nil {
+				assert.Empty(t, stderr.String())
+				return
+			}
+			lines := strings.Split(stderr.String(), "\n")
+			require.GreaterOrEqual(t, len(lines), len(tt.wantStderr), "stderr: %s", stderr.String())
+			for i, w := range tt.wantStderr {
+				assert.True(t, strings.HasPrefix(lines[i], w), "stderr line %d: got %q, want prefix %q", i, lines[i], w)
+			}
+			if code == 1 || (code == 2 && strings.HasPrefix(stderr.String(), "concviz")) {
+				assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "bad input gives one line")
+				assert.NotContains(t, stderr.String(), "goroutine ", "never a Go stack trace")
+			}
+		})
+	}
+}
+
+// TestRunEventsAndJSON checks --events FILE, --events - and --json.
+func TestRunEventsAndJSON(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go toolchain on PATH: concviz run compiles programs with it")
+	}
+	prog, _ := filepath.Abs(filepath.Join("instrument", "testdata", "guide", "s6_buggy.go"))
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := cli([]string{"run", prog, "--events", events, "--json", "--seed", "7"}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var outcome struct {
+		Outcome string
+		Message string
+		Blocked []struct {
+			G      int
+			Reason string
+			Pos    string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &outcome))
+	assert.Equal(t, "deadlock", outcome.Outcome)
+	assert.Equal(t, "fatal error: all goroutines are asleep - deadlock!", outcome.Message)
+	require.NotEmpty(t, outcome.Blocked)
+	assert.Equal(t, 1, outcome.Blocked[0].G)
+	assert.Equal(t, "chan receive", outcome.Blocked[0].Reason)
+	assert.Equal(t, prog+":32", outcome.Blocked[0].Pos)
+	b, err := os.ReadFile(events)
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(b), "\n")
+	assert.Contains(t, first, `"kind":"make"`)
+	assert.Contains(t, first, prog+":15")
+
+	stdout.Reset()
+	stderr.Reset()
+	code = cli([]string{"run", prog, "--events", "-", "--seed", "7"}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stdout.String(), string(b), "the same seed gives the same log, after the program's output")
 }

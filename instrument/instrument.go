@@ -1,0 +1,296 @@
+// Package instrument rewrites an ordinary Go program (package main, one file
+// or a directory) so that it runs on concviz's deterministic engine: every
+// goroutine start, channel operation, select, lock, WaitGroup call, sleep,
+// timer, context cancellation and print goes through package engine, with a
+// position that points at the ORIGINAL source.
+//
+// The rewritten files keep the original line structure: each file starts with
+// a //line directive naming the original file, and every rewritten construct
+// is rendered on the lines the original occupied, so compile errors and
+// runtime stack traces show the original file and line. Generated
+// declarations (the site table, the init function, the entry point) live in
+// an extra file.
+//
+// Rewrite refuses programs that reach the outside world (see the allow-list
+// in check.go) before anything is compiled. Build compiles a rewritten
+// program with the local go toolchain against the engine source embedded in
+// the binary (engine.Source), offline, caching by content.
+package instrument
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/concviz/concviz/engine"
+)
+
+// EnginePath is the import path of the engine package in rewritten code.
+const EnginePath = "github.com/concviz/concviz/engine"
+
+// GenFile is the name of the generated file holding the site table, the
+// moved package initialisers and the entry point.
+const GenFile = "zz_concviz_gen.go"
+
+// File is one source file of a program.
+type File struct {
+	Name string // file name as positions should show it (e.g. an absolute path, or "main.go")
+	Src  []byte
+}
+
+// Options control a rewrite.
+type Options struct {
+	// Name is the program's name for messages (engine.Program.Name).
+	Name string
+	// Library, if set, produces a package named Package exposing
+	// `var Program = engine.Program{...}` instead of a runnable package main.
+	Library bool
+	// Package is the package name of a library rewrite (default "program").
+	Package string
+}
+
+// Knob is a make(chan ...) site: its capacity can be overridden at the start
+// of a run through engine.Config.Caps[Name] and changed mid-run.
+type Knob struct {
+	Name    string `json:"name"`    // the variable or field the channel is assigned to, else "file.go:LINE"
+	Default string `json:"default"` // the capacity expression as written ("0" when absent)
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+}
+
+// Result is a rewritten program.
+type Result struct {
+	Files      []File        // the rewritten files plus GenFile, ready to compile as one package
+	Knobs      []Knob        // every make(chan) site, in source order
+	ConstKnobs []ConstKnob   // constants marked "// knob: LO..HI", in source order
+	Sites      []engine.Site // the site table compiled into the program
+	Inputs     []string      // the original file names
+}
+
+// KnobNames returns the distinct knob names, sorted.
+func (r *Result) KnobNames() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, k := range r.Knobs {
+		if !seen[k.Name] {
+			seen[k.Name] = true
+			names = append(names, k.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Error is a problem with the input program, at a position of the original
+// source.
+type Error struct {
+	File string
+	Line int
+	Col  int
+	Msg  string
+	More int // further errors not shown
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+			if e.Col > 0 {
+				fmt.Fprintf(&b, ":%d", e.Col)
+			}
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.More > 0 {
+		fmt.Fprintf(&b, " (and %d more error%s)", e.More, plural(e.More))
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// ReadProgram reads a program from path: a .go file, or a directory whose
+// non-test .go files form the program. File names are made absolute, as go
+// run shows them in stack traces.
+func ReadProgram(path string) ([]File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	var names []string
+	if st.IsDir() {
+		ents, err := os.ReadDir(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if e.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") &&
+				!strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_") {
+				names = append(names, filepath.Join(path, n))
+			}
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("%s: no Go files", path)
+		}
+		sort.Strings(names)
+	} else {
+		if !strings.HasSuffix(path, ".go") {
+			return nil, fmt.Errorf("%s: not a .go file or a directory", path)
+		}
+		names = []string{path}
+	}
+	var files []File
+	for _, n := range names {
+		src, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		abs, err := filepath.Abs(n)
+		if err != nil {
+			abs = n
+		}
+		files = append(files, File{Name: abs, Src: src})
+	}
+	return files, nil
+}
+
+// stdImporter is shared: importing net/http from export data takes a while,
+// and the packages never change within a process.
+var (
+	impMu   sync.Mutex
+	impFset = token.NewFileSet()
+	imp     types.Importer
+)
+
+type lockedImporter struct{}
+
+func (lockedImporter) Import(path string) (*types.Package, error) {
+	impMu.Lock()
+	defer impMu.Unlock()
+	if imp == nil {
+		ensureGoEnv()
+		imp = importer.ForCompiler(impFset, "gc", nil)
+	}
+	return imp.Import(path)
+}
+
+// program is a parsed and type-checked input.
+type program struct {
+	fset  *token.FileSet
+	files []*ast.File
+	srcs  [][]byte
+	names []string
+	pkg   *types.Package
+	info  *types.Info
+}
+
+// load parses and type-checks files as one package main.
+func load(files []File) (*program, error) {
+	if len(files) == 0 {
+		return nil, &Error{Msg: "no Go files"}
+	}
+	p := &program{fset: token.NewFileSet()}
+	for _, f := range files {
+		af, err := parser.ParseFile(p.fset, f.Name, f.Src, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, scanErr(err)
+		}
+		if af.Name.Name != "main" {
+			pos := p.fset.Position(af.Name.Pos())
+			return nil, &Error{File: pos.Filename, Line: pos.Line, Col: pos.Column,
+				Msg: fmt.Sprintf("package %s is not package main: concviz runs programs", af.Name.Name)}
+		}
+		p.files = append(p.files, af)
+		p.srcs = append(p.srcs, f.Src)
+		p.names = append(p.names, f.Name)
+	}
+	if err := checkImports(p); err != nil {
+		return nil, err
+	}
+	p.info = &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+		Implicits:  map[ast.Node]types.Object{},
+		Scopes:     map[ast.Node]*types.Scope{},
+	}
+	var errs []types.Error
+	conf := types.Config{
+		Importer:  lockedImporter{},
+		GoVersion: "go1.26",
+		Error: func(err error) {
+			if te, ok := err.(types.Error); ok && !te.Soft || len(errs) == 0 {
+				if te, ok := err.(types.Error); ok {
+					errs = append(errs, te)
+				}
+			}
+		},
+	}
+	pkg, _ := conf.Check("main", p.fset, p.files, p.info)
+	if len(errs) > 0 {
+		te := errs[0]
+		pos := te.Fset.Position(te.Pos)
+		return nil, &Error{File: pos.Filename, Line: pos.Line, Col: pos.Column, Msg: te.Msg, More: len(errs) - 1}
+	}
+	p.pkg = pkg
+	if obj := pkg.Scope().Lookup("main"); obj == nil {
+		return nil, &Error{File: files[0].Name, Msg: "function main is undeclared in the main package"}
+	} else if _, ok := obj.(*types.Func); !ok {
+		pos := p.fset.Position(obj.Pos())
+		return nil, &Error{File: pos.Filename, Line: pos.Line, Msg: "main is not a function"}
+	}
+	if err := checkUses(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func scanErr(err error) error {
+	var el scanner.ErrorList
+	if errors.As(err, &el) && len(el) > 0 {
+		e := el[0]
+		return &Error{File: e.Pos.Filename, Line: e.Pos.Line, Col: e.Pos.Column, Msg: e.Msg, More: len(el) - 1}
+	}
+	return err
+}
+
+// Rewrite parses, type-checks, checks against the allow-list and rewrites a
+// program. Errors in the input are *Error values naming the original file
+// and line.
+func Rewrite(files []File, opts Options) (*Result, error) {
+	p, err := load(files)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Name == "" {
+		opts.Name = strings.TrimSuffix(filepath.Base(files[0].Name), ".go")
+	}
+	if opts.Library && opts.Package == "" {
+		opts.Package = "program"
+	}
+	return rewrite(p, opts)
+}
