@@ -32,8 +32,10 @@ test:
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
 
+# scenarios/gen holds programs rewritten line for line onto the engine: gofmt
+# would move their lines and break the //line mapping, so it skips them.
 lint:
-	@unformatted="$$(gofmt -l .)"; \
+	@unformatted="$$(find . -name '*.go' -not -path './scenarios/gen/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l)"; \
 	if [ -n "$$unformatted" ]; then \
 		echo "gofmt: these files need formatting (run gofmt -w):"; \
 		echo "$$unformatted"; \

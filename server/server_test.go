@@ -46,6 +46,7 @@ var testCatalog = map[string]*scenarios.Scenario{
 	}, Program: engine.Program{Sites: testSites, Main: pool}},
 	// spin never reaches a sync point: only the wall-clock limit stops it.
 	"spin": {ID: "spin", Program: engine.Program{Main: func() {
+		//lint:ignore SA5002 spinning without a sync point is what this program is for
 		for {
 		}
 	}}},
@@ -57,6 +58,7 @@ var testCatalog = map[string]*scenarios.Scenario{
 			for i := range b {
 				b[i] = 1
 			}
+			//lint:ignore SA4010 the slice keeps the memory alive, which is the point
 			keep = append(keep, b)
 		}
 	}}},
@@ -115,9 +117,8 @@ func testLimits() Limits {
 	return Limits{Wall: 3 * time.Second, Memory: 200 << 20, Events: 50_000, Concurrent: 4, Queue: 20 * time.Second}
 }
 
-func newTestServer(t testing.TB, lim Limits, opts ...func(*Options)) (*Server, *httptest.Server) {
-	t.Helper()
-	o := Options{
+func testOptions(lim Limits) Options {
+	return Options{
 		Limits: lim,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ChildCommand: func(ctx context.Context) *exec.Cmd {
@@ -128,6 +129,11 @@ func newTestServer(t testing.TB, lim Limits, opts ...func(*Options)) (*Server, *
 		},
 		Scenarios: lookupTest,
 	}
+}
+
+func newTestServer(t testing.TB, lim Limits, opts ...func(*Options)) (*Server, *httptest.Server) {
+	t.Helper()
+	o := testOptions(lim)
 	for _, f := range opts {
 		f(&o)
 	}
@@ -405,12 +411,24 @@ func TestLimitsStopBadPrograms(t *testing.T) {
 	}
 	wg.Wait()
 	c := dial(t, ts)
-	c.send(map[string]any{"type": "run", "scenario": "chatty"})
-	end := lastOf(c.runToEnd())
-	assert.Equal(t, "limit", end["outcome"])
-	assert.Equal(t, "concviz: limit: event cap reached: 50000 events", end["message"])
 	c.send(map[string]any{"type": "run", "scenario": "pool"})
 	assert.Equal(t, "deadlock", lastOf(c.runToEnd())["outcome"], "the server still runs programs")
+}
+
+// A run past the event limit ends with the engine's limit outcome: an
+// answer, not an error.
+func TestEventLimit(t *testing.T) {
+	lim := testLimits()
+	lim.Wall = time.Minute // the limit to hit here is the events', even on a loaded machine
+	lim.Events = 20_000
+	_, ts := newTestServer(t, lim)
+	c := dial(t, ts)
+	c.send(map[string]any{"type": "run", "scenario": "chatty"})
+	ms := c.runToEnd()
+	end := lastOf(ms)
+	assert.Equal(t, "limit", end["outcome"])
+	assert.Equal(t, "concviz: limit: event cap reached: 20000 events", end["message"])
+	assert.Len(t, events(t, ms), 20_000)
 }
 
 func TestCancelStopsTheRun(t *testing.T) {
@@ -538,4 +556,31 @@ func TestHundredConcurrentClients(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	urls := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, "127.0.0.1:0", testOptions(testLimits()), func(u string) { urls <- u }) }()
+	u := <-urls
+	require.True(t, strings.HasPrefix(u, "http://127.0.0.1:"), u)
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(strings.TrimSuffix(u, "/"), "http")+"/ws", nil)
+	require.NoError(t, err)
+	defer conn.Close()
+	c := &client{t, conn}
+	c.send(map[string]any{"type": "run", "scenario": "spin"})
+	assert.Equal(t, "run", c.read()["type"])
+	cancel()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _, err = conn.ReadMessage()
+	var ce *websocket.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, websocket.CloseGoingAway, ce.Code)
+	assert.NoError(t, <-done)
+}
+
+func TestServeRefusesABadAddress(t *testing.T) {
+	err := Serve(context.Background(), "127.0.0.1:99999", testOptions(testLimits()), nil)
+	assert.ErrorContains(t, err, "listen on 127.0.0.1:99999")
 }
