@@ -1,0 +1,654 @@
+// app.js: the scenario page. It reads the settings from the URL, asks the
+// server for the run over /ws (PROTOCOL.md), folds the events into states
+// (fold.js) and draws the step the user is on: graph, timeline, code
+// badges, console, outcome. Every view shows the same step; the URL always
+// holds what it takes to see this view again.
+
+import { newLog, addEvents, stateAt, runnable, consoleAt, lanes, names as goroutineNames, setKinds, lineOf, ev, waitEdges } from "./fold.js";
+import { narrate, duration } from "./narrate.js";
+import { layout, render as renderGraph, animateToken } from "./graph.js";
+import { drawTimeline, moveNow, stepAtClick } from "./timeline.js";
+import { markCode } from "./code.js";
+
+const $ = (sel) => document.querySelector(sel);
+const data = JSON.parse($("#scenario-data").textContent);
+const capKnobs = data.knobs.filter((k) => k.kind === "cap");
+const otherKnobs = data.knobs.filter((k) => k.kind !== "cap");
+const MAX_SEED = 2 ** 53 - 1;
+
+// ---- Settings, from and to the URL -------------------------------------
+
+/**
+ * readURL parses the page's query into settings, collecting a sentence for
+ * every parameter it cannot use (which then keeps its default).
+ */
+function readURL(search) {
+  const q = new URLSearchParams(search);
+  const problems = [];
+  const s = { seed: 1, policy: "random", knobs: {}, caps: {}, interventions: [], step: 0, toEnd: false, present: false };
+  const int = (name, text, lo, hi) => {
+    if (!/^-?\d+$/.test(text) || Number(text) < lo || Number(text) > hi) {
+      problems.push(`${name} must be a whole number from ${lo} to ${hi}, not “${text}”`);
+      return null;
+    }
+    return Number(text);
+  };
+  for (const [key, val] of q) {
+    if (key === "seed") {
+      const v = int("seed", val, 0, MAX_SEED);
+      if (v !== null) s.seed = v;
+    } else if (key === "policy") {
+      if (["random", "go", "fifo"].includes(val)) s.policy = val;
+      else problems.push(`policy must be random, go or fifo, not “${val}”`);
+    } else if (key === "step") {
+      if (val === "end") s.toEnd = true;
+      else {
+        const v = int("step", val, 0, 1e9);
+        if (v !== null) s.step = v;
+      }
+    } else if (key.startsWith("c.")) {
+      const name = key.slice(2);
+      const k = capKnobs.find((k) => k.name === name);
+      if (!k) problems.push(`this program has no channel “${name}”${capKnobs.length ? ` (its channels: ${capKnobs.map((k) => k.name).join(", ")})` : ""}`);
+      else {
+        const v = int(`the buffer of ${name}`, val, k.min, k.max);
+        if (v !== null) s.caps[name] = v;
+      }
+    } else if (key.startsWith("k.")) {
+      const name = key.slice(2);
+      const k = otherKnobs.find((k) => k.name === name);
+      if (!k) problems.push(`this program has no knob “${name}”`);
+      else {
+        const v = int(`knob ${name}`, val, k.min, k.max);
+        if (v !== null) s.knobs[name] = v;
+      }
+    } else if (key === "iv") {
+      for (const part of val.split(",").filter(Boolean)) {
+        let m;
+        if ((m = /^(\d+):r(\d+)$/.exec(part))) s.interventions.push({ step: Number(m[1]), run: Number(m[2]) });
+        else if ((m = /^(\d+):c(\d+)=(\d+)$/.exec(part)) && Number(m[3]) <= 1000) s.interventions.push({ step: Number(m[1]), chan: Number(m[2]), cap: Number(m[3]) });
+        else problems.push(`“${part}” is not an intervention (write STEP:rG to run goroutine G next, or STEP:cCHAN=CAP to resize a channel)`);
+      }
+      s.interventions.sort((a, b) => a.step - b.step);
+    } else if (key === "present") {
+      s.present = val === "1";
+    } else {
+      problems.push(`the page does not know the parameter “${key}”`);
+    }
+  }
+  return { settings: s, problems };
+}
+
+function writeURL() {
+  const q = new URLSearchParams();
+  q.set("seed", String(settings.seed));
+  q.set("policy", settings.policy);
+  for (const k of capKnobs) if (settings.caps[k.name] !== undefined && settings.caps[k.name] !== k.default) q.set(`c.${k.name}`, settings.caps[k.name]);
+  for (const k of otherKnobs) if (settings.knobs[k.name] !== undefined && settings.knobs[k.name] !== k.default) q.set(`k.${k.name}`, settings.knobs[k.name]);
+  if (settings.interventions.length) {
+    q.set("iv", settings.interventions.map((iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`)).join(","));
+  }
+  q.set("step", String(cur ? cur.step : settings.step));
+  if (document.body.classList.contains("present")) q.set("present", "1");
+  const url = `${location.pathname}?${q}`;
+  if (url !== location.pathname + location.search) history.replaceState(null, "", url);
+}
+
+const parsed = readURL(location.search);
+const settings = parsed.settings;
+
+// ---- Notices -------------------------------------------------------------
+
+const notice = $("#notice");
+function showNotice(html, kind = "warn") {
+  notice.innerHTML = `${html} <button type="button" class="notice-close" aria-label="Dismiss">×</button>`;
+  notice.className = `notice ${kind}`;
+  notice.hidden = false;
+}
+notice.addEventListener("click", (e) => {
+  if (e.target.closest(".notice-close")) notice.hidden = true;
+});
+const escapeHTML = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+if (parsed.problems.length) {
+  showNotice(`<strong>This link has settings the page cannot use</strong>, so it uses the defaults for them: ${parsed.problems.map(escapeHTML).join("; ")}.`);
+}
+
+// ---- Controls ------------------------------------------------------------
+
+const seedIn = $("#seed");
+const policyIn = $("#policy");
+const speedIn = $("#speed");
+const scrub = $("#scrub");
+const playBtn = $("#play");
+seedIn.value = String(settings.seed);
+policyIn.value = settings.policy;
+for (const row of document.querySelectorAll(".cap[data-cap]")) {
+  const name = row.dataset.cap;
+  const k = capKnobs.find((k) => k.name === name);
+  const out = row.querySelector(".cap-value");
+  const show = () => (out.textContent = String(settings.caps[name] ?? k.default));
+  show();
+  const change = (d) => {
+    const v = Math.max(k.min, Math.min(k.max, (settings.caps[name] ?? k.default) + d));
+    settings.caps[name] = v;
+    show();
+    restartWithNewInputs();
+  };
+  row.querySelector(".cap-minus").addEventListener("click", () => change(-1));
+  row.querySelector(".cap-plus").addEventListener("click", () => change(+1));
+}
+for (const input of document.querySelectorAll("[data-knob]")) {
+  const name = input.dataset.knob;
+  const k = otherKnobs.find((k) => k.name === name);
+  if (input.type === "checkbox") input.checked = (settings.knobs[name] ?? k.default) === 1;
+  else input.value = String(settings.knobs[name] ?? k.default);
+  const human = input.closest(".knob")?.querySelector(".knob-human");
+  const showHuman = () => {
+    if (human && (k.kind === "duration" || k.kind === "latency")) human.textContent = `= ${duration(Number(input.value))}`;
+  };
+  showHuman();
+  input.addEventListener("input", showHuman);
+  input.addEventListener("change", () => {
+    const v = input.type === "checkbox" ? (input.checked ? 1 : 0) : Number(input.value);
+    if (!Number.isInteger(v) || v < k.min || v > k.max) {
+      showNotice(`${escapeHTML(name)} must be from ${k.min} to ${k.max}.`);
+      input.value = String(settings.knobs[name] ?? k.default);
+      return;
+    }
+    settings.knobs[name] = v;
+    restartWithNewInputs();
+  });
+}
+seedIn.addEventListener("change", () => {
+  const v = Number(seedIn.value);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_SEED) {
+    showNotice("The seed must be a whole number from 0 to 2^53−1.");
+    seedIn.value = String(settings.seed);
+    return;
+  }
+  settings.seed = v;
+  restartWithNewInputs();
+});
+$("#new-seed").addEventListener("click", () => {
+  settings.seed = Math.floor(Math.random() * 1e6) + 1;
+  seedIn.value = String(settings.seed);
+  restartWithNewInputs();
+});
+policyIn.addEventListener("change", () => {
+  settings.policy = policyIn.value;
+  restartWithNewInputs();
+});
+
+// New inputs make a different run: earlier interventions named steps of
+// the old one, so they go.
+function restartWithNewInputs() {
+  if (settings.interventions.length) {
+    settings.interventions = [];
+    showNotice("Your scheduling choices and resizes were for the previous run, so they were dropped.", "info");
+  }
+  startRun();
+}
+
+function addIntervention(iv) {
+  // Later choices were made in a run that this one replaces.
+  settings.interventions = settings.interventions.filter((x) => x.step < iv.step || (x.step === iv.step && (x.run ? !iv.run : x.chan !== iv.chan)));
+  settings.interventions.push(iv);
+  settings.interventions.sort((a, b) => a.step - b.step);
+  afterRunStep = cur.step + 1; // show what the intervention did
+  startRun();
+}
+
+// ---- The run -------------------------------------------------------------
+
+let ws = null;
+let runSeq = 0;
+let runID = "";
+let log = null; // the log on screen
+let pending = null; // the log of a newer run, until it reaches the step on screen
+let cur = null; // the state on screen
+let lay = null;
+let who = new Map();
+let tl = null;
+let tlFor = -1;
+let afterRunStep = null;
+let wantStep = settings.step;
+let wantEnd = settings.toEnd;
+let firstRun = true; // the run the URL asked for, not one the user made since
+let playing = false;
+let lastRender = 0;
+
+function connect() {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  ws = new WebSocket(`${proto}//${location.host}/ws`);
+  ws.addEventListener("open", () => {
+    ws.send(JSON.stringify({ type: "hello", version: 1 }));
+    startRun(pending?.events.length ?? 0);
+  });
+  ws.addEventListener("message", (e) => onMessage(JSON.parse(e.data)));
+  ws.addEventListener("close", (e) => {
+    if (e.code === 1001 || e.code === 4001 || e.code === 1006) {
+      // Going away, too slow, or a dropped network: come back and resume.
+      setStatus(e.code === 4001 ? "catching up…" : "reconnecting…");
+      setTimeout(connect, e.code === 4001 ? 50 : 1500);
+      return;
+    }
+    showNotice(`<strong>The connection to the server closed</strong> (${e.code}${e.reason ? ": " + escapeHTML(e.reason) : ""}). Reload the page to try again.`, "error");
+  });
+}
+
+function startRun(from = 0) {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return;
+  if (from === 0) {
+    runID = String(++runSeq);
+    pending = null;
+  }
+  if (cur) {
+    wantStep = afterRunStep ?? cur.step;
+    // At the end of the old run, the end of the new one is what you want.
+    if (afterRunStep == null && log?.outcome && cur.step === total()) wantEnd = true;
+  }
+  const msg = { type: "run", id: runID, scenario: data.id, seed: settings.seed, policy: settings.policy };
+  if (Object.keys(settings.knobs).length) msg.knobs = settings.knobs;
+  if (Object.keys(settings.caps).length) msg.caps = settings.caps;
+  if (settings.interventions.length) msg.interventions = settings.interventions;
+  if (from) msg.from = from;
+  ws.send(JSON.stringify(msg));
+  setStatus("running…");
+  writeURL();
+}
+
+function onMessage(m) {
+  if (m.type === "hello") {
+    setKinds(m.kinds);
+    return;
+  }
+  if (m.type === "error") {
+    if (m.id && m.id !== runID) return;
+    const why = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." }[m.code] ?? "";
+    showNotice(`<strong>The run could not finish.</strong> ${escapeHTML(why)} <span class="detail">${escapeHTML(m.message)}</span>`, "error");
+    setStatus("error");
+    return;
+  }
+  if (m.id !== runID) return; // an older run's leftovers
+  if (m.type === "run") {
+    if (pending && pending.run.run === m.run) return; // a resumed stream
+    pending = newLog(m);
+    return;
+  }
+  if (!pending) return;
+  if (m.type === "events") {
+    addEvents(pending, m);
+  } else if (m.type === "outcome") {
+    pending.outcome = m;
+    setStatus("");
+  }
+  adopt();
+}
+
+// adopt shows the pending log once it reaches the step the user is on (the
+// new run is the same as the old one up to there), or once it is complete.
+function adopt() {
+  const p = pending;
+  const target = wantEnd ? Infinity : wantStep;
+  const ready = p.outcome || p.events.length >= target;
+  if (p !== log) {
+    if (!ready) return;
+    log = p;
+    lay = layout(log, data.layout);
+    lay.at = performance.now();
+    who = goroutineNames(log);
+    tlFor = -1;
+    const step = wantEnd ? log.events.length : Math.min(wantStep, log.events.length);
+    if (!wantEnd && wantStep > log.events.length && log.outcome && firstRun) {
+      showNotice(`This run has only ${log.events.length} steps, so the page shows the last one instead of step ${wantStep}.`, "info");
+    }
+    afterRunStep = null;
+    wantEnd = false;
+    firstRun = false;
+    go(step);
+    if (playWhenReady) {
+      playWhenReady = false;
+      play();
+    }
+  } else {
+    // More of the run on screen: refresh what depends on its length.
+    const now = performance.now();
+    if (log.outcome || now - lastRender > 200) {
+      // The layout follows the data flow of the whole log: redo it as the
+      // log grows (rarely, so nothing jumps) and once it is complete.
+      if (log.outcome || log.objects.size !== lay.objs || log.goroutines.size !== lay.gs || now - lay.at > 3000) {
+        lay = layout(log, data.layout);
+        lay.at = now;
+        who = goroutineNames(log);
+      }
+      lastRender = now;
+      draw({});
+    }
+  }
+  if (lay) {
+    lay.objs = log.objects.size;
+    lay.gs = log.goroutines.size;
+  }
+}
+
+// ---- Moving through the run ----------------------------------------------
+
+function total() {
+  return log ? log.events.length : 0;
+}
+
+function go(step, { animate = false } = {}) {
+  if (!log) return;
+  step = Math.max(0, Math.min(step, total()));
+  const prev = cur;
+  cur = stateAt(log, step);
+  draw({ prev, animate });
+}
+
+function stepBy(d) {
+  pause();
+  if (cur) go(cur.step + d, { animate: d === 1 });
+}
+
+let playWhenReady = false;
+function play() {
+  if (!log || !cur) {
+    playWhenReady = true; // the run is still on its way
+    return;
+  }
+  if (cur.step >= total() && log.outcome) go(0);
+  playing = true;
+  playBtn.textContent = "❚❚";
+  playBtn.setAttribute("aria-label", "Pause");
+  tick();
+}
+
+function pause() {
+  playing = false;
+  clearTimeout(play.timer);
+  playBtn.textContent = "▶︎";
+  playBtn.setAttribute("aria-label", "Play");
+}
+
+function tick() {
+  if (!playing) return;
+  const speed = Number(speedIn.value) || 8;
+  if (cur.step < total()) go(cur.step + 1, { animate: speed <= 8 });
+  else if (log.outcome) return pause();
+  play.timer = setTimeout(tick, 1000 / speed);
+}
+
+playBtn.addEventListener("click", () => (playing ? pause() : play()));
+$("#back").addEventListener("click", () => stepBy(-1));
+$("#fwd").addEventListener("click", () => stepBy(1));
+$("#restart").addEventListener("click", () => {
+  pause();
+  go(0);
+  play();
+});
+$("#end").addEventListener("click", () => {
+  pause();
+  go(total());
+});
+scrub.addEventListener("input", () => {
+  pause();
+  go(Number(scrub.value));
+});
+$("#timeline").addEventListener("click", (e) => {
+  if (!tl) return;
+  pause();
+  go(stepAtClick($("#timeline"), tl, e));
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target.closest("button") && (e.key === " " || e.key === "Enter")) return;
+  const keys = {
+    " ": () => (playing ? pause() : play()),
+    ArrowLeft: () => stepBy(-1),
+    ArrowRight: () => stepBy(1),
+    Home: () => (pause(), go(0)),
+    End: () => (pause(), go(total())),
+    p: () => togglePresent(),
+  };
+  const f = keys[e.key];
+  if (f) {
+    e.preventDefault();
+    f();
+  }
+});
+
+// ---- Drawing ---------------------------------------------------------------
+
+const graph = $("#graph");
+const codeRoot = $("#source");
+const consoleEl = $("#console");
+const narration = $("#narration");
+const banner = $("#banner");
+const choose = $("#choose");
+
+function draw({ prev = null, animate = false }) {
+  const s = cur;
+  const n = total();
+  const atEnd = s.step === n && !!log.outcome;
+  const outcome = log.outcome;
+  const dead = atEnd && outcome && ["deadlock", "leak"].includes(outcome.outcome) ? new Set((outcome.blocked ?? []).map((b) => b.g)) : new Set();
+  const canChoose = !s.ended && s.step < n + (log.outcome ? 0 : 1);
+  const ready = runnable(s).filter((id) => id !== s.running);
+  const choosable = canChoose && runnable(s).length >= 2 ? new Set(ready) : new Set();
+
+  renderGraph(graph, lay, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
+  if (animate && prev && s.last && prev.step === s.step - 1) {
+    const speed = Number(speedIn.value) || 8;
+    animateToken(graph, lay, s.last, Math.min(450, 800 / speed));
+  }
+  const evLine = s.last ? lineOf(log, s.last.site) : 0;
+  markCode(codeRoot, s, who, { scroll: evLine !== draw.line && (!playing || Number(speedIn.value) <= 3), lineOfEvent: evLine, dead });
+  draw.line = evLine;
+
+  // Console up to this step.
+  if (s.prints !== draw.prints || log !== draw.printsLog) {
+    const lines = consoleAt(log, s);
+    consoleEl.innerHTML = lines.map((p) => `<span class="${p.stream}">${escapeHTML(p.text)}</span>`).join("");
+    consoleEl.scrollTop = consoleEl.scrollHeight;
+    draw.prints = s.prints;
+    draw.printsLog = log;
+  }
+
+  // Timeline.
+  const tlDue = log.outcome ? tlFor !== -2 : tlFor !== n && performance.now() - (draw.tlAt ?? 0) > 1500;
+  if (tlDue) {
+    draw.tlAt = performance.now();
+    const wrap = $(".timeline-wrap");
+    if (log._lanesAt !== log.events.length) {
+      log._lanes = lanes(log);
+      log._lanesAt = log.events.length;
+    }
+    tl = drawTimeline($("#timeline"), log._lanes, who, { width: Math.max(320, wrap.clientWidth) });
+    tlFor = log.outcome ? -2 : n;
+  }
+  moveNow($("#timeline"), tl, s.step);
+
+  // Transport.
+  scrub.max = String(n);
+  scrub.value = String(s.step);
+  scrub.setAttribute("aria-valuetext", `step ${s.step} of ${n}`);
+  $("#step-no").textContent = `step ${s.step} / ${n}${log.outcome ? "" : "+"}`;
+  $("#vtime").textContent = `t = ${duration(s.time)}`;
+
+  // Narration: the event that led here.
+  const fast = playing && Number(speedIn.value) > 3;
+  narration.setAttribute("aria-live", fast ? "off" : "polite");
+  if (s.last) {
+    const before = prev && prev.step === s.step - 1 ? prev : stateAt(log, s.step - 1);
+    narration.innerHTML = `<span class="step-tag">step ${s.step}</span> ${escapeHTML(narrate(s.last, before, s, who))}`;
+  } else {
+    narration.innerHTML = `<span class="step-tag">step 0</span> main is about to start. Press <kbd>space</kbd> to play or <kbd>→</kbd> to step.`;
+  }
+
+  // Who runs next, when there is a choice.
+  if (choosable.size && !playing) {
+    choose.hidden = false;
+    const ids = [...choosable];
+    const shown = ids.slice(0, 8);
+    choose.innerHTML = `<span>Who runs next? You choose:</span> ${shown.map((id) => `<button type="button" data-run="${id}">${escapeHTML(who.get(id) ?? `goroutine ${id}`)}</button>`).join(" ")}${ids.length > shown.length ? ` <span class="more">and ${ids.length - shown.length} more ready</span>` : ""}`;
+  } else {
+    choose.hidden = true;
+  }
+
+  drawOutcome(atEnd);
+  if (!playing || performance.now() - (draw.urlAt ?? 0) > 500) {
+    writeURL();
+    draw.urlAt = performance.now();
+  }
+}
+
+const OUTCOME = {
+  ok: { icon: "✓", word: "finished", cls: "ok" },
+  exit: { icon: "⏏", word: "exited", cls: "exit" },
+  deadlock: { icon: "✖", word: "deadlock", cls: "deadlock" },
+  leak: { icon: "⚠", word: "goroutines leaked", cls: "leak" },
+  panic: { icon: "✖", word: "panic", cls: "panic" },
+  limit: { icon: "⋯", word: "stopped at a limit", cls: "limit" },
+};
+
+function drawOutcome(atEnd) {
+  const badge = $("#outcome-badge");
+  const o = log.outcome;
+  if (!o) {
+    badge.className = "badge pending";
+    badge.innerHTML = `<span class="icon" aria-hidden="true">◌</span> <span class="text">running…</span>`;
+  } else {
+    const d = OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
+    badge.className = `badge ${d.cls}`;
+    badge.innerHTML = `<span class="icon" aria-hidden="true">${d.icon}</span> <span class="text">${escapeHTML(d.word)}</span>`;
+    badge.title = o.message || d.word;
+  }
+  if (!atEnd || !o) {
+    banner.hidden = true;
+    return;
+  }
+  const d = OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
+  const blocked = (o.blocked ?? [])
+    .map((b) => {
+      const line = Number(String(b.pos).split(":").pop()) || 0;
+      return `<li><strong>${escapeHTML(who.get(b.g) ?? b.name)}</strong> [${escapeHTML(b.reason)}] at <a href="#L${line}" data-line="${line}">${escapeHTML(b.pos || "?")}</a></li>`;
+    })
+    .join("");
+  let msg = o.message || (o.outcome === "ok" ? "The program finished normally." : d.word);
+  if (o.outcome === "ok") msg = `The program finished normally (exit status ${o.exitCode ?? 0}).`;
+  banner.className = `banner ${d.cls}`;
+  banner.innerHTML = `<p class="banner-msg"><span class="icon" aria-hidden="true">${d.icon}</span> <code>${escapeHTML(msg)}</code></p>${blocked ? `<ul class="blocked-list">${blocked}</ul>` : ""}${o.outcome === "deadlock" || o.outcome === "leak" ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.By.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>` : ""}`;
+  banner.hidden = false;
+}
+
+banner.addEventListener("click", (e) => {
+  const a = e.target.closest("a[data-line]");
+  if (!a) return;
+  e.preventDefault();
+  const el = document.getElementById(`L${a.dataset.line}`);
+  el?.scrollIntoView({ block: "center" });
+  el?.classList.add("flash");
+  setTimeout(() => el?.classList.remove("flash"), 1200);
+});
+
+function runNext(id) {
+  if (!cur) return;
+  pause();
+  addIntervention({ step: cur.step, run: id });
+}
+choose.addEventListener("click", (e) => {
+  const b = e.target.closest("button[data-run]");
+  if (b) runNext(Number(b.dataset.run));
+});
+function graphAction(e) {
+  const r = e.target.closest("[data-run]");
+  if (r) return runNext(Number(r.dataset.run));
+  const z = e.target.closest("[data-resize]");
+  if (z && cur) {
+    pause();
+    addIntervention({ step: cur.step, chan: Number(z.dataset.resize), cap: Number(z.dataset.cap) });
+  }
+}
+graph.addEventListener("click", graphAction);
+graph.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" || e.key === " ") {
+    e.preventDefault();
+    e.stopPropagation();
+    graphAction(e);
+  }
+});
+
+function setStatus(text) {
+  document.body.dataset.status = text;
+}
+
+// ---- Header actions --------------------------------------------------------
+
+function togglePresent(on = !document.body.classList.contains("present")) {
+  document.body.classList.toggle("present", on);
+  $("#present").setAttribute("aria-pressed", String(on));
+  try {
+    localStorage.setItem("concviz.present", on ? "1" : "0");
+  } catch {}
+  tlFor = -1;
+  if (log && cur) draw({});
+}
+$("#present").addEventListener("click", () => togglePresent());
+let presentPref = settings.present;
+try {
+  presentPref ||= localStorage.getItem("concviz.present") === "1";
+} catch {}
+if (presentPref) togglePresent(true);
+
+$("#copy-link").addEventListener("click", async () => {
+  writeURL();
+  const btn = $("#copy-link");
+  try {
+    await navigator.clipboard.writeText(location.href);
+    btn.textContent = "Link copied ✓";
+  } catch {
+    showNotice(`Copy this link: <input class="link-box" readonly value="${escapeHTML(location.href)}" size="60">`, "info");
+    notice.querySelector(".link-box")?.select();
+    btn.textContent = "Copy link";
+    return;
+  }
+  setTimeout(() => (btn.textContent = "Copy link"), 1800);
+});
+
+window.addEventListener("resize", () => {
+  tlFor = -1;
+  if (log && cur) draw({});
+});
+
+// ---- Start ---------------------------------------------------------------
+
+if (!data.runnable) {
+  showNotice("<strong>This build has no compiled program for this scenario yet</strong>, so it cannot be run here. The code and the explanation are below; the animation needs the program (go generate ./scenarios).", "error");
+  $("#outcome-badge .text").textContent = "cannot run";
+  $(".placeholder .hint")?.replaceChildren(document.createTextNode("No program to run in this build."));
+} else {
+  connect();
+}
+
+// For tests and the curious: the page's state, read-only.
+window.concviz = {
+  get step() {
+    return cur?.step ?? -1;
+  },
+  get total() {
+    return total();
+  },
+  get outcome() {
+    return log?.outcome?.outcome ?? "";
+  },
+  get state() {
+    return cur ? structuredClone(cur) : null;
+  },
+  get ready() {
+    return !!(log && log.outcome && cur);
+  },
+  ev,
+  go: (n) => (pause(), go(n)),
+};

@@ -1,0 +1,614 @@
+// fold.js: the state of a run at any step, folded from its events.
+//
+// Pure: no DOM, no network. A run is a log: the `run` message, the events
+// (rows as PROTOCOL.md sends them) and the objects and goroutines declared
+// with them. The state at step n is what the first n events made of the
+// program's goroutines and objects; step 0 is main, about to start.
+//
+// `apply(state, event, log)` returns a new state and leaves its argument
+// alone. Inside, `applyInPlace` mutates a private copy; `stateAt` keeps a
+// snapshot every SNAPSHOT_EVERY events so that any step costs at most that
+// many events to reach.
+
+export const SNAPSHOT_EVERY = 256;
+
+// Event kinds by number, as engine/event.go numbers them and hello.kinds
+// names them. A server may send its own list in hello; setKinds accepts it.
+export const KIND_NAMES = [
+  "none", "go", "goend", "gosched", "make", "send", "send.block", "send.done",
+  "recv", "recv.block", "recv.done", "close", "select.case", "select.block",
+  "select.default", "lock", "lock.block", "lock.done", "unlock", "trylock",
+  "wg.add", "wg.wait", "wg.block", "wg.done", "once", "cond.wait", "cond.wake",
+  "cond.signal", "atomic", "sleep", "wake", "timer.fire", "timer.stop",
+  "timer.reset", "cancel", "print", "resize", "schedule", "http", "http.done",
+  "panic", "exit",
+];
+let kindNames = KIND_NAMES;
+
+/** setKinds takes the server's kind names (hello.kinds). */
+export function setKinds(names) {
+  if (Array.isArray(names) && names.length) kindNames = names;
+}
+
+/** kindName returns an event kind's wire name, e.g. "send.block". */
+export function kindName(k) {
+  return kindNames[k] ?? `kind(${k})`;
+}
+
+// Object kinds (PROTOCOL.md).
+export const OBJ = {
+  1: "chan", 2: "mutex", 3: "rwmutex", 4: "waitgroup", 5: "once", 6: "cond",
+  7: "timer", 8: "ticker", 9: "context", 10: "atomic",
+};
+
+/**
+ * ev turns a protocol row [time, g, kind, obj, peer, value, flag, site,
+ * valueKind] into an object with named fields.
+ */
+export function ev(row, seq = 0) {
+  const [time, g, kind, obj, peer, value, flag, site, vk] = row;
+  return { seq, time, g, kind: kindName(kind), obj, peer, value, flag, site, vk };
+}
+
+/** newLog starts the log of a run from its `run` message. */
+export function newLog(runMessage) {
+  return {
+    run: runMessage,
+    sites: runMessage?.sites ?? [],
+    events: [], // protocol rows
+    objects: new Map(), // id -> declaration
+    goroutines: new Map(), // id -> declaration
+    snapshots: [], // snapshots[i]: the state at step i*SNAPSHOT_EVERY
+    outcome: null,
+  };
+}
+
+/**
+ * addEvents appends an `events` message to the log: its declarations and
+ * its rows. A message that does not continue the log (a resent batch after
+ * a reconnect) is trimmed to its new part.
+ */
+export function addEvents(log, msg) {
+  for (const o of msg.objects ?? []) {
+    const d = declared(o, ["ID", "Kind", "Name", "Cap", "Elem", "Pos", "Parent"]);
+    log.objects.set(d.ID, d);
+  }
+  for (const g of msg.goroutines ?? []) {
+    const d = declared(g, ["ID", "Name", "Parent", "Pos"]);
+    log.goroutines.set(d.ID, d);
+  }
+  const from = msg.from ?? log.events.length;
+  const rows = msg.events ?? [];
+  if (from > log.events.length) throw new Error(`events from ${from} leave a gap after ${log.events.length}`);
+  for (let i = log.events.length - from; i < rows.length; i++) log.events.push(rows[i]);
+}
+
+// declared reads a declaration whether its fields are spelt as Go names
+// them (ID, Name) or in JSON's lower case (id, name).
+function declared(x, fields) {
+  const d = {};
+  for (const f of fields) d[f] = x[f] ?? x[f[0].toLowerCase() + f.slice(1)] ?? x[f.toLowerCase()];
+  return d;
+}
+
+/**
+ * waitEdges returns an outcome's wait-for graph as [{G, Obj, By}]: G waits
+ * on Obj, which only the goroutines By could release (none: a dead end).
+ */
+export function waitEdges(outcome) {
+  return (outcome?.waitFor ?? []).map((w) => ({ G: w.G ?? w.g, Obj: w.Obj ?? w.obj, By: w.By ?? w.by ?? [] }));
+}
+
+/** lineOf returns the source line of a site index (0: unknown). */
+export function lineOf(log, site) {
+  return log.sites[site]?.line ?? 0;
+}
+
+/** initialState is the state at step 0: main exists and is about to run. */
+export function initialState(runMessage) {
+  return {
+    step: 0,
+    time: 0,
+    running: 0,
+    gs: { 1: newG(1, "main.main", 0) },
+    objs: {},
+    prints: 0, // print events so far: the console is log-derived (consoleAt)
+    last: null, // the last event applied
+    ended: null, // "panic" or "exit" once the program ended so
+    sites: runMessage?.sites ?? [],
+  };
+}
+
+function newG(id, name, parent) {
+  return { id, name, parent, state: "runnable", reason: "", waitOn: [], line: 0, site: 0, selCases: [], wake: null, ops: 0 };
+}
+
+function newObj(decl, id) {
+  const kind = OBJ[decl?.Kind] ?? "object";
+  const o = { id, kind, name: decl?.Name || `${kind} ${id}` };
+  switch (kind) {
+    case "chan":
+    case "context":
+      o.cap = decl?.Cap ?? 0;
+      o.elem = decl?.Elem ?? "";
+      o.buf = [];
+      o.sendq = []; // {g, value, sel}
+      o.recvq = []; // {g, sel}
+      o.closed = false;
+      if (kind === "context") {
+        o.cancelled = false;
+        o.cause = "";
+        o.parent = decl?.Parent ?? 0;
+      }
+      break;
+    case "mutex":
+    case "rwmutex":
+    case "once":
+      o.holder = 0;
+      o.readers = [];
+      o.queue = []; // {g, read}
+      o.done = false;
+      break;
+    case "waitgroup":
+      o.count = 0;
+      o.waiters = [];
+      break;
+    case "cond":
+      o.waiters = [];
+      break;
+    case "timer":
+    case "ticker":
+      o.deadline = null;
+      o.fired = 0;
+      o.stopped = false;
+      o.period = 0;
+      break;
+    case "atomic":
+      o.value = "";
+      break;
+  }
+  return o;
+}
+
+/** clone copies a state deeply enough that folding on never touches the original. */
+export function clone(s) {
+  // By hand: several times faster than structuredClone on a thousand
+  // goroutines, and every field a state holds is listed here.
+  const gs = {};
+  for (const id in s.gs) {
+    const x = s.gs[id];
+    gs[id] = { ...x, waitOn: x.waitOn.slice(), selCases: x.selCases.slice() };
+  }
+  const objs = {};
+  for (const id in s.objs) {
+    const o = { ...s.objs[id] };
+    if (o.buf) o.buf = o.buf.slice();
+    if (o.sendq) o.sendq = o.sendq.map((w) => ({ ...w }));
+    if (o.recvq) o.recvq = o.recvq.map((w) => ({ ...w }));
+    if (o.queue) o.queue = o.queue.map((w) => ({ ...w }));
+    if (o.readers) o.readers = o.readers.slice();
+    if (o.waiters) o.waiters = o.waiters.slice();
+    objs[id] = o;
+  }
+  return { ...s, gs, objs, last: s.last && { ...s.last } };
+}
+
+/** apply returns the state after event e (a row or an ev object). Pure. */
+export function apply(state, e, log) {
+  const next = clone(state);
+  applyInPlace(next, e, log);
+  return next;
+}
+
+function g(state, id, log) {
+  if (!id) return null;
+  let x = state.gs[id];
+  if (!x) {
+    const d = log?.goroutines?.get(id);
+    x = state.gs[id] = newG(id, d?.Name ?? `goroutine ${id}`, d?.Parent ?? 0);
+  }
+  return x;
+}
+
+function obj(state, id, log) {
+  if (!id) return null;
+  let o = state.objs[id];
+  if (!o) o = state.objs[id] = newObj(log?.objects?.get(id), id);
+  return o;
+}
+
+// Kinds after which the event's goroutine is the one running; the others
+// (a wake-up, a completed wait) are about a goroutine that another one, or
+// the clock, made ready.
+const WOKEN = new Set(["send.done", "recv.done", "lock.done", "wg.done", "cond.wake", "wake", "http.done", "timer.fire"]);
+
+function removeG(q, id) {
+  const i = q.findIndex((w) => (typeof w === "number" ? w : w.g) === id);
+  if (i >= 0) q.splice(i, 1);
+  return i >= 0;
+}
+
+// leaveSelect withdraws a goroutine that was waiting in a select from every
+// channel it was waiting on (the engine's fireSelect).
+function leaveWaits(state, x) {
+  for (const id of x.waitOn) {
+    const o = state.objs[id];
+    if (o?.sendq) {
+      removeG(o.sendq, x.id);
+      removeG(o.recvq, x.id);
+    }
+  }
+}
+
+function block(x, reason, waitOn) {
+  x.state = "blocked";
+  x.reason = reason;
+  x.waitOn = waitOn;
+}
+
+function ready(x) {
+  x.state = "runnable";
+  x.reason = "";
+  x.waitOn = [];
+  x.wake = null;
+}
+
+/** applyInPlace folds event e into state s, mutating it. */
+export function applyInPlace(s, row, log) {
+  const e = Array.isArray(row) ? ev(row, s.step) : row;
+  s.step++;
+  s.time = e.time;
+  s.last = e;
+  const actor = g(s, e.g, log);
+  const o = obj(s, e.obj, log);
+  if (actor && e.site) {
+    actor.site = e.site;
+    actor.line = lineOf(log ?? s, e.site);
+  }
+  if (actor) actor.ops++;
+  if (!WOKEN.has(e.kind) && actor && actor.state !== "done") {
+    if (s.running && s.running !== actor.id) {
+      const prev = s.gs[s.running];
+      if (prev && prev.state === "running") prev.state = "runnable";
+    }
+    s.running = actor.id;
+    actor.state = "running";
+    actor.reason = "";
+    actor.waitOn = [];
+  }
+  switch (e.kind) {
+    case "go": {
+      const child = g(s, e.peer, log);
+      ready(child);
+      break;
+    }
+    case "goend":
+    case "panic":
+      if (actor) {
+        actor.state = "done";
+        if (s.running === actor.id) s.running = 0;
+      }
+      if (e.kind === "panic") s.ended = "panic";
+      break;
+    case "exit":
+      s.ended = "exit";
+      for (const x of Object.values(s.gs)) x.state = "done";
+      s.running = 0;
+      break;
+    case "gosched":
+      if (actor) actor.state = "runnable";
+      if (s.running === e.g) s.running = 0;
+      break;
+    case "make":
+      if (o && (o.kind === "chan" || o.kind === "context")) o.cap = Number(e.value || o.cap || 0);
+      if (o && (o.kind === "timer" || o.kind === "ticker")) {
+        o.deadline = e.time + Number(e.value || 0);
+        if (o.kind === "ticker") o.period = Number(e.value || 0);
+      }
+      break;
+
+    // Channels.
+    case "send":
+      if (e.peer) {
+        removeG(o.recvq, e.peer); // handed straight to a waiting receiver
+      } else {
+        o.buf.push(e.value);
+      }
+      break;
+    case "send.block":
+      if (o) o.sendq.push({ g: e.g, value: e.value, sel: false });
+      block(actor, o ? "chan send" : "chan send (nil chan)", o ? [o.id] : []);
+      break;
+    case "send.done": {
+      const x = actor;
+      if (o.closed) {
+        removeG(o.sendq, x.id); // woken by close: it panics
+      } else {
+        const i = o.sendq.findIndex((w) => w.g === x.id);
+        if (i >= 0) {
+          // Still queued: its value takes the buffer slot a receive or a
+          // resize freed.
+          const [w] = o.sendq.splice(i, 1);
+          o.buf.push(w.sel && e.value !== "" ? e.value : w.value);
+        }
+      }
+      leaveWaits(s, x);
+      ready(x);
+      break;
+    }
+    case "recv":
+      if (e.flag === 1 && e.peer) {
+        // Straight from a waiting sender, which leaves every queue it was in.
+        const w = s.gs[e.peer];
+        removeG(o.sendq, e.peer);
+        if (w) leaveWaits(s, w);
+      } else if (e.flag === 1) {
+        o.buf.shift();
+      }
+      break;
+    case "recv.block":
+      if (o) o.recvq.push({ g: e.g, sel: false });
+      block(actor, o ? "chan receive" : "chan receive (nil chan)", o ? [o.id] : []);
+      break;
+    case "recv.done":
+      removeG(o.recvq, actor.id);
+      leaveWaits(s, actor);
+      ready(actor);
+      actor.got = e.value;
+      break;
+    case "close":
+      o.closed = true;
+      break;
+    case "resize":
+      o.cap = Number(e.value);
+      break;
+    case "select.case":
+      actor.selCases.push(e.obj);
+      if (o) {
+        if (e.flag === 1) o.sendq.push({ g: e.g, value: "", sel: true });
+        else o.recvq.push({ g: e.g, sel: true });
+      }
+      break;
+    case "select.block": {
+      const cases = actor.selCases;
+      actor.selCases = [];
+      block(actor, Number(e.value) === 0 ? "select (no cases)" : "select", cases);
+      break;
+    }
+    case "select.default":
+      actor.selCases = [];
+      break;
+
+    // Locks.
+    case "lock":
+      if (e.flag === 1) o.readers.push(e.g);
+      else o.holder = e.g;
+      break;
+    case "lock.block":
+      o.queue.push({ g: e.g, read: e.flag === 1 });
+      block(actor, lockReason(o, e.flag === 1), [o.id]);
+      break;
+    case "lock.done":
+      removeG(o.queue, actor.id);
+      if (o.kind === "once") {
+        o.done = true;
+      } else if (e.flag === 1) {
+        o.readers.push(actor.id);
+      } else {
+        o.holder = actor.id;
+      }
+      ready(actor);
+      break;
+    case "unlock":
+      if (e.flag === 1) removeG(o.readers, e.g);
+      else o.holder = 0;
+      break;
+    case "trylock":
+      if (e.value === "true" || e.value === "1") {
+        if (e.flag === 1) o.readers.push(e.g);
+        else o.holder = e.g;
+      }
+      break;
+    case "once":
+      if (Number(e.value) === 1) {
+        o.done = true;
+        o.holder = 0;
+      }
+      break;
+
+    // WaitGroups.
+    case "wg.add":
+      o.count = e.peer;
+      break;
+    case "wg.wait":
+      break;
+    case "wg.block":
+      o.waiters.push(e.g);
+      block(actor, "sync.WaitGroup.Wait", [o.id]);
+      break;
+    case "wg.done":
+      removeG(o.waiters, actor.id);
+      ready(actor);
+      break;
+
+    // Conds.
+    case "cond.wait":
+      o.waiters.push(e.g);
+      block(actor, "sync.Cond.Wait", [o.id]);
+      break;
+    case "cond.wake":
+      removeG(o.waiters, actor.id);
+      ready(actor);
+      break;
+    case "cond.signal":
+      break;
+
+    case "atomic":
+      o.value = e.value;
+      break;
+
+    // Time.
+    case "sleep":
+      actor.state = "sleeping";
+      actor.reason = "sleep";
+      actor.wake = e.time + Number(e.value);
+      if (s.running === e.g) s.running = 0;
+      break;
+    case "wake":
+    case "http.done":
+      ready(actor);
+      if (e.kind === "http.done") actor.got = e.value;
+      break;
+    case "http":
+      actor.state = "sleeping";
+      actor.reason = `IO wait: GET ${e.value}`;
+      if (s.running === e.g) s.running = 0;
+      break;
+    case "timer.fire":
+      o.fired++;
+      o.deadline = o.period ? e.time + o.period : null;
+      break;
+    case "timer.stop":
+      o.stopped = true;
+      o.deadline = null;
+      break;
+    case "timer.reset":
+      o.stopped = false;
+      o.deadline = e.time + Number(e.value);
+      break;
+    case "cancel":
+      o.cancelled = true;
+      o.cause = e.value;
+      break;
+
+    case "print":
+      s.prints++;
+      break;
+    case "schedule":
+      break;
+  }
+  if (actor && actor.state !== "running" && s.running === actor.id) s.running = 0;
+  return s;
+}
+
+function lockReason(o, read) {
+  if (o.kind === "rwmutex") return read ? "sync.RWMutex.RLock" : "sync.RWMutex.Lock";
+  return "sync.Mutex.Lock";
+}
+
+/**
+ * stateAt returns the state after the first `step` events of the log, as
+ * a fresh object the caller may keep. Snapshots are taken as it goes.
+ */
+export function stateAt(log, step) {
+  step = Math.max(0, Math.min(step, log.events.length));
+  const snaps = log.snapshots;
+  if (snaps.length === 0) snaps.push(initialState(log.run));
+  let k = Math.min(Math.floor(step / SNAPSHOT_EVERY), snaps.length - 1);
+  const s = clone(snaps[k]);
+  while (s.step < step) {
+    applyInPlace(s, log.events[s.step], log);
+    if (s.step % SNAPSHOT_EVERY === 0 && s.step / SNAPSHOT_EVERY === snaps.length) snaps.push(clone(s));
+  }
+  return s;
+}
+
+/** foldAll folds every event from scratch, without snapshots (for tests and checks). */
+export function foldAll(log, step = log.events.length) {
+  const s = initialState(log.run);
+  for (let i = 0; i < step; i++) applyInPlace(s, log.events[i], log);
+  return s;
+}
+
+/** runnable lists the goroutines that could run next, by id. */
+export function runnable(state) {
+  return Object.values(state.gs)
+    .filter((x) => x.state === "runnable" || x.state === "running")
+    .map((x) => x.id)
+    .sort((a, b) => a - b);
+}
+
+/** consoleAt returns the program's output up to the state's step: [{text, stream, g, seq}]. */
+export function consoleAt(log, state) {
+  const out = [];
+  const prints = printsOf(log);
+  for (const p of prints) {
+    if (p.seq >= state.step) break;
+    out.push(p);
+  }
+  return out;
+}
+
+function printsOf(log) {
+  const c = (log._prints ??= { n: 0, list: [] });
+  for (; c.n < log.events.length; c.n++) {
+    const r = log.events[c.n];
+    if (kindName(r[2]) === "print") c.list.push({ seq: c.n, g: r[1], text: String(r[5]), stream: r[6] === 2 ? "stderr" : "stdout" });
+  }
+  return c.list;
+}
+
+/**
+ * lanes summarises the whole log for the timeline: for each goroutine the
+ * steps at which its state changed, as [step, state] pairs, plus the
+ * hand-offs between goroutines ({step, from, to, obj}).
+ */
+export function lanes(log) {
+  const s = initialState(log.run);
+  const out = new Map();
+  const handoffs = [];
+  const mark = (x, step) => {
+    let l = out.get(x.id);
+    if (!l) out.set(x.id, (l = { id: x.id, name: x.name, changes: [] }));
+    const st = x.state;
+    if (l.changes.length === 0 || l.changes[l.changes.length - 1][1] !== st) l.changes.push([step, st]);
+  };
+  mark(s.gs[1], 0);
+  for (let i = 0; i < log.events.length; i++) {
+    const e = ev(log.events[i], i);
+    const was = s.running;
+    applyInPlace(s, e, log);
+    if ((e.kind === "send" || e.kind === "recv") && e.peer) {
+      handoffs.push(e.kind === "send" ? { step: i + 1, from: e.g, to: e.peer, obj: e.obj } : { step: i + 1, from: e.peer, to: e.g, obj: e.obj });
+    }
+    for (const id of [e.g, e.peer, was, s.running]) {
+      const x = id && s.gs[id];
+      if (x) mark(x, i + 1);
+    }
+    if (e.kind === "exit") for (const x of Object.values(s.gs)) mark(x, i + 1);
+  }
+  return { lanes: [...out.values()].sort((a, b) => a.id - b.id), handoffs, steps: log.events.length };
+}
+
+/**
+ * names gives every goroutine of the log a name a person reads: "main" for
+ * goroutine 1, else the first named function it runs besides main.main
+ * (so an anonymous go func() that calls worker is "worker 2"), with its id.
+ */
+export function names(log) {
+  const c = (log._names ??= { n: 0, fn: new Map() });
+  for (; c.n < log.events.length; c.n++) {
+    const r = log.events[c.n];
+    const id = r[1];
+    if (!id || id === 1 || c.fn.has(id)) continue;
+    const f = log.sites[r[7]]?.func ?? "";
+    if (f && f !== "main.main" && !/\.func\d+$/.test(f)) c.fn.set(id, f);
+  }
+  const out = new Map();
+  for (const [id, d] of log.goroutines) out.set(id, displayName(id, c.fn.get(id) ?? d.Name));
+  out.set(1, "main");
+  return out;
+}
+
+function displayName(id, fn) {
+  if (id === 1) return "main";
+  let n = (fn || "goroutine").replace(/^main\./, "");
+  n = n.replace(/(\.func\d+)+$/, "") || "goroutine";
+  if (n === "main") n = "go func";
+  return `${n} ${id}`;
+}
+
+/** shortName names a goroutine of a state without the log: "main", "worker 2". */
+export function shortName(x) {
+  return x ? displayName(x.id, x.name) : "";
+}

@@ -1,0 +1,261 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  newLog, addEvents, stateAt, foldAll, apply, initialState, runnable, consoleAt, lanes, names, SNAPSHOT_EVERY, clone,
+} from "./fold.js";
+import { row, handLog, chan, gor } from "./testkit.js";
+
+const W = [gor(2, "main.main.func1"), gor(3, "main.main.func1")];
+
+test("unbuffered hand-off: receiver first", () => {
+  const log = handLog([
+    row("make", 1, { obj: 1, value: 0 }),
+    row("go", 1, { peer: 2 }),
+    row("recv.block", 2, { obj: 1 }),
+    row("send", 1, { obj: 1, peer: 2, value: 7 }),
+    row("recv.done", 2, { obj: 1, peer: 1, value: 7, flag: 1 }),
+  ], { objects: [chan(1, "ch", 0)], goroutines: W });
+  let s = stateAt(log, 3);
+  assert.equal(s.gs[2].state, "blocked");
+  assert.equal(s.gs[2].reason, "chan receive");
+  assert.deepEqual(s.gs[2].waitOn, [1]);
+  assert.deepEqual(s.objs[1].recvq.map((w) => w.g), [2]);
+  assert.deepEqual(runnable(s), [1]);
+  s = stateAt(log, 4);
+  assert.deepEqual(s.objs[1].recvq, []);
+  assert.deepEqual(s.objs[1].buf, [], "a hand-off never touches the buffer");
+  s = stateAt(log, 5);
+  assert.equal(s.gs[2].state, "runnable");
+  assert.equal(s.gs[2].got, "7");
+  assert.deepEqual(runnable(s), [1, 2]);
+});
+
+test("unbuffered hand-off: sender first", () => {
+  const log = handLog([
+    row("make", 1, { obj: 1, value: 0 }),
+    row("go", 1, { peer: 2 }),
+    row("send.block", 1, { obj: 1, value: 7 }),
+    row("recv", 2, { obj: 1, peer: 1, value: 7, flag: 1 }),
+    row("send.done", 1, { obj: 1, peer: 2, value: 7 }),
+  ], { objects: [chan(1, "ch", 0)], goroutines: W });
+  let s = stateAt(log, 3);
+  assert.equal(s.gs[1].state, "blocked");
+  assert.equal(s.gs[1].reason, "chan send");
+  assert.deepEqual(s.objs[1].sendq, [{ g: 1, value: "7", sel: false }]);
+  assert.equal(s.running, 0, "nobody runs while main is blocked");
+  s = stateAt(log, 4);
+  assert.equal(s.running, 2);
+  assert.deepEqual(s.objs[1].sendq, []);
+  s = stateAt(log, 5);
+  assert.deepEqual(s.objs[1].buf, []);
+  assert.equal(s.gs[1].state, "runnable");
+  assert.equal(s.gs[2].state, "running");
+});
+
+test("buffered send and receive keep values in order; a waiting sender fills the freed slot", () => {
+  const log = handLog([
+    row("make", 1, { obj: 1, value: 2 }),
+    row("go", 1, { peer: 2 }),
+    row("send", 1, { obj: 1, value: 1 }),
+    row("send", 1, { obj: 1, value: 2 }),
+    row("send.block", 1, { obj: 1, value: 3 }),
+    row("recv", 2, { obj: 1, value: 1, flag: 1 }),
+    row("send.done", 1, { obj: 1, peer: 2, value: 3 }),
+    row("recv", 2, { obj: 1, value: 2, flag: 1 }),
+  ], { objects: [chan(1, "jobs", 2)], goroutines: W });
+  assert.deepEqual(stateAt(log, 4).objs[1].buf, ["1", "2"]);
+  const s5 = stateAt(log, 5);
+  assert.deepEqual(s5.objs[1].buf, ["1", "2"]);
+  assert.deepEqual(s5.objs[1].sendq.map((w) => w.value), ["3"]);
+  assert.deepEqual(stateAt(log, 6).objs[1].buf, ["2"]);
+  const s7 = stateAt(log, 7);
+  assert.deepEqual(s7.objs[1].buf, ["2", "3"]);
+  assert.deepEqual(s7.objs[1].sendq, []);
+  assert.equal(s7.gs[1].state, "runnable");
+  assert.deepEqual(stateAt(log, 8).objs[1].buf, ["3"]);
+});
+
+test("close wakes every waiting receiver with the zero value", () => {
+  const log = handLog([
+    row("make", 1, { obj: 1, value: 0 }),
+    row("go", 1, { peer: 2 }),
+    row("go", 1, { peer: 3 }),
+    row("recv.block", 2, { obj: 1 }),
+    row("recv.block", 3, { obj: 1 }),
+    row("close", 1, { obj: 1 }),
+    row("recv.done", 2, { obj: 1, peer: 1, value: 0 }),
+    row("recv.done", 3, { obj: 1, peer: 1, value: 0 }),
+    row("recv", 1, { obj: 1, value: 0 }),
+  ], { objects: [chan(1, "done", 0)], goroutines: W });
+  const s5 = stateAt(log, 5);
+  assert.deepEqual([s5.gs[2].state, s5.gs[3].state], ["blocked", "blocked"]);
+  const s6 = stateAt(log, 6);
+  assert.equal(s6.objs[1].closed, true);
+  const s8 = stateAt(log, 8);
+  assert.deepEqual([s8.gs[2].state, s8.gs[3].state], ["runnable", "runnable"]);
+  assert.deepEqual(s8.objs[1].recvq, []);
+  assert.deepEqual(runnable(s8), [1, 2, 3]);
+  assert.deepEqual(stateAt(log, 9).objs[1].buf, [], "receiving from a closed channel takes nothing from the buffer");
+});
+
+test("select waits on all its cases and leaves every queue when one fires", () => {
+  const log = handLog([
+    row("make", 1, { obj: 1, value: 0 }),
+    row("make", 1, { obj: 2, value: 0 }),
+    row("go", 1, { peer: 2 }),
+    row("select.case", 2, { obj: 1 }),
+    row("select.case", 2, { obj: 2, flag: 1 }),
+    row("select.block", 2, { value: 2 }),
+    row("send", 1, { obj: 1, peer: 2, value: 5 }),
+    row("recv.done", 2, { obj: 1, peer: 1, value: 5, flag: 1 }),
+  ], { objects: [chan(1, "in", 0), chan(2, "out", 0)], goroutines: W });
+  const s6 = stateAt(log, 6);
+  assert.equal(s6.gs[2].state, "blocked");
+  assert.equal(s6.gs[2].reason, "select");
+  assert.deepEqual(s6.gs[2].waitOn, [1, 2]);
+  assert.deepEqual(s6.objs[1].recvq, [{ g: 2, sel: true }]);
+  assert.deepEqual(s6.objs[2].sendq, [{ g: 2, value: "", sel: true }]);
+  const s8 = stateAt(log, 8);
+  assert.equal(s8.gs[2].state, "runnable");
+  assert.deepEqual(s8.objs[1].recvq, []);
+  assert.deepEqual(s8.objs[2].sendq, [], "the other case is withdrawn");
+});
+
+test("mutex: holder and a FIFO queue of waiters", () => {
+  const mu = { ID: 1, Kind: 2, Name: "mu" };
+  const log = handLog([
+    row("go", 1, { peer: 2 }),
+    row("go", 1, { peer: 3 }),
+    row("lock", 1, { obj: 1 }),
+    row("lock.block", 2, { obj: 1, peer: 1 }),
+    row("lock.block", 3, { obj: 1, peer: 1 }),
+    row("unlock", 1, { obj: 1 }),
+    row("lock.done", 2, { obj: 1, peer: 1 }),
+  ], { objects: [mu], goroutines: W });
+  const s5 = stateAt(log, 5);
+  assert.equal(s5.objs[1].holder, 1);
+  assert.deepEqual(s5.objs[1].queue.map((w) => w.g), [2, 3]);
+  assert.equal(s5.gs[3].reason, "sync.Mutex.Lock");
+  const s6 = stateAt(log, 6);
+  assert.equal(s6.objs[1].holder, 0);
+  const s7 = stateAt(log, 7);
+  assert.equal(s7.objs[1].holder, 2);
+  assert.deepEqual(s7.objs[1].queue.map((w) => w.g), [3]);
+  assert.equal(s7.gs[2].state, "runnable");
+  assert.equal(s7.gs[3].state, "blocked");
+});
+
+test("WaitGroup counts down and releases its waiter at zero", () => {
+  const wg = { ID: 1, Kind: 4, Name: "wg" };
+  const log = handLog([
+    row("wg.add", 1, { obj: 1, value: 1, peer: 1 }),
+    row("go", 1, { peer: 2 }),
+    row("wg.add", 1, { obj: 1, value: 1, peer: 2 }),
+    row("go", 1, { peer: 3 }),
+    row("wg.block", 1, { obj: 1, value: 2 }),
+    row("wg.add", 2, { obj: 1, value: -1, peer: 1 }),
+    row("goend", 2),
+    row("wg.add", 3, { obj: 1, value: -1, peer: 0 }),
+    row("wg.done", 1, { obj: 1, peer: 3 }),
+  ], { objects: [wg], goroutines: W });
+  assert.equal(stateAt(log, 3).objs[1].count, 2);
+  const s5 = stateAt(log, 5);
+  assert.equal(s5.gs[1].state, "blocked");
+  assert.deepEqual(s5.objs[1].waiters, [1]);
+  assert.equal(stateAt(log, 6).objs[1].count, 1);
+  assert.equal(stateAt(log, 7).gs[2].state, "done");
+  const s9 = stateAt(log, 9);
+  assert.equal(s9.objs[1].count, 0);
+  assert.deepEqual(s9.objs[1].waiters, []);
+  assert.equal(s9.gs[1].state, "runnable");
+});
+
+// The guide's worker pool, as the engine ran it (web/internal/fixture).
+function poolLog() {
+  const data = JSON.parse(readFileSync(new URL("./testdata/pool.json", import.meta.url)));
+  const [runMsg, ...rest] = data.messages;
+  const log = newLog(runMsg);
+  for (const m of rest) {
+    if (m.type === "events") addEvents(log, m);
+    if (m.type === "outcome") log.outcome = m;
+  }
+  return log;
+}
+
+test("pool fixture: folds to Go's deadlock, main blocked ranging over results", () => {
+  const log = poolLog();
+  const s = stateAt(log, log.events.length);
+  assert.equal(log.outcome.outcome, "deadlock");
+  assert.equal(s.gs[1].state, "blocked");
+  assert.equal(s.gs[1].reason, log.outcome.blocked[0].reason);
+  assert.equal(`main.go:${s.gs[1].line}`, log.outcome.blocked[0].pos);
+  for (const id of [2, 3, 4]) assert.equal(s.gs[id].state, "done", `worker ${id}`);
+  const results = Object.values(s.objs).find((o) => o.name === "results");
+  const jobs = Object.values(s.objs).find((o) => o.name === "jobs");
+  assert.deepEqual(results.buf, []);
+  assert.equal(jobs.closed, true);
+  assert.equal(Object.values(s.objs).find((o) => o.kind === "waitgroup").count, 0);
+  const out = consoleAt(log, s).map((p) => p.text).join("");
+  assert.equal(out, log.outcome.stdout);
+  assert.deepEqual(runnable(s), []);
+  const who = names(log);
+  assert.equal(who.get(1), "main");
+  assert.equal(who.get(2), "worker 2");
+});
+
+test("step back restores exactly the previous state, at every step", () => {
+  const log = poolLog();
+  const n = log.events.length;
+  const forward = [];
+  let s = initialState(log.run);
+  forward.push(clone(s));
+  for (let i = 0; i < n; i++) {
+    const before = clone(s);
+    s = apply(s, log.events[i], log);
+    assert.deepEqual(before, forward[i], "apply must not change its argument");
+    forward.push(clone(s));
+  }
+  for (let k = n; k > 0; k--) {
+    assert.deepEqual(stateAt(log, k - 1), forward[k - 1], `back from ${k} to ${k - 1}`);
+  }
+});
+
+test("stateAt with snapshots equals folding from 0, in any order of jumps", () => {
+  // A long run: the pool's events repeated is not a program, so build one:
+  // main sends 1..N on a buffered channel that a worker drains.
+  const rows = [row("make", 1, { obj: 1, value: 4 }), row("go", 1, { peer: 2 })];
+  for (let i = 1; i <= 700; i++) {
+    rows.push(row("send", 1, { obj: 1, value: i, time: i }));
+    rows.push(row("recv", 2, { obj: 1, value: i, flag: 1, time: i }));
+    if (i % 50 === 0) rows.push(row("print", 2, { value: `${i}\n`, flag: 1, time: i }));
+  }
+  const log = handLog(rows, { objects: [chan(1, "c", 4)], goroutines: W });
+  const n = log.events.length;
+  assert.ok(n > 3 * SNAPSHOT_EVERY);
+  for (const k of [n, 0, 700, 1, 513, 512, 511, n - 1, 256, 257, 1000]) {
+    assert.deepEqual(stateAt(log, k), foldAll(log, k), `step ${k}`);
+  }
+  assert.ok(log.snapshots.length >= Math.floor(n / SNAPSHOT_EVERY));
+  assert.equal(consoleAt(log, stateAt(log, n)).length, 14);
+  assert.equal(consoleAt(log, stateAt(log, 150)).length, 1);
+});
+
+test("events may arrive in batches, even resent ones", () => {
+  const rows = [row("go", 1, { peer: 2 }), row("goend", 2), row("goend", 1)];
+  const log = newLog({ sites: [] });
+  addEvents(log, { from: 0, events: rows.slice(0, 2), goroutines: W });
+  addEvents(log, { from: 1, events: rows.slice(1) });
+  assert.equal(log.events.length, 3);
+  assert.throws(() => addEvents(log, { from: 5, events: rows }));
+});
+
+test("lanes record each goroutine's state changes and the hand-offs", () => {
+  const log = poolLog();
+  const l = lanes(log);
+  assert.equal(l.lanes.length, 4);
+  const main = l.lanes[0];
+  assert.deepEqual(main.changes[0], [0, "runnable"]);
+  assert.equal(main.changes.at(-1)[1], "blocked");
+  for (const lane of l.lanes.slice(1)) assert.equal(lane.changes.at(-1)[1], "done");
+});
