@@ -33,7 +33,7 @@ func TestCLI(t *testing.T) {
 		{name: "serve with a bad limit", args: []string{"serve", "-runs", "0"}, wantCode: 2, wantStderr: "limits must be positive"},
 		{name: "serve on a bad address", args: []string{"serve", "-addr", "256.0.0.1:99999"}, wantCode: 1, wantStderr: "concviz serve: listen on 256.0.0.1:99999"},
 		{name: "run without a program", args: []string{"run"}, wantCode: 2, wantStderr: "concviz run: want one program, got 0 arguments"},
-		{name: "scenarios", args: []string{"scenarios"}, wantCode: 0, wantStdout: "worker-pool-deadlock  §6 (buggy)  The worker pool that deadlocks"},
+		{name: "scenarios", args: []string{"scenarios"}, wantCode: 0, wantStdout: "The worker pool that deadlocks"},
 		{name: "scenarios with an argument", args: []string{"scenarios", "x"}, wantCode: 2, wantStderr: `unexpected argument "x"`},
 		{name: "run a scenario", args: []string{"run", "mutex-counter"}, wantCode: 0, wantStdout: "Final count: 100\n"},
 		{name: "run a deadlocking scenario", args: []string{"run", "worker-pool-deadlock", "--cap", "jobs=0", "--cap", "results=0"}, wantCode: 2, wantStderr: "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan send]:\nmain.main()\n\tmain.go:28\n"},

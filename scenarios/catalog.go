@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/concviz/concviz/engine"
@@ -60,6 +61,7 @@ type Knob struct {
 	Min     int64    `json:"min"`
 	Max     int64    `json:"max"`
 	Line    int      `json:"line,omitempty"`  // where the knob is in the source
+	Expr    string   `json:"expr,omitempty"`  // a capacity as the source writes it, e.g. "len(data)"
 	URL     string   `json:"url,omitempty"`   // latency and fail knobs: the URL
 	Error   string   `json:"error,omitempty"` // fail knobs: the error the request fails with
 }
@@ -111,13 +113,52 @@ var programs = map[string]compiled{}
 
 func register(id string, p engine.Program, knobs []Knob) { programs[id] = compiled{p, knobs} }
 
-var catalog []*Scenario
+var (
+	loadOnce sync.Once
+	catalog  []*Scenario
+	loadErr  error
+)
 
-func init() {
-	var err error
-	catalog, err = load(src, programs)
-	if err != nil {
-		panic(fmt.Sprintf("scenarios: %v", err)) // the embedded catalog is part of the binary: a bad one is a build bug
+// scenarios loads the catalog once, after every init (the registry's too).
+func scenarios() []*Scenario {
+	loadOnce.Do(func() {
+		catalog, loadErr = load(src, programs)
+		if loadErr == nil {
+			for _, s := range catalog {
+				s.resolveCapDefaults()
+			}
+		}
+	})
+	if loadErr != nil {
+		// The catalog is embedded in the binary: a bad one is a build bug,
+		// which TestCatalog catches before it ships.
+		panic(fmt.Sprintf("scenarios: %v", loadErr))
+	}
+	return catalog
+}
+
+// resolveCapDefaults fills in the capacities the source computes (such as
+// len(data)) from a run of the program with its defaults: what make
+// actually received.
+func (s *Scenario) resolveCapDefaults() {
+	need := false
+	for _, k := range s.Knobs {
+		need = need || (k.Kind == KnobCap && k.Default < 0)
+	}
+	if !need || s.Program.Main == nil {
+		return
+	}
+	res := engine.Run(s.Program, engine.Config{Policy: engine.PolicyGo, Internet: s.Internet, Limits: engine.Limits{MaxEvents: 100_000}})
+	for i, k := range s.Knobs {
+		if k.Kind != KnobCap || k.Default >= 0 {
+			continue
+		}
+		for _, o := range res.Log.Objects {
+			if o.Kind == engine.ObjChan && o.Name == k.Name {
+				s.Knobs[i].Default = int64(o.Cap)
+				break
+			}
+		}
 	}
 }
 
@@ -202,11 +243,11 @@ func loadOne(fsys fs.FS, id string) (*Scenario, error) {
 }
 
 // All returns the catalog: the guide's programs first, by section, then the others by title.
-func All() []*Scenario { return catalog }
+func All() []*Scenario { return scenarios() }
 
 // Lookup returns the scenario with the given id.
 func Lookup(id string) (*Scenario, bool) {
-	for _, s := range catalog {
+	for _, s := range scenarios() {
 		if s.ID == id {
 			return s, true
 		}

@@ -158,6 +158,12 @@ function newObj(decl, id) {
       break;
     case "timer":
     case "ticker":
+      // A timer's channel: the engine delivers its ticks like sends.
+      o.cap = 0;
+      o.buf = [];
+      o.sendq = [];
+      o.recvq = [];
+      o.closed = false;
       o.deadline = null;
       o.fired = 0;
       o.stopped = false;
@@ -467,12 +473,18 @@ export function applyInPlace(s, row, log) {
     case "timer.fire":
       o.fired++;
       o.deadline = o.period ? e.time + o.period : null;
+      // With a receiver waiting the tick is handed over (a recv.done from
+      // goroutine 0 follows); else it waits in the channel's one slot, and a
+      // ticker drops ticks a slow receiver misses.
+      if (o.recvq && o.recvq.length === 0 && o.buf.length === 0) o.buf.push("tick");
       break;
     case "timer.stop":
       o.stopped = true;
       o.deadline = null;
+      if (o.buf) o.buf = []; // Go 1.23: no stale value after Stop
       break;
     case "timer.reset":
+      if (o.buf) o.buf = [];
       o.stopped = false;
       o.deadline = e.time + Number(e.value);
       break;

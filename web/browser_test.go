@@ -19,7 +19,7 @@ import (
 
 	"github.com/concviz/concviz/scenarios"
 	"github.com/concviz/concviz/server"
-	"github.com/concviz/concviz/web/internal/pool"
+	"github.com/concviz/concviz/web/internal/loadtest"
 )
 
 // TestMain lets the test binary be a run's child process: the server runs
@@ -31,24 +31,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testLookup is the catalog the browser tests run: the built-in one with
-// worker-pool-deadlock runnable, and a load test that is not in the catalog.
+// testLookup is the catalog the browser tests run: the built-in one, and a
+// load test that is not in the catalog.
 func testLookup(id string) (*scenarios.Scenario, bool) {
 	if id == "bench-1000" {
-		return pool.Big(), true
+		return loadtest.Big(), true
 	}
-	return pool.Lookup(id)
+	return scenarios.Lookup(id)
 }
 
 // shotsDir is where the browser tests save what they saw, to be looked at.
 const shotsDir = "/tmp/concviz-shots"
 
-// liveServer serves the pages and runs over a real server. The built-in
-// catalog's programs may not be compiled yet: pool.Lookup makes
-// worker-pool-deadlock runnable from an engine version of it either way.
+// liveServer serves the pages and runs over a real server.
 func liveServer(t *testing.T) string {
 	t.Helper()
-	srv := server.New(server.Options{Page: New(Options{Scenarios: pool.All, Lookup: testLookup}), Scenarios: testLookup})
+	srv := server.New(server.Options{Page: New(Options{Lookup: testLookup}), Scenarios: testLookup})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		srv.Close()
@@ -159,7 +157,7 @@ func look(t *testing.T, ctx context.Context) view {
 func TestBrowserEveryScenarioPlaysToItsOutcome(t *testing.T) {
 	alloc := chromium(t)
 	base := liveServer(t)
-	for _, s := range pool.All() {
+	for _, s := range scenarios.All() {
 		t.Run(s.ID, func(t *testing.T) {
 			ctx := tab(t, alloc)
 			open(t, ctx, base+"/s/"+s.ID)

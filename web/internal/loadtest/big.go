@@ -1,4 +1,6 @@
-package pool
+// Package loadtest is a run big enough to measure the page by: 1,001
+// goroutines and about 125,000 events, served by the browser benchmark.
+package loadtest
 
 import (
 	"github.com/concviz/concviz/engine"
