@@ -36,8 +36,9 @@ type Config struct {
 	Observe func(*Log)
 }
 
-// ObserveEvery is how many events pass between calls of Config.Observe.
-const ObserveEvery = 1024
+// ObserveEvery is how many events pass between calls of Config.Observe:
+// often enough for a streaming caller to batch by time as well as by count.
+const ObserveEvery = 64
 
 // Limits bound a run. A zero field takes its default.
 type Limits struct {

@@ -99,7 +99,14 @@ func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
 		return 0
 	}
 	cfg.Limits.MaxEvents = req.MaxEvents
+	// Send a batch every ~1000 events or every 50 ms, whichever comes first,
+	// so a slow run still streams.
+	lastFlush := time.Now()
 	cfg.Observe = func(l *engine.Log) {
+		if l.Len()-fw.events < maxBatch && time.Since(lastFlush) < 50*time.Millisecond {
+			return
+		}
+		lastFlush = time.Now()
 		if fw.sync(l) != nil || fw.flush() != nil {
 			os.Exit(1) // the server is gone: nobody wants the rest of this run
 		}
