@@ -584,3 +584,26 @@ func TestServeRefusesABadAddress(t *testing.T) {
 	err := Serve(context.Background(), "127.0.0.1:99999", testOptions(testLimits()), nil)
 	assert.ErrorContains(t, err, "listen on 127.0.0.1:99999")
 }
+
+// With every run slot taken for longer than the queue time, a run is
+// refused with busy, and the connection goes on.
+func TestBusyWhenEverySlotIsTaken(t *testing.T) {
+	lim := testLimits()
+	lim.Concurrent = 1
+	lim.Queue = 200 * time.Millisecond
+	lim.Wall = 20 * time.Second
+	_, ts := newTestServer(t, lim)
+	hog := dial(t, ts)
+	hog.send(map[string]any{"type": "run", "scenario": "spin"})
+	assert.Equal(t, "run", hog.read()["type"])
+	c := dial(t, ts)
+	c.send(map[string]any{"type": "run", "id": "late", "scenario": "pool"})
+	end := lastOf(c.runToEnd())
+	assert.Equal(t, "busy", end["code"])
+	assert.Contains(t, end["message"], "try again")
+	hog.send(map[string]any{"type": "cancel"})
+	require.Eventually(t, func() bool {
+		c.send(map[string]any{"type": "run", "id": "again", "scenario": "pool"})
+		return lastOf(c.runToEnd())["type"] == "outcome"
+	}, 20*time.Second, 300*time.Millisecond, "once the slot is free, runs go through")
+}
