@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/concviz/concviz/scenarios"
 	"github.com/concviz/concviz/server"
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(server.ChildEnv) != "" {
 		os.Exit(server.ChildMain(os.Stdin, os.Stdout, server.ResolveWith(testLookup)))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // testLookup is the catalog the browser tests run: the built-in one, and a
