@@ -122,10 +122,11 @@ func (rt *runtime) fatal(gg *g, msg string) {
 // panicked ends the run with goroutine gg's unrecovered panic r. It runs in
 // a deferred call, so the panicking frames are still on the stack.
 func (rt *runtime) panicked(gg *g, r any) {
-	msg := "panic: " + panicText(r)
+	header := panicHeader(gg, r)
+	msg, _, _ := strings.Cut(header, "\n")
 	recordVal(rt, Event{Kind: KindPanic, G: gg.id, Pos: gg.pos}, panicText(r))
 	var b strings.Builder
-	b.WriteString(msg + "\n\n")
+	b.WriteString(header + "\n\n")
 	fmt.Fprintf(&b, "goroutine %d [running]:\n", gg.id)
 	if !writeStack(&b) {
 		rt.writeFrame(&b, gg, gg.pos)
@@ -312,8 +313,82 @@ func Recover(r any) any {
 	switch r.(type) {
 	case unwind, goexit:
 		panic(r)
+	case nil:
+		return nil
+	}
+	// Remember the recovery: if the deferred call that made it panics
+	// before returning, Go prints the recovered panic first.
+	if rt := active; rt != nil && rt.cur != nil {
+		pcs := make([]uintptr, maxStack)
+		n := goruntime.Callers(2, pcs) // pcs[0] is the deferred call
+		if n > 0 && n < maxStack {
+			if f := goruntime.FuncForPC(pcs[0]); f != nil {
+				rt.cur.recovered = append(rt.cur.recovered, recovery{val: r, fn: f.Entry(), depth: n})
+			}
+		}
 	}
 	return r
+}
+
+// maxStack bounds the frames read to match recoveries with panics; deeper
+// stacks are not matched (the report then shows the last panic alone).
+const maxStack = 1024
+
+// recovery is a panic a deferred call recovered: fn is that call's function
+// and depth its distance from the bottom of the goroutine's stack.
+type recovery struct {
+	val   any
+	fn    uintptr
+	depth int
+}
+
+// panicHeader is the first lines of Go's report of panic r in gg: the
+// panics recovered by deferred calls that are still running (the new panic
+// started inside them) come first, as Go's printpanics prints the chain.
+func panicHeader(gg *g, r any) string {
+	var live []recovery
+	if len(gg.recovered) > 0 {
+		pcs := make([]uintptr, maxStack)
+		n := goruntime.Callers(1, pcs)
+		if n < maxStack {
+			for _, rec := range gg.recovered {
+				i := n - rec.depth
+				if i < 0 || i >= n {
+					continue
+				}
+				if f := goruntime.FuncForPC(pcs[i]); f != nil && f.Entry() == rec.fn {
+					live = append(live, rec)
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	for i, rec := range live {
+		if i > 0 {
+			b.WriteString("\t")
+		}
+		if i == len(live)-1 && sameValue(rec.val, r) {
+			b.WriteString("panic: " + panicText(r) + " [recovered, repanicked]")
+			return b.String()
+		}
+		b.WriteString("panic: " + panicText(rec.val) + " [recovered]\n")
+	}
+	if len(live) > 0 {
+		b.WriteString("\t")
+	}
+	b.WriteString("panic: " + panicText(r))
+	return b.String()
+}
+
+// sameValue reports whether a and b are equal, treating incomparable
+// values as different.
+func sameValue(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
 
 // Goexit ends the calling goroutine after running its deferred calls, as

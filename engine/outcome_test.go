@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -172,4 +173,44 @@ func TestKnobs(t *testing.T) {
 	prog := func() { Println(P(1), Knob("workers", 3), Knob("other", 7)) }
 	assert.Equal(t, "3 7\n", run(prog, Config{}).Stdout)
 	assert.Equal(t, "5 7\n", run(prog, Config{Knobs: map[string]int64{"workers": 5}}).Stdout)
+}
+
+// A deferred call that recovers a panic and panics again before returning:
+// Go prints the recovered panic first, marked [recovered], and a value
+// panicked again as itself is one line marked [recovered, repanicked]
+// (runtime.printpanics). A recovery that completed is not printed.
+func TestRepanicReport(t *testing.T) {
+	tests := []struct {
+		name   string
+		main   func()
+		header string
+	}{
+		{"a new value", func() {
+			defer func() {
+				r := Recover(recover())
+				panic(fmt.Sprint("again ", r))
+			}()
+			panic("first")
+		}, "panic: first [recovered]\n\tpanic: again first\n\n"},
+		{"the same value", func() {
+			defer func() { panic(Recover(recover())) }()
+			panic("first")
+		}, "panic: first [recovered, repanicked]\n\n"},
+		{"a recovery that completed", func() {
+			func() {
+				defer func() { Recover(recover()) }()
+				panic("first")
+			}()
+			panic("second")
+		}, "panic: second\n\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(tc.main, Config{})
+			require.Equal(t, OutcomePanic, r.Outcome.Kind)
+			assert.True(t, strings.HasPrefix(r.Outcome.Report, tc.header), "report:\n%s", r.Outcome.Report)
+			first, _, _ := strings.Cut(tc.header, "\n")
+			assert.Equal(t, first, r.Outcome.Message)
+		})
+	}
 }

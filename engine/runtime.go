@@ -110,6 +110,8 @@ type g struct {
 	wakeBy   int32 // goroutine that released it
 
 	sleep timer // reused for Sleep
+
+	recovered []recovery // panics recovered by this goroutine's deferred calls
 }
 
 // waiter is a parked select case that can be withdrawn from its channel.

@@ -189,7 +189,7 @@ func conformanceCases(t testing.TB) []confCase {
 		{name: "guide §6 worker pool (buggy)", path: guide("s6_buggy.go"), sorted: true, deadlock: true},
 		{name: "guide §6 worker pool (fixed)", path: guide("s6_fixed.go"), sorted: true},
 	}
-	for _, f := range []string{"selects.go", "syncs.go", "panics.go", "generics.go", "leak.go", "deadlock_mutex.go", "misc.go"} {
+	for _, f := range []string{"selects.go", "syncs.go", "panics.go", "generics.go", "leak.go", "deadlock_mutex.go", "misc.go", "repanic.go", "repanic_same.go"} {
 		p, _ := filepath.Abs(filepath.Join("testdata", "features", f))
 		cases = append(cases, confCase{name: "features/" + f, path: p})
 	}
