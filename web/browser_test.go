@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	}
 	// chroma's regexp engine keeps a clock goroutine for match timeouts
 	// that stops by itself a while after the last match: not ours to wait for.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/dlclark/regexp2/v2.runClock"))
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/dlclark/regexp2/v2.runClock"))
 }
 
 // testLookup is the catalog the browser tests run: the built-in one, and a
