@@ -174,7 +174,7 @@ func (r *Runner) Run(ctx context.Context, req RunRequest, emit func(*RunLog)) (*
 			return l, nil
 		}
 	}
-	r.once.Do(func() { r.sem = make(chan struct{}, max(r.Limits.Concurrent, 1)) })
+	r.initSlots()
 	wait := time.NewTimer(r.Limits.Queue)
 	defer wait.Stop()
 	select {
@@ -190,6 +190,16 @@ func (r *Runner) Run(ctx context.Context, req RunRequest, emit func(*RunLog)) (*
 		r.Cache.Put(key, l)
 	}
 	return l, err
+}
+
+func (r *Runner) initSlots() {
+	r.once.Do(func() { r.sem = make(chan struct{}, max(r.Limits.Concurrent, 1)) })
+}
+
+// Running returns the number of runs holding a slot now.
+func (r *Runner) Running() int {
+	r.initSlots()
+	return len(r.sem)
 }
 
 func (r *Runner) runChild(ctx context.Context, req RunRequest, emit func(*RunLog)) (*RunLog, error) {

@@ -55,8 +55,8 @@ var testCatalog = map[string]*scenarios.Scenario{
 		var keep [][]byte
 		for {
 			b := make([]byte, 1<<20)
-			for i := range b {
-				b[i] = 1
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1 // touch every page, so it is resident
 			}
 			//lint:ignore SA4010 the slice keeps the memory alive, which is the point
 			keep = append(keep, b)
@@ -592,10 +592,11 @@ func TestBusyWhenEverySlotIsTaken(t *testing.T) {
 	lim.Concurrent = 1
 	lim.Queue = 200 * time.Millisecond
 	lim.Wall = 20 * time.Second
-	_, ts := newTestServer(t, lim)
+	srv, ts := newTestServer(t, lim)
 	hog := dial(t, ts)
 	hog.send(map[string]any{"type": "run", "scenario": "spin"})
 	assert.Equal(t, "run", hog.read()["type"])
+	require.Eventually(t, func() bool { return srv.runner.Running() == 1 }, 10*time.Second, 5*time.Millisecond, "the spinning run holds the only slot")
 	c := dial(t, ts)
 	c.send(map[string]any{"type": "run", "id": "late", "scenario": "pool"})
 	end := lastOf(c.runToEnd())
