@@ -230,7 +230,7 @@ func (c *Chan[T]) completeRecv(rt *runtime, s *sudog[T], v T, ok bool, by int32)
 		s.val, s.ok = v, ok
 	}
 	recordVal(rt, e, v)
-	rt.ready(rg, by)
+	rt.ready(rg)
 }
 
 // completeSend finishes the blocked send s, whose value was taken by by (or
@@ -248,7 +248,7 @@ func (c *Chan[T]) completeSend(rt *runtime, s *sudog[T], by int32, closed bool) 
 		s.closed = closed
 	}
 	rt.record(e)
-	rt.ready(sg, by)
+	rt.ready(sg)
 }
 
 // Recv receives a value, as v, ok := <-ch: from the buffer, else from a

@@ -107,7 +107,6 @@ type g struct {
 	closed   bool // woken because the channel was closed
 	selIdx   int  // select case that fired
 	selWaits []waiter
-	wakeBy   int32 // goroutine that released it
 
 	sleep timer // reused for Sleep
 
@@ -310,10 +309,9 @@ func (rt *runtime) block(gg *g, reason string, obj int32) {
 	}
 }
 
-// ready makes a blocked goroutine runnable; waker is the goroutine that
-// released it (0 for a timer).
-func (rt *runtime) ready(gg *g, waker int32) {
-	gg.wakeBy = waker
+// ready makes a blocked goroutine runnable. Who released it is in the event
+// that records the release.
+func (rt *runtime) ready(gg *g) {
 	gg.reason = ""
 	gg.waitOn = 0
 	rt.makeRunnable(gg, true)

@@ -109,7 +109,7 @@ func (m *Mutex) unlockNow(rt *runtime, gg *g, pos Pos) {
 	if w := m.waiters.pop(); w != nil {
 		m.holder = w.id
 		rt.record(Event{Kind: KindLockDone, G: w.id, Obj: m.id, Peer: gg.id, Pos: w.pos})
-		rt.ready(w, gg.id)
+		rt.ready(w)
 		return
 	}
 	m.locked, m.holder = false, 0
@@ -177,7 +177,7 @@ func (m *RWMutex) unlockNow(rt *runtime, gg *g, pos Pos) {
 		for r := m.rwaiters.pop(); r != nil; r = m.rwaiters.pop() {
 			m.readers++
 			rt.record(Event{Kind: KindLockDone, G: r.id, Obj: m.id, Peer: gg.id, Pos: r.pos, Flag: 1})
-			rt.ready(r, gg.id)
+			rt.ready(r)
 		}
 		return
 	}
@@ -188,7 +188,7 @@ func (m *RWMutex) admitWriter(rt *runtime, by int32) {
 	if w := m.wwaiters.pop(); w != nil {
 		m.writer = w.id
 		rt.record(Event{Kind: KindLockDone, G: w.id, Obj: m.id, Peer: by, Pos: w.pos})
-		rt.ready(w, by)
+		rt.ready(w)
 	}
 }
 
@@ -272,7 +272,7 @@ func (wg *WaitGroup) Add(delta int, pos Pos) {
 	if wg.n == 0 && len(wg.waiters) > 0 {
 		for _, w := range wg.waiters {
 			rt.record(Event{Kind: KindWGDone, G: w.id, Obj: wg.id, Peer: gg.id, Pos: w.pos})
-			rt.ready(w, gg.id)
+			rt.ready(w)
 		}
 		wg.waiters = wg.waiters[:0]
 	}
@@ -344,7 +344,7 @@ func (o *Once) Do(f func(), pos Pos) {
 		}
 		for w := o.waiters.pop(); w != nil; w = o.waiters.pop() {
 			rt.record(Event{Kind: KindLockDone, G: w.id, Obj: o.id, Peer: gg.id, Pos: w.pos})
-			rt.ready(w, gg.id)
+			rt.ready(w)
 		}
 	}()
 	f()
@@ -438,7 +438,7 @@ func (c *Cond) wake(pos Pos, n int) {
 			break
 		}
 		rt.record(Event{Kind: KindCondWake, G: w.id, Obj: c.id, Peer: gg.id, Pos: w.pos})
-		rt.ready(w, gg.id)
+		rt.ready(w)
 		woken++
 	}
 	rt.record(Event{Kind: KindCondSignal, G: gg.id, Obj: c.id, Pos: pos, VK: ValInt, Val: uint64(woken)})

@@ -100,7 +100,7 @@ func (rt *runtime) fire(t *timer) {
 	switch t.kind {
 	case timerSleep:
 		rt.record(Event{Kind: KindWake, G: t.g.id, Pos: t.g.pos})
-		rt.ready(t.g, 0)
+		rt.ready(t.g)
 	case timerChan:
 		rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
 		now := Epoch.Add(time.Duration(rt.clock))
