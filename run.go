@@ -10,7 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,17 +94,9 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "concviz: %s\n", oneLine(err))
 		return exitFailure
 	}
-	known := map[string]bool{}
-	var names []string
-	for _, k := range bin.Knobs {
-		if !known[k.Name] {
-			known[k.Name] = true
-			names = append(names, k.Name)
-		}
-	}
-	sort.Strings(names)
+	names := instrument.KnobNames(bin.Knobs)
 	for c := range caps {
-		if !known[c] {
+		if !slices.Contains(names, c) {
 			list := "the program makes no channels"
 			if len(names) > 0 {
 				list = "its channels are " + strings.Join(names, ", ")

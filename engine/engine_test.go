@@ -50,6 +50,32 @@ func seeds(t *testing.T, n int, main func(), check func(t *testing.T, r *Result)
 	}
 }
 
+// rule is one rule of the spec or the memory model, as a program and what
+// it must do under every policy and seed.
+type rule struct {
+	rule   string
+	main   func()
+	stdout string // the whole output, or its start when prefix is set
+	prefix bool   // the rest of the output depends on the schedule
+	kind   OutcomeKind
+}
+
+// checkRules runs each rule over n seeds under every policy.
+func checkRules(t *testing.T, n int, rules []rule) {
+	for _, tc := range rules {
+		t.Run(tc.rule, func(t *testing.T) {
+			seeds(t, n, tc.main, func(t *testing.T, r *Result) {
+				assert.Equal(t, tc.kind, r.Outcome.Kind, r.Outcome.Message)
+				if tc.prefix {
+					assert.True(t, strings.HasPrefix(r.Stdout, tc.stdout), "stdout %q does not start with %q", r.Stdout, tc.stdout)
+				} else {
+					assert.Equal(t, tc.stdout, r.Stdout)
+				}
+			})
+		})
+	}
+}
+
 // logHash fingerprints a log byte for byte (every field of every event,
 // the interned strings, the objects and goroutines).
 func logHash(r *Result) string {

@@ -38,12 +38,7 @@ func TestSelectChoosesUniformly(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	tests := []struct {
-		rule   string
-		main   func()
-		stdout string
-		kind   OutcomeKind
-	}{
+	tests := []rule{
 		{
 			rule: "If none of the communications can proceed and there is a default case, that case is chosen.",
 			main: func() {
@@ -115,14 +110,7 @@ func TestSelect(t *testing.T) {
 			kind: OutcomePanic,
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.rule, func(t *testing.T) {
-			seeds(t, 20, tc.main, func(t *testing.T, r *Result) {
-				assert.Equal(t, tc.kind, r.Outcome.Kind, r.Outcome.Message)
-				assert.Equal(t, tc.stdout, r.Stdout)
-			})
-		})
-	}
+	checkRules(t, 20, tests)
 }
 
 func TestSelectWaitReasons(t *testing.T) {

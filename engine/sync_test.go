@@ -8,12 +8,7 @@ import (
 )
 
 func TestSync(t *testing.T) {
-	tests := []struct {
-		rule   string
-		main   func()
-		stdout string
-		kind   OutcomeKind
-	}{
+	tests := []rule{
 		{
 			rule: "Mutex: only one goroutine holds the lock; 100 increments under it give 100.",
 			main: func() {
@@ -170,14 +165,7 @@ func TestSync(t *testing.T) {
 			kind:   OutcomeOK,
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.rule, func(t *testing.T) {
-			seeds(t, 30, tc.main, func(t *testing.T, r *Result) {
-				assert.Equal(t, tc.kind, r.Outcome.Kind, r.Outcome.Message)
-				assert.Equal(t, tc.stdout, r.Stdout)
-			})
-		})
-	}
+	checkRules(t, 30, tests)
 }
 
 // Misusing a lock is a fatal error in Go: recover cannot stop it.

@@ -78,10 +78,14 @@ type Result struct {
 }
 
 // KnobNames returns the distinct knob names, sorted.
-func (r *Result) KnobNames() []string {
+func (r *Result) KnobNames() []string { return KnobNames(r.Knobs) }
+
+// KnobNames returns the distinct names of knobs, sorted: several make sites
+// may share a name, and one override sets them all.
+func KnobNames(knobs []Knob) []string {
 	seen := map[string]bool{}
 	var names []string
-	for _, k := range r.Knobs {
+	for _, k := range knobs {
 		if !seen[k.Name] {
 			seen[k.Name] = true
 			names = append(names, k.Name)
