@@ -42,9 +42,11 @@ func New(opts Options) http.Handler {
 		opts.Lookup = scenarios.Lookup
 	}
 	h := &handler{opts: opts, files: loadStatic()}
+	h.bundleErr = addBundle(h.files, bundleSource)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.catalog)
 	mux.HandleFunc("GET /s/{id}", h.scenario)
+	mux.HandleFunc("GET /static/bundle.js", h.serveBundle)
 	mux.HandleFunc("GET /static/{file...}", h.static)
 	mux.HandleFunc("GET /", h.notFound)
 	return securityHeaders(mux)
@@ -53,6 +55,8 @@ func New(opts Options) http.Handler {
 type handler struct {
 	opts  Options
 	files map[string]staticFile
+	// bundleErr says why /static/bundle.js could not be made, if it could not.
+	bundleErr error
 }
 
 func (h *handler) catalog(w http.ResponseWriter, r *http.Request) {
