@@ -33,6 +33,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&lim.Concurrent, "runs", lim.Concurrent, "runs at once; more wait in a queue")
 	fs.DurationVar(&lim.Queue, "run-queue", lim.Queue, "how long a run waits for a free slot before it is refused")
 	cache := fs.Int64("cache", 256, "run cache size, in MiB")
+	roomIdle := fs.Duration("room-idle", 2*time.Hour, "how long a presenter's room stays open without a message from the presenter")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -44,14 +45,14 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsageErr
 	}
 	lim.Memory = *mem << 20
-	if lim.Wall <= 0 || lim.Memory <= 0 || lim.Events <= 0 || lim.Concurrent <= 0 || *cache <= 0 {
+	if lim.Wall <= 0 || lim.Memory <= 0 || lim.Events <= 0 || lim.Concurrent <= 0 || *cache <= 0 || *roomIdle <= 0 {
 		fmt.Fprintln(stderr, "concviz serve: limits must be positive")
 		return exitUsageErr
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := server.Options{Limits: lim, CacheBytes: *cache << 20, AllowOrigins: origins, Logger: logger, Page: page()}
+	opts := server.Options{Limits: lim, CacheBytes: *cache << 20, AllowOrigins: origins, Logger: logger, Page: page(), RoomIdle: *roomIdle}
 	err := server.Serve(ctx, *addr, opts, func(url string) {
 		fmt.Fprintf(stdout, "concviz: serving on %s\n", url)
 		logger.Info("listening", "addr", *addr, "url", url)

@@ -31,6 +31,42 @@ type clientMessage struct {
 	Policy        string                    `json:"policy,omitempty"`
 	Interventions []engine.InterventionSpec `json:"interventions,omitempty"`
 	From          int                       `json:"from,omitempty"` // run: send events from this sequence number on
+
+	// Rooms (PROTOCOL.md, "Rooms"): present names Scenario; claim, view
+	// and close name a room and carry its secret; follow names a room.
+	Code   string     `json:"code,omitempty"`
+	Secret string     `json:"secret,omitempty"`
+	View   *viewInput `json:"view,omitempty"`
+}
+
+// viewInput is a presenter's view as sent: the inputs of a run, as in a run
+// message, plus what the presenter's page shows. It is decoded as strictly
+// as the message around it.
+type viewInput struct {
+	Scenario      string                    `json:"scenario"`
+	Seed          *uint64                   `json:"seed"`
+	Policy        string                    `json:"policy"`
+	Knobs         map[string]int64          `json:"knobs"`
+	Caps          map[string]int            `json:"caps"`
+	Interventions []engine.InterventionSpec `json:"interventions"`
+	Step          int64                     `json:"step"`
+	Playing       bool                      `json:"playing"`
+	Speed         int                       `json:"speed"`
+}
+
+// viewField is a view as the server relays it: checked, with defaults
+// filled in and every field present, so viewers never see the presenter's
+// bytes.
+type viewField struct {
+	Scenario      string                    `json:"scenario"`
+	Seed          uint64                    `json:"seed"`
+	Policy        string                    `json:"policy"`
+	Knobs         map[string]int64          `json:"knobs"`
+	Caps          map[string]int            `json:"caps"`
+	Interventions []engine.InterventionSpec `json:"interventions"`
+	Step          int64                     `json:"step"`
+	Playing       bool                      `json:"playing"`
+	Speed         int                       `json:"speed"`
 }
 
 // Server to client messages.
@@ -77,6 +113,31 @@ type (
 		Report string `json:"report,omitempty"`
 		Stdout string `json:"stdout"`
 		Stderr string `json:"stderr"`
+	}
+	roomMessage struct {
+		Type       string `json:"type"` // "room"
+		Code       string `json:"code"`
+		Role       string `json:"role"`             // "presenter" or "viewer"
+		Secret     string `json:"secret,omitempty"` // to the presenter only
+		URL        string `json:"url"`              // the join link
+		Viewers    int    `json:"viewers"`
+		IdleMillis int64  `json:"idleMillis"`
+	}
+	viewMessage struct {
+		Type string    `json:"type"` // "view"
+		Code string    `json:"code"`
+		Seq  int64     `json:"seq"`
+		View viewField `json:"view"`
+	}
+	viewersMessage struct {
+		Type  string `json:"type"` // "viewers"
+		Code  string `json:"code"`
+		Count int    `json:"count"`
+	}
+	roomClosedMessage struct {
+		Type   string `json:"type"` // "room.closed"
+		Code   string `json:"code"`
+		Reason string `json:"reason"` // "closed", "expired" or "shutdown"
 	}
 	errorMessage struct {
 		Type    string `json:"type"` // "error"

@@ -47,6 +47,19 @@ type Options struct {
 	// Scenarios looks up the scenario a run names; by default the built-in
 	// catalog. The child's Resolver must know the same ids.
 	Scenarios func(id string) (*scenarios.Scenario, bool)
+	// MaxRooms is how many presenter rooms may be open at once; default 1000.
+	MaxRooms int
+	// MaxViewers is how many connections may follow one room; default 2000.
+	MaxViewers int
+	// RoomIdle is how long a room stays open without a message from its
+	// presenter; default 2 h.
+	RoomIdle time.Duration
+	// PublicURL is where people reach the server (e.g.
+	// "http://192.168.1.5:8080/"), for rooms' join links; empty uses the host
+	// each page was loaded from. Serve sets it to the LAN address when
+	// listening on every interface, since the presenter's page is then
+	// often loaded from localhost, which would be no use to the class.
+	PublicURL string
 }
 
 // Server is concviz's HTTP server. Create it with New.
@@ -59,6 +72,8 @@ type Server struct {
 	origins   []string
 	page      http.Handler
 	upgrader  websocket.Upgrader
+	rooms     *roomRegistry
+	publicURL string // ends with "/", or empty
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -104,6 +119,18 @@ func New(opts Options) *Server {
 	if opts.Scenarios == nil {
 		opts.Scenarios = scenarios.Lookup
 	}
+	if opts.MaxRooms <= 0 {
+		opts.MaxRooms = defaultMaxRooms
+	}
+	if opts.MaxViewers <= 0 {
+		opts.MaxViewers = defaultMaxViewers
+	}
+	if opts.RoomIdle <= 0 {
+		opts.RoomIdle = defaultRoomIdle
+	}
+	if opts.PublicURL != "" && !strings.HasSuffix(opts.PublicURL, "/") {
+		opts.PublicURL += "/"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		log:       opts.Logger,
@@ -112,6 +139,8 @@ func New(opts Options) *Server {
 		runRate:   opts.RunRate,
 		origins:   opts.AllowOrigins,
 		page:      opts.Page,
+		rooms:     newRoomRegistry(opts.RoomIdle, opts.MaxRooms, opts.MaxViewers),
+		publicURL: opts.PublicURL,
 		sessions:  map[*session]struct{}{},
 		ctx:       ctx,
 		cancel:    cancel,
@@ -143,10 +172,13 @@ func selfCommand(ctx context.Context) *exec.Cmd {
 	return exec.CommandContext(ctx, exe)
 }
 
-// Handler returns the server's routes: /ws for the protocol, the page for the rest.
+// Handler returns the server's routes: /ws for the protocol, /r/CODE and
+// /join for rooms' join links, the page for the rest.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /r/{code}", s.serveRoomLink)
+	mux.HandleFunc("GET /join", s.serveJoin)
 	mux.Handle("/", s.page)
 	return mux
 }
@@ -175,7 +207,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered with an HTTP error
 	}
-	sess := newSession(s, conn)
+	joinBase := s.publicURL
+	if joinBase == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		joinBase = scheme + "://" + r.Host + "/"
+	}
+	sess := newSession(s, conn, joinBase)
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()
@@ -194,9 +234,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	sess.serve(s.ctx)
 }
 
-// Close ends every session with a close frame, cancelling their runs (and
-// killing the children), and waits for them to finish.
+// Close ends every room (its viewers and presenter get room.closed with
+// the reason shutdown), then every session with a close frame, cancelling
+// their runs (and killing the children), and waits for them to finish.
 func (s *Server) Close() {
+	// Rooms first: the sessions' write pumps send what the rooms leave in
+	// their slots before the close frame.
+	s.rooms.closeAll("shutdown")
 	s.mu.Lock()
 	s.cancel()
 	s.mu.Unlock()
@@ -292,6 +336,9 @@ func Serve(ctx context.Context, addr string, opts Options, ready func(url string
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	if a := ln.Addr().(*net.TCPAddr); opts.PublicURL == "" && a.IP.IsUnspecified() && lanAddress() != "" {
+		opts.PublicURL = displayURL(a)
 	}
 	s := New(opts)
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}

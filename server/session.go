@@ -44,15 +44,32 @@ type session struct {
 	runCancel context.CancelFunc
 	runs      sync.WaitGroup
 	bucket    tokenBucket
+
+	// Room traffic bypasses the send queue: views and viewer counts
+	// replace their unsent predecessors, so a slow reader skips ahead
+	// instead of falling behind, and a broadcast never waits for anyone.
+	views  slot // the followed room's latest view, or its room.closed
+	counts slot // the presented room's viewer count, or its room.closed
+
+	// joinBase is what a room's join link starts with ("http://host/"),
+	// from the server's public URL or the host the page was loaded from.
+	joinBase string
+	// Only the read goroutine touches these, so they need no lock.
+	following  *room      // the room this session follows, if any
+	presenting *room      // the room whose viewer counts come here, if any
+	failures   failWindow // room messages naming unknown rooms or wrong secrets, for rate_limited
 }
 
-func newSession(srv *Server, conn *websocket.Conn) *session {
+func newSession(srv *Server, conn *websocket.Conn, joinBase string) *session {
 	return &session{
 		srv: srv, conn: conn,
 		send:     make(chan []byte, srv.sendQueue),
 		overflow: make(chan struct{}),
 		done:     make(chan struct{}),
 		bucket:   tokenBucket{capacity: 2 * srv.runRate, perSecond: srv.runRate},
+		views:    slot{ready: make(chan struct{}, 1)},
+		counts:   slot{ready: make(chan struct{}, 1)},
+		joinBase: joinBase,
 	}
 }
 
@@ -68,6 +85,7 @@ func (s *session) serve(ctx context.Context) {
 		s.writePump(ctx)
 	}()
 	s.readPump()
+	s.leaveRooms()
 	close(s.done)
 	cancel()
 	s.runs.Wait()
@@ -103,6 +121,22 @@ func (s *session) writePump(ctx context.Context) {
 	closeWith := func(code int, reason string) {
 		s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
 	}
+	write := func(msg []byte) bool {
+		if msg == nil {
+			return true // a slot emptied since it signalled
+		}
+		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return s.conn.WriteMessage(websocket.TextMessage, msg) == nil
+	}
+	ping := func() bool {
+		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return s.conn.WriteMessage(websocket.PingMessage, nil) == nil
+	}
+	// A slot that has signalled is written only once the queue is empty,
+	// so a reply (the room that answers follow, an error) precedes any room
+	// traffic offered after it. Only this client's own messages wait in the
+	// queue, so its room traffic waits for nobody else's.
+	var viewsPending, countsPending bool
 	for {
 		// A client cut off for being slow gets the close frame next, not
 		// more of the queue.
@@ -114,23 +148,76 @@ func (s *session) writePump(ctx context.Context) {
 		}
 		select {
 		case msg := <-s.send:
-			s.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := s.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			if !write(msg) {
 				return
 			}
+			continue
 		case <-ticker.C:
-			s.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := s.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+			if !ping() {
+				return
+			}
+			continue
+		case <-s.overflow:
+			closeWith(CloseSlowClient, "too slow: reconnect and resume with from")
+			return
+		case <-ctx.Done():
+			s.flushSlots()
+			closeWith(websocket.CloseGoingAway, "server shutting down")
+			return
+		case <-s.done:
+			return
+		default:
+		}
+		switch {
+		case viewsPending:
+			viewsPending = false
+			if !write(s.views.take()) {
+				return
+			}
+			continue
+		case countsPending:
+			countsPending = false
+			if !write(s.counts.take()) {
+				return
+			}
+			continue
+		}
+		select {
+		case msg := <-s.send:
+			if !write(msg) {
+				return
+			}
+		case <-s.views.ready:
+			viewsPending = true
+		case <-s.counts.ready:
+			countsPending = true
+		case <-ticker.C:
+			if !ping() {
 				return
 			}
 		case <-s.overflow:
 			closeWith(CloseSlowClient, "too slow: reconnect and resume with from")
 			return
 		case <-ctx.Done():
+			s.flushSlots()
 			closeWith(websocket.CloseGoingAway, "server shutting down")
 			return
 		case <-s.done:
 			return
+		}
+	}
+}
+
+// flushSlots writes what the room slots hold before the connection closes
+// on shutdown: the server closes its rooms first, so this is where their
+// room.closed messages are.
+func (s *session) flushSlots() {
+	s.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	for _, sl := range []*slot{&s.views, &s.counts} {
+		if msg := sl.take(); msg != nil {
+			if err := s.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
 		}
 	}
 }
@@ -187,8 +274,20 @@ func (s *session) handle(raw []byte) {
 		s.startRun(m.ID, req, sites, m.From)
 	case "cancel":
 		s.cancelRun()
+	case "present":
+		s.present(m)
+	case "claim":
+		s.claim(m)
+	case "view":
+		s.publish(m)
+	case "follow":
+		s.follow(m)
+	case "unfollow":
+		s.unfollow()
+	case "close":
+		s.closeRoom(m)
 	default:
-		s.sendError(badf("unknown_type", "unknown message type %q (want hello, run or cancel)", m.Type), m)
+		s.sendError(badf("unknown_type", "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", m.Type), m)
 	}
 }
 
