@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -135,16 +136,22 @@ type roomRegistry struct {
 
 	mu     sync.Mutex
 	byCode map[string]*room
-	closed bool // the server is shutting down: no new rooms
+	byHost map[string]int // open rooms by the address of the machine that opened them
+	closed bool           // the server is shutting down: no new rooms
 }
 
+// maxRoomsPerHost keeps one machine from taking every room: a presenter
+// needs one or two, a script opening rooms in a loop gets busy early.
+const maxRoomsPerHost = 20
+
 func newRoomRegistry(idle time.Duration, maxRooms, maxViewers int) *roomRegistry {
-	return &roomRegistry{idle: idle, maxRooms: maxRooms, maxViewers: maxViewers, byCode: map[string]*room{}}
+	return &roomRegistry{idle: idle, maxRooms: maxRooms, maxViewers: maxViewers, byCode: map[string]*room{}, byHost: map[string]int{}}
 }
 
 // room is one presenter's view relayed to its viewers.
 type room struct {
 	code, secret string // fixed at creation
+	host         string // the address that opened the room
 	reg          *roomRegistry
 	timer        *time.Timer // fires at the idle deadline, or earlier and re-arms
 
@@ -159,8 +166,8 @@ type room struct {
 	closed    bool
 }
 
-// open creates a room for scenario.
-func (g *roomRegistry) open(scenario string) (*room, *protoError) {
+// open creates a room for scenario, opened from host.
+func (g *roomRegistry) open(scenario, host string) (*room, *protoError) {
 	secret, err := newSecret()
 	if err != nil {
 		return nil, badf("internal", "%v", err)
@@ -179,15 +186,20 @@ func (g *roomRegistry) open(scenario string) (*room, *protoError) {
 			g.mu.Unlock()
 			return nil, badf("busy", "the server holds its maximum of %d rooms: try again later", g.maxRooms)
 		}
+		if g.byHost[host] >= maxRoomsPerHost {
+			g.mu.Unlock()
+			return nil, badf("busy", "this computer already has %d rooms open: stop presenting one first", maxRoomsPerHost)
+		}
 		if _, taken := g.byCode[code]; taken {
 			g.mu.Unlock()
 			continue
 		}
-		r := &room{code: code, secret: secret, reg: g, scenario: scenario,
+		r := &room{code: code, secret: secret, host: host, reg: g, scenario: scenario,
 			deadline: time.Now().Add(g.idle), viewers: map[*session]struct{}{}}
 		// One timer per room and no goroutine: it runs only when it fires.
 		r.timer = time.AfterFunc(g.idle, r.expire)
 		g.byCode[code] = r
+		g.byHost[host]++
 		g.mu.Unlock()
 		return r, nil
 	}
@@ -217,6 +229,9 @@ func (g *roomRegistry) remove(r *room) {
 	defer g.mu.Unlock()
 	if g.byCode[r.code] == r {
 		delete(g.byCode, r.code)
+		if g.byHost[r.host]--; g.byHost[r.host] <= 0 {
+			delete(g.byHost, r.host)
+		}
 	}
 }
 
@@ -491,7 +506,7 @@ func (s *session) present(m *clientMessage) {
 		s.sendError(badf("unknown_scenario", "no scenario %q", m.Scenario), m)
 		return
 	}
-	r, perr := s.srv.rooms.open(sc.ID)
+	r, perr := s.srv.rooms.open(sc.ID, remoteHost(s.conn.RemoteAddr()))
 	if perr != nil {
 		s.sendError(perr, m)
 		return
@@ -653,4 +668,16 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/r/"+code, http.StatusSeeOther)
+}
+
+// remoteHost is the IP of a connection's peer, without the port.
+func remoteHost(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
 }

@@ -365,6 +365,28 @@ func TestFullServerAndFullRoomAnswerBusy(t *testing.T) {
 	}, 5*time.Second, 20*time.Millisecond, "a place freed by unfollow is taken")
 }
 
+func TestOneMachineCannotTakeEveryRoom(t *testing.T) {
+	_, ts := newTestServer(t, testLimits())
+	c := dial(t, ts)
+	var last msg
+	for i := range maxRoomsPerHost {
+		c.send(map[string]any{"type": "present", "scenario": "pool"})
+		last = c.expect("room")
+		require.NotEmpty(t, last["code"], "room %d", i+1)
+	}
+	other := dial(t, ts)
+	other.send(map[string]any{"type": "present", "scenario": "pool"})
+	e := other.expect("error")
+	assert.Equal(t, "busy", e["code"], "one room too many from this machine, on any connection")
+	assert.Contains(t, e["message"], "stop presenting one first")
+
+	c.send(map[string]any{"type": "close", "code": last["code"], "secret": last["secret"]})
+	require.Eventually(t, func() bool {
+		other.send(map[string]any{"type": "present", "scenario": "pool"})
+		return other.read()["type"] == "room"
+	}, 5*time.Second, 20*time.Millisecond, "a closed room frees its place")
+}
+
 func TestRoomsEnd(t *testing.T) {
 	const idle = 500 * time.Millisecond
 	tests := []struct {
