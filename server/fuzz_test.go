@@ -18,6 +18,10 @@ func FuzzClientMessage(f *testing.F) {
 		`{"type":"cancel"}`,
 		`{"type":"run","scenario":"pool","caps":{"jobs":-1}}`,
 		`[]`, `null`, `{"type":1}`, `{"type":"run","seed":1e400}`,
+		`{"type":"present","scenario":"pool"}`,
+		`{"type":"follow","code":"abcd-2345"}`,
+		`{"type":"view","code":"ABCD2345","secret":"00112233445566778899aabbccddeeff","view":{"scenario":"pool","seed":2,"policy":"go","caps":{"jobs":1},"interventions":[{"step":3,"run":2}],"step":7,"playing":true,"speed":30}}`,
+		`{"type":"view","code":"ABCD2345","view":{"scenario":"pool","step":-1,"speed":0}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -34,6 +38,11 @@ func FuzzClientMessage(f *testing.F) {
 		if m.Type == "run" {
 			if _, _, perr := s.validate(m); perr != nil && (perr.code == "" || perr.msg == "") {
 				t.Fatalf("refusal without code or message: %+v", perr)
+			}
+		}
+		if m.Type == "view" && m.View != nil {
+			if _, perr := s.validateView(m.View); perr != nil && (perr.code == "" || perr.msg == "") {
+				t.Fatalf("refusal of a view without code or message: %+v", perr)
 			}
 		}
 	})
