@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/concviz/concviz/server"
 )
@@ -59,15 +60,17 @@ func main() {
 
 // cli dispatches args (the command line without the program name) to a
 // subcommand and returns the exit code: 0 on success, 1 when the command
-// failed, 2 on a usage error. With no arguments it runs serve.
+// failed, 2 on a usage error. With no arguments, or flags only, it runs serve.
 func cli(args []string, stdout, stderr io.Writer) int {
 	name := "serve"
-	if len(args) > 0 {
+	switch {
+	case len(args) == 0:
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		name, args = "help", args[1:]
+	case strings.HasPrefix(args[0], "-"):
+		// Flags alone are serve's: `concviz -addr :8080`.
+	default:
 		name, args = args[0], args[1:]
-	}
-	switch name {
-	case "-h", "-help", "--help":
-		name = "help"
 	}
 	cmd, ok := commands[name]
 	if !ok {

@@ -47,7 +47,9 @@ func TestCLI(t *testing.T) {
 		{name: "--help", args: []string{"--help"}, wantCode: 0, wantStdout: "usage: concviz"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, wantStderr: `concviz: unknown command "frobnicate"`},
 		{name: "unknown command shows usage", args: []string{"frobnicate"}, wantCode: 2, wantStderr: "usage: concviz"},
-		{name: "unknown flag", args: []string{"-x"}, wantCode: 2, wantStderr: `unknown command "-x"`},
+		{name: "unknown flag goes to serve", args: []string{"-x"}, wantCode: 2, wantStderr: "flag provided but not defined: -x"},
+		{name: "flags alone are serve's", args: []string{"-addr", "256.0.0.1:99999"}, wantCode: 1, wantStderr: "concviz serve: listen on 256.0.0.1:99999"},
+		{name: "serve with a bad room idle", args: []string{"-room-idle", "soon"}, wantCode: 2, wantStderr: `invalid value "soon" for flag -room-idle`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
