@@ -140,8 +140,9 @@ type runtime struct {
 	timerSq uint64
 
 	log     *Log
-	objs    []any         // objs[id-1] is the engine value behind object id
-	ptrObjs map[any]int32 // plain variables touched by sync/atomic functions
+	objs    []any          // objs[id-1] is the engine value behind object id
+	ptrObjs map[any]int32  // plain variables touched by sync/atomic functions
+	named   map[string]int // how many zero-value objects were named after each expression
 	stdout  bytes.Buffer
 	stderr  bytes.Buffer
 

@@ -1,5 +1,7 @@
 package engine
 
+import "strconv"
+
 // fifo is a first-in first-out queue of waiting goroutines.
 type fifo struct {
 	items []*g
@@ -35,8 +37,25 @@ func (l *lazy) fresh(rt *runtime) bool { return l.epoch != rt.epoch }
 
 func (l *lazy) declare(rt *runtime, gg *g, kind ObjKind, pos Pos, ref any) {
 	l.epoch = rt.epoch
-	l.id = rt.declare(Object{Kind: kind, Name: rt.site(pos).Expr, Pos: pos}, ref)
+	l.id = rt.declare(Object{Kind: kind, Name: rt.lazyName(rt.site(pos).Expr), Pos: pos}, ref)
 	rt.record(Event{Kind: KindMake, G: gg.id, Obj: l.id, Pos: pos})
+}
+
+// lazyName names a zero-value object after the expression of its first
+// use. Five forks first locked as `left` are five objects: the second and
+// later get a number, "left (2)", so no two share a name on screen.
+func (rt *runtime) lazyName(expr string) string {
+	if expr == "" {
+		return ""
+	}
+	if rt.named == nil {
+		rt.named = map[string]int{}
+	}
+	rt.named[expr]++
+	if n := rt.named[expr]; n > 1 {
+		return expr + " (" + strconv.Itoa(n) + ")"
+	}
+	return expr
 }
 
 // Locker is the engine's sync.Locker: what sync.Cond locks and what

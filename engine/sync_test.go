@@ -234,3 +234,29 @@ func TestMutexDeadlockNamesHolder(t *testing.T) {
 	assert.Equal(t, []WaitEdge{{G: 1, Obj: 2, By: []int32{2}}, {G: 2, Obj: 1, By: []int32{1}}}, r.Outcome.Edges,
 		"a lock-order cycle: main waits on b held by goroutine 2, which waits on a held by main")
 }
+
+// TestZeroValueObjectsGetDistinctNames: objects declared at first use are
+// named after the expression there; when several share it (five forks each
+// first locked as `left`), each still gets a name of its own.
+func TestZeroValueObjectsGetDistinctNames(t *testing.T) {
+	sites := []Site{{}, {File: "p.go", Line: 1, Func: "main.dine", Expr: "left"}, {File: "p.go", Line: 2, Func: "main.main", Expr: "mu"}}
+	main := func() {
+		forks := make([]Mutex, 3)
+		for i := range forks {
+			left := &forks[i]
+			left.Lock(1)
+			left.Unlock(1)
+		}
+		var mu Mutex
+		mu.Lock(2)
+		mu.Unlock(2)
+	}
+	for range 2 { // a second run in the same process names them afresh
+		r := Run(Program{Name: "names", Sites: sites, Main: main}, Config{Seed: 1})
+		var names []string
+		for _, o := range r.Log.Objects {
+			names = append(names, o.Name)
+		}
+		assert.Equal(t, []string{"left", "left (2)", "left (3)", "mu"}, names)
+	}
+}
