@@ -4,10 +4,10 @@
 // badges, console, outcome. Every view shows the same step; the URL always
 // holds what it takes to see this view again.
 
-import { newLog, addEvents, stateAt, runnable, consoleAt, lanes, names as goroutineNames, setKinds, lineOf, ev, waitEdges } from "./fold.js";
+import { newLog, addEvents, stateAt, runnable, consoleAt, lanes, names as goroutineNames, setKinds, lineOf, ev, waitEdges, prepare } from "./fold.js";
 import { narrate, duration } from "./narrate.js";
-import { layout, render as renderGraph, animateToken } from "./graph.js";
-import { drawTimeline, moveNow, stepAtClick } from "./timeline.js";
+import { layout, fit, render as renderGraph, animateToken } from "./graph.js";
+import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
 import { markCode } from "./code.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -371,12 +371,43 @@ function pause() {
   playBtn.setAttribute("aria-label", "Play");
 }
 
+// tick plays in animation frames: each frame takes the steps the speed
+// owes since the last one and draws once. At 120 steps a second on a 60 Hz
+// screen that is two steps a frame, drawn together; a slow frame is made up
+// for by the next (at most a quarter of a second's steps at once).
 function tick() {
-  if (!playing) return;
+  tick.due = 1; // the first step at once
+  tick.last = performance.now();
+  if (!tick.frame) tick.frame = requestAnimationFrame(frame);
+}
+
+function frame(now) {
+  tick.frame = 0;
+  if (!playing) {
+    // Paused since the last frame: show what a still page shows (the
+    // choice of who runs next, the URL).
+    if (log && cur) draw({});
+    return;
+  }
   const speed = Number(speedIn.value) || 8;
-  if (cur.step < total()) go(cur.step + 1, { animate: speed <= 8 });
-  else if (log.outcome) return pause();
-  play.timer = setTimeout(tick, 1000 / speed);
+  tick.due = Math.min(tick.due + (Math.max(0, now - tick.last) * speed) / 1000, Math.max(1, speed / 4));
+  tick.last = now;
+  const n = Math.floor(tick.due);
+  if (n >= 1) {
+    tick.due -= n;
+    if (cur.step < total()) {
+      const to = Math.min(total(), cur.step + n);
+      // The step before the last is the one the narration and the token
+      // start from.
+      if (to - 1 > cur.step) cur = stateAt(log, to - 1);
+      go(to, { animate: speed <= 8 });
+    } else if (log.outcome) {
+      pause();
+      draw({});
+      return;
+    }
+  }
+  tick.frame = requestAnimationFrame(frame);
 }
 
 playBtn.addEventListener("click", () => (playing ? pause() : play()));
@@ -428,6 +459,52 @@ const narration = $("#narration");
 const banner = $("#banner");
 const choose = $("#choose");
 
+// Sizes of the graph and the timeline as the browser last laid them out,
+// from observers: drawing reads no layout (which would force one). The
+// graph gets its box's size in pixels: a picture of a fixed size is laid
+// out once, where one sized as a share of its box would have all its text
+// laid out again whenever anything else on the page changes.
+const sizes = { graph: null, timeline: 0 };
+const graphBox = graph.parentElement;
+function watchSizes() {
+  if (watchSizes.on || typeof ResizeObserver !== "function") return;
+  watchSizes.on = true;
+  const watch = new ResizeObserver((entries) => {
+    let redraw = false;
+    for (const e of entries) {
+      const { width, height } = e.contentRect;
+      if (e.target === graphBox) {
+        redraw ||= !sizes.graph || Math.abs(sizes.graph.width - width) >= 1 || Math.abs(sizes.graph.height - height) >= 1;
+        sizeGraph({ width, height });
+      } else if (Math.round(width) !== sizes.timeline) {
+        sizes.timeline = Math.round(width);
+        tlFor = -1;
+        redraw = true;
+      }
+    }
+    if (redraw) redrawSoon();
+  });
+  watch.observe(graphBox);
+  watch.observe($("#timeline"));
+}
+function sizeGraph(size) {
+  sizes.graph = size;
+  graph.style.width = `${Math.floor(size.width)}px`;
+  graph.style.height = `${Math.floor(size.height)}px`;
+}
+function redrawSoon() {
+  if (redrawSoon.frame) return;
+  redrawSoon.frame = requestAnimationFrame(() => {
+    redrawSoon.frame = 0;
+    if (log && cur) draw({});
+  });
+}
+
+// setText changes an element's text only when it differs.
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function draw({ prev = null, animate = false }) {
   const s = cur;
   const n = total();
@@ -435,16 +512,18 @@ function draw({ prev = null, animate = false }) {
   const outcome = log.outcome;
   const dead = atEnd && outcome && ["deadlock", "leak"].includes(outcome.outcome) ? new Set((outcome.blocked ?? []).map((b) => b.g)) : new Set();
   const canChoose = !s.ended && s.step < n + (log.outcome ? 0 : 1);
-  const ready = runnable(s).filter((id) => id !== s.running);
-  const choosable = canChoose && runnable(s).length >= 2 ? new Set(ready) : new Set();
+  const run = runnable(s);
+  const choosable = canChoose && run.length >= 2 ? new Set(run.filter((id) => id !== s.running)) : new Set();
+  const speed = Number(speedIn.value) || 8;
 
-  renderGraph(graph, lay, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
-  if (animate && prev && s.last && prev.step === s.step - 1) {
-    const speed = Number(speedIn.value) || 8;
-    animateToken(graph, lay, s.last, Math.min(450, 800 / speed));
-  }
+  // The graph, fitted to its box and changed only where the state did.
+  watchSizes();
+  if (!sizes.graph) sizeGraph({ width: graphBox.clientWidth, height: graphBox.clientHeight });
+  const fitted = fit(lay, sizes.graph.width, sizes.graph.height);
+  renderGraph(graph, fitted, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
+  if (animate && prev && s.last && prev.step === s.step - 1) animateToken(graph, fitted, s.last, Math.min(450, 800 / speed));
   const evLine = s.last ? lineOf(log, s.last.site) : 0;
-  markCode(codeRoot, s, who, { scroll: evLine !== draw.line && (!playing || Number(speedIn.value) <= 3), lineOfEvent: evLine, dead });
+  markCode(codeRoot, s, who, { scroll: evLine !== draw.line && (!playing || speed <= 3), lineOfEvent: evLine, dead });
   draw.line = evLine;
 
   // Console up to this step.
@@ -456,51 +535,81 @@ function draw({ prev = null, animate = false }) {
     draw.printsLog = log;
   }
 
-  // Timeline.
+  // Timeline: drawn once per log (and size); the current step moves on it.
+  const tlEl = $("#timeline");
   const tlDue = log.outcome ? tlFor !== -2 : tlFor !== n && performance.now() - (draw.tlAt ?? 0) > 1500;
   if (tlDue) {
     draw.tlAt = performance.now();
-    const wrap = $(".timeline-wrap");
     if (log._lanesAt !== log.events.length) {
       log._lanes = lanes(log);
       log._lanesAt = log.events.length;
     }
-    tl = drawTimeline($("#timeline"), log._lanes, who, { width: Math.max(320, wrap.clientWidth) });
+    if (!sizes.timeline) sizes.timeline = Math.round(tlEl.getBoundingClientRect().width);
+    tl = drawTimeline(tlEl, log._lanes, who, { width: sizes.timeline, ticks: timeTicks(log.events) });
     tlFor = log.outcome ? -2 : n;
   }
-  moveNow($("#timeline"), tl, s.step);
+  moveNow(tlEl, tl, s.step);
 
-  // Transport.
-  scrub.max = String(n);
-  scrub.value = String(s.step);
-  scrub.setAttribute("aria-valuetext", `step ${s.step} of ${n}`);
-  $("#step-no").textContent = `step ${s.step} / ${n}${log.outcome ? "" : "+"}`;
-  $("#vtime").textContent = `t = ${duration(s.time)}`;
+  // Transport. Playing fast, ten times a second is as often as anyone
+  // reads a number (and each change costs the page a repaint).
+  if (!(playing && speed > 8 && performance.now() - (draw.transportAt ?? 0) < 100)) {
+    draw.transportAt = performance.now();
+    if (scrub.max !== String(n)) scrub.max = String(n);
+    if (scrub.value !== String(s.step)) scrub.value = String(s.step);
+    scrub.setAttribute("aria-valuetext", `step ${s.step} of ${n}`);
+    setText($("#step-no"), `step ${s.step} / ${n}${log.outcome ? "" : "+"}`);
+    setText($("#vtime"), `t = ${duration(s.time)}`);
+  }
 
-  // Narration: the event that led here.
-  const fast = playing && Number(speedIn.value) > 3;
+  // Narration: the event that led here. Playing fast, a few sentences a
+  // second are all anyone reads (and each costs a layout of the page).
+  const fast = playing && speed > 3;
   narration.setAttribute("aria-live", fast ? "off" : "polite");
-  if (s.last) {
+  let said;
+  if (playing && speed > 8 && performance.now() - (draw.saidAt ?? 0) < 400) {
+    said = draw.said;
+  } else if (s.last) {
     const before = prev && prev.step === s.step - 1 ? prev : stateAt(log, s.step - 1);
-    narration.innerHTML = `<span class="step-tag">step ${s.step}</span> ${escapeHTML(narrate(s.last, before, s, who))}`;
+    said = `<span class="step-tag">step ${s.step}</span> ${escapeHTML(narrate(s.last, before, s, who))}`;
   } else {
-    narration.innerHTML = `<span class="step-tag">step 0</span> main is about to start. Press <kbd>space</kbd> to play or <kbd>→</kbd> to step.`;
+    said = `<span class="step-tag">step 0</span> main is about to start. Press <kbd>space</kbd> to play or <kbd>→</kbd> to step.`;
+  }
+  if (said !== draw.said) {
+    narration.innerHTML = draw.said = said;
+    draw.saidAt = performance.now();
   }
 
   // Who runs next, when there is a choice.
-  if (choosable.size && !playing) {
-    choose.hidden = false;
-    const ids = [...choosable];
-    const shown = ids.slice(0, 8);
-    choose.innerHTML = `<span>Who runs next? You choose:</span> ${shown.map((id) => `<button type="button" data-run="${id}">${escapeHTML(who.get(id) ?? `goroutine ${id}`)}</button>`).join(" ")}${ids.length > shown.length ? ` <span class="more">and ${ids.length - shown.length} more ready</span>` : ""}`;
-  } else {
-    choose.hidden = true;
-  }
+  drawChoice(playing ? [] : [...choosable]);
 
-  drawOutcome(atEnd);
-  if (!playing || performance.now() - (draw.urlAt ?? 0) > 500) {
-    writeURL();
-    draw.urlAt = performance.now();
+  // The outcome, when it (or the names in it) changed.
+  if (draw.outcomeOf?.atEnd !== atEnd || draw.outcomeOf.outcome !== log.outcome || draw.outcomeOf.who !== who) {
+    drawOutcome(atEnd);
+    draw.outcomeOf = { atEnd, outcome: log.outcome, who };
+  }
+  // Snapshots of the whole run, taken while the page is idle, so that a
+  // jump anywhere folds at most a few hundred events.
+  if (log.outcome && draw.preparing !== log) {
+    draw.preparing = log;
+    const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 50));
+    const more = (deadline) => {
+      if (draw.preparing !== log) return;
+      while (deadline.timeRemaining() > 4) if (prepare(log, 1024)) return;
+      idle(more);
+    };
+    idle(more);
+  }
+  // The URL: at once when still; while playing, when the page is idle
+  // (history.replaceState costs a frame's worth of time), at most once a
+  // second, always with the step on screen then.
+  if (!playing) writeURL();
+  else if (!draw.urlSoon) {
+    const later = window.requestIdleCallback ?? ((f) => setTimeout(f, 200));
+    draw.urlSoon = true;
+    setTimeout(() => later(() => {
+      draw.urlSoon = false;
+      writeURL();
+    }, { timeout: 1000 }), 1000);
   }
 }
 
@@ -558,9 +667,47 @@ function runNext(id) {
   pause();
   addIntervention({ step: cur.step, run: id });
 }
+// drawChoice offers the goroutines that could run next: a button each
+// when they are few; when many, the first few and a list of every one of
+// them (a select: type a name to find it) with a Run button.
+const CHOICE_BUTTONS = 6;
+function drawChoice(ids) {
+  if (!ids.length) {
+    choose.hidden = true;
+    return;
+  }
+  const label = (id) => escapeHTML(who.get(id) ?? `goroutine ${id}`);
+  const button = (id) => `<button type="button" data-run="${id}">${label(id)}</button>`;
+  let html;
+  if (ids.length <= CHOICE_BUTTONS) {
+    html = `<span>Who runs next? You choose:</span> ${ids.map(button).join(" ")}`;
+  } else {
+    const few = ids.slice(0, CHOICE_BUTTONS - 3);
+    html = `<span>Who runs next? You choose:</span> ${few.map(button).join(" ")}
+      <span class="choose-any"><label for="choose-pick" class="more">or any of the ${ids.length} ready:</label>
+      <select id="choose-pick">${ids.map((id) => `<option value="${id}">${label(id)}</option>`).join("")}</select>
+      <button type="button" class="choose-run" data-run="${ids[0]}" aria-describedby="choose-pick">Run ▸</button></span>`;
+  }
+  if (html === drawChoice.html && !choose.hidden) return; // keep the focus and the selection
+  drawChoice.html = html;
+  choose.innerHTML = html;
+  choose.hidden = false;
+}
 choose.addEventListener("click", (e) => {
   const b = e.target.closest("button[data-run]");
   if (b) runNext(Number(b.dataset.run));
+});
+choose.addEventListener("change", (e) => {
+  if (e.target.id !== "choose-pick") return;
+  const run = choose.querySelector(".choose-run");
+  run.dataset.run = e.target.value;
+  run.textContent = `Run ${e.target.selectedOptions[0]?.textContent ?? ""} ▸`;
+});
+choose.addEventListener("keydown", (e) => {
+  if (e.target.id === "choose-pick" && e.key === "Enter") {
+    e.preventDefault();
+    runNext(Number(e.target.value));
+  }
 });
 function graphAction(e) {
   const r = e.target.closest("[data-run]");

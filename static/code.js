@@ -1,59 +1,108 @@
 // code.js: marks each goroutine's current line in the code panel with a
 // badge (its name and an icon for its state) and the line of the current
-// event.
+// event. From one step to the next only the lines whose badges changed are
+// touched.
 
 import { ICON } from "./graph.js";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
-/** markCode badges lines for the state; scroll asks to bring the current line into view. */
-export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, dead = new Set() } = {}) {
-  for (const el of root.querySelectorAll(".badges")) el.textContent = "";
-  for (const el of root.querySelectorAll(".line.current, .line.has-badge, .line.dead")) {
-    el.classList.remove("current", "has-badge", "dead");
-    delete el.dataset.icons;
-  }
+/**
+ * lineBadges is what the code panel shows for a state, pure: for each line
+ * with a live goroutine on it, {html, dead}: the badges (one per state on
+ * the line: "■ worker 2 · 3 · 4") and whether a deadlocked goroutine is
+ * there.
+ */
+export function lineBadges(state, names, dead = new Set()) {
   const byLine = new Map();
-  for (const x of Object.values(state.gs)) {
+  for (const id in state.gs) {
+    const x = state.gs[id];
     if (!x.line || x.state === "done") continue;
-    (byLine.get(x.line) ?? byLine.set(x.line, []).get(x.line)).push(x);
+    const l = byLine.get(x.line);
+    if (l) l.push(x);
+    else byLine.set(x.line, [x]);
   }
+  const out = new Map();
   for (const [line, gs] of byLine) {
-    const el = root.querySelector(`#L${line}`);
-    if (!el) continue;
-    el.classList.add("has-badge");
-    // The states' icons in the gutter too, visible however long the line.
-    el.dataset.icons = [...new Set(gs.map((x) => ICON[x.state]))].slice(0, 2).join("");
-    if (gs.some((x) => dead.has(x.id))) el.classList.add("dead");
-    const slot = el.querySelector(".badges");
-    // One badge per state on the line: "■ worker 2 · 3 · 4".
     const groups = new Map();
     for (const x of gs) {
       const k = x.state + (dead.has(x.id) ? " deadlocked" : "");
       (groups.get(k) ?? groups.set(k, []).get(k)).push(x);
     }
-    slot.innerHTML = [...groups].map(([k, xs]) => {
+    const html = [...groups].map(([k, xs]) => {
       const label = badgeLabel(xs.map((x) => names?.get(x.id) ?? x.name));
-      const title = xs.map((x) => `${names?.get(x.id) ?? x.name}: ${x.state}${x.reason ? " (" + x.reason + ")" : ""}`).join("; ");
+      // A tooltip names a dozen goroutines at most.
+      const title = xs.slice(0, 12).map((x) => `${names?.get(x.id) ?? x.name}: ${x.state}${x.reason ? " (" + x.reason + ")" : ""}`).join("; ") + (xs.length > 12 ? `; and ${xs.length - 12} more` : "");
       return `<span class="gb ${k}" title="${esc(title)}"><span aria-hidden="true">${ICON[xs[0].state]}</span> ${esc(label)}</span>`;
     }).join("");
+    out.set(line, { html, dead: gs.some((x) => dead.has(x.id)) });
   }
-  if (lineOfEvent) {
-    const el = root.querySelector(`#L${lineOfEvent}`);
-    if (el) {
-      el.classList.add("current");
-      if (scroll) el.scrollIntoView({ block: "nearest" });
+  return out;
+}
+
+const shown = new WeakMap(); // root -> {badges: Map line -> entry, current: element}
+
+/** markCode badges lines for the state; scroll asks to bring the current line into view. */
+export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, dead = new Set() } = {}) {
+  const next = lineBadges(state, names, dead);
+  let v = shown.get(root);
+  if (!v) {
+    // First time: clear whatever the page came with.
+    for (const el of root.querySelectorAll(".badges")) el.textContent = "";
+    for (const el of root.querySelectorAll(".line.current, .line.has-badge, .line.dead")) el.classList.remove("current", "has-badge", "dead");
+    v = { badges: new Map(), current: null, lines: new Map() };
+    shown.set(root, v);
+  }
+  const lineEl = (line) => {
+    let el = v.lines.get(line);
+    if (el === undefined) v.lines.set(line, (el = root.querySelector(`#L${line}`)));
+    return el;
+  };
+  for (const [line, b] of v.badges) {
+    if (next.has(line)) continue;
+    const el = lineEl(line);
+    if (!el) continue;
+    el.classList.remove("has-badge", "dead");
+    el.querySelector(".badges").textContent = "";
+  }
+  for (const [line, b] of next) {
+    const was = v.badges.get(line);
+    if (was && was.html === b.html && was.dead === b.dead) continue;
+    const el = lineEl(line);
+    if (!el) continue;
+    if (!was) el.classList.add("has-badge");
+    if (!was || was.dead !== b.dead) el.classList.toggle("dead", b.dead);
+    if (!was || was.html !== b.html) el.querySelector(".badges").innerHTML = b.html;
+  }
+  v.badges = next;
+  const cur = lineOfEvent ? lineEl(lineOfEvent) : null;
+  if (cur !== v.current) {
+    v.current?.classList.remove("current");
+    cur?.classList.add("current");
+    v.current = cur;
+  }
+  if (cur && scroll) {
+    // In the next frame: scrolling now would make the browser lay out the
+    // page that this drawing has just changed, at once.
+    v.scrollTo = cur;
+    if (!v.scrollFrame && typeof requestAnimationFrame === "function") {
+      v.scrollFrame = requestAnimationFrame(() => {
+        v.scrollFrame = 0;
+        v.scrollTo?.scrollIntoView({ block: "nearest" });
+        v.scrollTo = null;
+      });
     }
   }
 }
 
-// badgeLabel shortens "worker 2", "worker 3", "worker 4" to "worker 2 · 3 · 4".
+// badgeLabel shortens "worker 2", "worker 3", "worker 4" to "worker 2 · 3 · 4",
+// and many of them to "worker ×12".
 export function badgeLabel(names) {
   if (names.length === 1) return names[0];
   const m = names.map((n) => /^(.*) (\d+)$/.exec(n));
   if (m.every((x) => x && x[1] === m[0][1])) {
     const ids = m.map((x) => x[2]);
-    return `${m[0][1]} ${ids.length > 4 ? `${ids.slice(0, 3).join(" · ")} +${ids.length - 3}` : ids.join(" · ")}`;
+    return ids.length > 4 ? `${m[0][1]} ×${ids.length}` : `${m[0][1]} ${ids.join(" · ")}`;
   }
   return names.length > 2 ? `${names[0]}, ${names[1]} +${names.length - 2}` : names.join(", ");
 }

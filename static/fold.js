@@ -8,7 +8,11 @@
 // `apply(state, event, log)` returns a new state and leaves its argument
 // alone. Inside, `applyInPlace` mutates a private copy; `stateAt` keeps a
 // snapshot every SNAPSHOT_EVERY events so that any step costs at most that
-// many events to reach.
+// many events to reach (and goes on from the step asked for last, so that
+// playing forward costs an event a step). States share the records of the
+// goroutines and objects an event did not touch (copy on write): a clone
+// of a thousand goroutines is two shallow copies, and five hundred
+// snapshots of them hold each record once until it changes.
 
 export const SNAPSHOT_EVERY = 256;
 
@@ -176,27 +180,45 @@ function newObj(decl, id) {
   return o;
 }
 
-/** clone copies a state deeply enough that folding on never touches the original. */
+// Copy on write. A clone shares its goroutine and object records with the
+// state it was cloned from; from then on neither may change a shared record
+// in place. Each state folded on keeps the set of records it made itself
+// (its own), and copies a record the first time it changes it. A state
+// with no entry here (initialState's, foldAll's) has never been cloned and
+// owns every record it holds. So a clone costs two shallow copies, and the
+// snapshots share the thousands of goroutines an event log leaves alone
+// between two of them.
+const owned = new WeakMap(); // state -> Set of the records it may change
+
+/**
+ * clone copies a state deeply enough that folding on (apply, applyInPlace,
+ * stateAt) never touches the original, nor the original the clone.
+ */
 export function clone(s) {
-  // By hand: several times faster than structuredClone on a thousand
-  // goroutines, and every field a state holds is listed here.
-  const gs = {};
-  for (const id in s.gs) {
-    const x = s.gs[id];
-    gs[id] = { ...x, waitOn: x.waitOn.slice(), selCases: x.selCases.slice() };
-  }
-  const objs = {};
-  for (const id in s.objs) {
-    const o = { ...s.objs[id] };
-    if (o.buf) o.buf = o.buf.slice();
-    if (o.sendq) o.sendq = o.sendq.map((w) => ({ ...w }));
-    if (o.recvq) o.recvq = o.recvq.map((w) => ({ ...w }));
-    if (o.queue) o.queue = o.queue.map((w) => ({ ...w }));
-    if (o.readers) o.readers = o.readers.slice();
-    if (o.waiters) o.waiters = o.waiters.slice();
-    objs[id] = o;
-  }
-  return { ...s, gs, objs, last: s.last && { ...s.last } };
+  const c = { ...s, gs: Object.assign({}, s.gs), objs: Object.assign({}, s.objs), last: s.last && { ...s.last } };
+  owned.set(s, new Set());
+  owned.set(c, new Set());
+  return c;
+}
+
+// own returns the record of goroutine or object `id` in `table` (s.gs or
+// s.objs) as one state s may change: a copy if s shares it.
+function own(s, table, id) {
+  const x = table[id];
+  const mine = owned.get(s);
+  if (!x || !mine || mine.has(x)) return x;
+  const c = { ...x };
+  for (const k of ARRAYS) if (c[k]) c[k] = c[k].slice();
+  table[id] = c;
+  mine.add(c);
+  return c;
+}
+// The arrays a record holds; their entries are never changed in place.
+const ARRAYS = ["waitOn", "selCases", "buf", "sendq", "recvq", "queue", "readers", "waiters"];
+
+function made(s, x) {
+  owned.get(s)?.add(x);
+  return x;
 }
 
 /** apply returns the state after event e (a row or an ev object). Pure. */
@@ -206,21 +228,21 @@ export function apply(state, e, log) {
   return next;
 }
 
+// g returns goroutine id's record, to change (made on first sight).
 function g(state, id, log) {
   if (!id) return null;
-  let x = state.gs[id];
-  if (!x) {
-    const d = log?.goroutines?.get(id);
-    x = state.gs[id] = newG(id, d?.Name ?? `goroutine ${id}`, d?.Parent ?? 0);
-  }
-  return x;
+  const x = own(state, state.gs, id);
+  if (x) return x;
+  const d = log?.goroutines?.get(id);
+  return (state.gs[id] = made(state, newG(id, d?.Name ?? `goroutine ${id}`, d?.Parent ?? 0)));
 }
 
+// obj returns object id's record, to change (made on first sight).
 function obj(state, id, log) {
   if (!id) return null;
-  let o = state.objs[id];
-  if (!o) o = state.objs[id] = newObj(log?.objects?.get(id), id);
-  return o;
+  const o = own(state, state.objs, id);
+  if (o) return o;
+  return (state.objs[id] = made(state, newObj(log?.objects?.get(id), id)));
 }
 
 // Kinds after which the event's goroutine is the one running; the others
@@ -228,21 +250,30 @@ function obj(state, id, log) {
 // the clock, made ready.
 const WOKEN = new Set(["send.done", "recv.done", "lock.done", "wg.done", "cond.wake", "wake", "http.done", "timer.fire"]);
 
+// indexOfG finds goroutine id in a queue of ids or of {g} entries. A plain
+// loop: queues of a thousand waiters are scanned on every hand-off.
+function indexOfG(q, id) {
+  if (q.length === 0) return -1;
+  if (typeof q[0] === "number") return q.indexOf(id);
+  for (let i = 0; i < q.length; i++) if (q[i].g === id) return i;
+  return -1;
+}
+
 function removeG(q, id) {
-  const i = q.findIndex((w) => (typeof w === "number" ? w : w.g) === id);
+  const i = indexOfG(q, id);
   if (i >= 0) q.splice(i, 1);
   return i >= 0;
 }
 
-// leaveSelect withdraws a goroutine that was waiting in a select from every
+// leaveWaits withdraws a goroutine that was waiting in a select from every
 // channel it was waiting on (the engine's fireSelect).
 function leaveWaits(state, x) {
   for (const id of x.waitOn) {
     const o = state.objs[id];
-    if (o?.sendq) {
-      removeG(o.sendq, x.id);
-      removeG(o.recvq, x.id);
-    }
+    if (!o?.sendq || (indexOfG(o.sendq, x.id) < 0 && indexOfG(o.recvq, x.id) < 0)) continue;
+    const m = own(state, state.objs, id);
+    removeG(m.sendq, x.id);
+    removeG(m.recvq, x.id);
   }
 }
 
@@ -275,7 +306,7 @@ export function applyInPlace(s, row, log) {
   if (!WOKEN.has(e.kind) && actor && actor.state !== "done") {
     if (s.running && s.running !== actor.id) {
       const prev = s.gs[s.running];
-      if (prev && prev.state === "running") prev.state = "runnable";
+      if (prev && prev.state === "running") own(s, s.gs, s.running).state = "runnable";
     }
     s.running = actor.id;
     actor.state = "running";
@@ -298,7 +329,7 @@ export function applyInPlace(s, row, log) {
       break;
     case "exit":
       s.ended = "exit";
-      for (const x of Object.values(s.gs)) x.state = "done";
+      for (const id in s.gs) own(s, s.gs, id).state = "done";
       s.running = 0;
       break;
     case "gosched":
@@ -510,19 +541,45 @@ function lockReason(o, read) {
 
 /**
  * stateAt returns the state after the first `step` events of the log, as
- * a fresh object the caller may keep. Snapshots are taken as it goes.
+ * a fresh object the caller may keep (and read: its goroutine and object
+ * records are shared with other states, copy on write). Snapshots are
+ * taken as it goes.
  */
 export function stateAt(log, step) {
   step = Math.max(0, Math.min(step, log.events.length));
   const snaps = log.snapshots;
   if (snaps.length === 0) snaps.push(initialState(log.run));
-  let k = Math.min(Math.floor(step / SNAPSHOT_EVERY), snaps.length - 1);
-  const s = clone(snaps[k]);
+  const k = Math.min(Math.floor(step / SNAPSHOT_EVERY), snaps.length - 1);
+  // From the last state asked for when it is on the way (playing forward,
+  // stepping), else from the snapshot. That state stays private: callers
+  // get a clone.
+  let s = log._cursor;
+  if (!s || s.step > step || s.step < snaps[k].step) s = clone(snaps[k]);
   while (s.step < step) {
     applyInPlace(s, log.events[s.step], log);
     if (s.step % SNAPSHOT_EVERY === 0 && s.step / SNAPSHOT_EVERY === snaps.length) snaps.push(clone(s));
   }
-  return s;
+  log._cursor = s;
+  return clone(s);
+}
+
+/**
+ * prepare takes snapshots ahead, folding at most `events` events from the
+ * last one taken, so that a later jump anywhere costs at most
+ * SNAPSHOT_EVERY events (the page calls it when idle). It returns whether
+ * the log has every snapshot it can have yet.
+ */
+export function prepare(log, events = 4096) {
+  const snaps = log.snapshots;
+  if (snaps.length === 0) snaps.push(initialState(log.run));
+  const want = Math.floor(log.events.length / SNAPSHOT_EVERY) + 1;
+  if (snaps.length >= want) return true;
+  const s = clone(snaps[snaps.length - 1]);
+  for (let n = 0; n < events && snaps.length < want; n++) {
+    applyInPlace(s, log.events[s.step], log);
+    if (s.step % SNAPSHOT_EVERY === 0) snaps.push(clone(s));
+  }
+  return snaps.length >= want;
 }
 
 /** foldAll folds every event from scratch, without snapshots (for tests and checks). */
@@ -566,30 +623,37 @@ function printsOf(log) {
  * hand-offs between goroutines ({step, from, to, obj}).
  */
 export function lanes(log) {
-  const s = initialState(log.run);
-  const out = new Map();
-  const handoffs = [];
-  const mark = (x, step) => {
-    let l = out.get(x.id);
-    if (!l) out.set(x.id, (l = { id: x.id, name: x.name, changes: [] }));
-    const st = x.state;
-    if (l.changes.length === 0 || l.changes[l.changes.length - 1][1] !== st) l.changes.push([step, st]);
-  };
-  mark(s.gs[1], 0);
-  for (let i = 0; i < log.events.length; i++) {
+  // Folded on from where the last call stopped: the log only grows.
+  let c = log._lanesFold;
+  if (!c) {
+    c = log._lanesFold = { s: initialState(log.run), out: new Map(), handoffs: [], n: 0 };
+    mark(c.out, c.s.gs[1], 0);
+  }
+  const { s, out, handoffs } = c;
+  for (let i = c.n; i < log.events.length; i++) {
     const e = ev(log.events[i], i);
     const was = s.running;
     applyInPlace(s, e, log);
     if ((e.kind === "send" || e.kind === "recv") && e.peer) {
       handoffs.push(e.kind === "send" ? { step: i + 1, from: e.g, to: e.peer, obj: e.obj } : { step: i + 1, from: e.peer, to: e.g, obj: e.obj });
     }
-    for (const id of [e.g, e.peer, was, s.running]) {
-      const x = id && s.gs[id];
-      if (x) mark(x, i + 1);
-    }
-    if (e.kind === "exit") for (const x of Object.values(s.gs)) mark(x, i + 1);
+    if (e.g && s.gs[e.g]) mark(out, s.gs[e.g], i + 1);
+    if (e.peer && s.gs[e.peer]) mark(out, s.gs[e.peer], i + 1);
+    if (was && s.gs[was]) mark(out, s.gs[was], i + 1);
+    if (s.running && s.gs[s.running]) mark(out, s.gs[s.running], i + 1);
+    if (e.kind === "exit") for (const id in s.gs) mark(out, s.gs[id], i + 1);
   }
-  return { lanes: [...out.values()].sort((a, b) => a.id - b.id), handoffs, steps: log.events.length };
+  c.n = log.events.length;
+  const ls = [...out.values()].sort((a, b) => a.id - b.id).map((l) => ({ ...l, changes: l.changes.slice() }));
+  return { lanes: ls, handoffs: handoffs.slice(), steps: log.events.length };
+}
+
+// mark records goroutine x's state at step in its lane, if it changed.
+function mark(out, x, step) {
+  let l = out.get(x.id);
+  if (!l) out.set(x.id, (l = { id: x.id, name: x.name, changes: [] }));
+  const st = x.state;
+  if (l.changes.length === 0 || l.changes[l.changes.length - 1][1] !== st) l.changes.push([step, st]);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import {
-  newLog, addEvents, stateAt, foldAll, apply, initialState, runnable, consoleAt, lanes, names, SNAPSHOT_EVERY, clone,
+  newLog, addEvents, stateAt, foldAll, apply, applyInPlace, prepare, initialState, runnable, consoleAt, lanes, names, SNAPSHOT_EVERY, clone, setKinds, KIND_NAMES,
 } from "./fold.js";
 import { row, handLog, chan, gor } from "./testkit.js";
 
@@ -258,4 +258,99 @@ test("lanes record each goroutine's state changes and the hand-offs", () => {
   assert.deepEqual(main.changes[0], [0, "runnable"]);
   assert.equal(main.changes.at(-1)[1], "blocked");
   for (const lane of l.lanes.slice(1)) assert.equal(lane.changes.at(-1)[1], "done");
+});
+
+// Every built-in scenario's real run, as the page would hold it.
+function scenarioLogs() {
+  const dir = new URL("./testdata/scenarios/", import.meta.url);
+  return readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => {
+    const fx = JSON.parse(readFileSync(new URL(f, dir), "utf8"));
+    let log;
+    for (const m of fx.messages) {
+      if (m.type === "run") log = newLog(m);
+      else if (m.type === "events") addEvents(log, m);
+      else if (m.type === "outcome") log.outcome = m;
+    }
+    return { name: f, log, kinds: fx.kinds };
+  });
+}
+
+test("copy on write: folding a clone, or its original, never changes the other", () => {
+  const log = poolLog();
+  const n = log.events.length;
+  for (let k = 0; k < n; k += 3) {
+    const a = stateAt(log, k);
+    const b = clone(a);
+    const aBefore = structuredClone(a);
+    const bBefore = structuredClone(b);
+    for (let i = k; i < Math.min(n, k + 5); i++) applyInPlace(b, log.events[i], log);
+    assert.deepEqual(a, aBefore, `folding the clone left step ${k} alone`);
+    for (let i = k; i < Math.min(n, k + 5); i++) applyInPlace(a, log.events[i], log);
+    assert.deepEqual(b, foldAll(log, Math.min(n, k + 5)), "and the original folds on to the same state");
+    assert.notDeepEqual(bBefore, b);
+  }
+});
+
+test("snapshots share the goroutines that did not change between them", () => {
+  // One busy goroutine and 300 that only start and block.
+  const rows = [row("make", 1, { obj: 1, value: 1 })];
+  const goroutines = [];
+  for (let id = 2; id <= 301; id++) {
+    rows.push(row("go", 1, { peer: id }), row("recv.block", id, { obj: 1 }));
+    goroutines.push(gor(id, "main.worker"));
+  }
+  for (let i = 0; i < 600; i++) rows.push(row("atomic", 1, { obj: 2, value: i }));
+  const log = handLog(rows, { objects: [chan(1, "c", 1), { ID: 2, Kind: 10, Name: "n" }], goroutines });
+  stateAt(log, log.events.length);
+  const [, , s2, s3] = log.snapshots;
+  assert.ok(s3, "several snapshots");
+  assert.equal(s3.gs[150], s2.gs[150], "an idle goroutine's record is shared, not copied");
+  assert.notEqual(s3.objs[2], s2.objs[2], "the atomic that changed has a record of its own");
+  assert.deepEqual(stateAt(log, 700), foldAll(log, 700));
+});
+
+test("stateAt steps forward, back and jumps to the same states as folding from the start", () => {
+  const log = poolLog();
+  const n = log.events.length;
+  const order = [0, 1, 2, 3, 10, 11, 12, 5, 6, n, n - 1, 20, 21, 22, 40, 39, 41];
+  for (const k of order) assert.deepEqual(stateAt(log, k), foldAll(log, k), `step ${k}`);
+  const kept = stateAt(log, 12);
+  const copy = structuredClone(kept);
+  for (const k of [13, 30, 12, 11, n]) stateAt(log, k);
+  assert.deepEqual(kept, copy, "a state handed out stays as it was while the log folds on");
+});
+
+test("every scenario's run folds with snapshots as it does from scratch", () => {
+  for (const { name, log, kinds } of scenarioLogs()) {
+    setKinds(kinds);
+    const n = log.events.length;
+    for (const k of [n, Math.floor(n / 2), 1, n - 1, Math.floor(n / 3), Math.floor(n / 3) + 1]) {
+      assert.deepEqual(stateAt(log, k), foldAll(log, k), `${name}: step ${k}`);
+    }
+  }
+});
+
+test("lanes fold on as the log grows, to the lanes of the whole log", () => {
+  const whole = poolLog();
+  const log = newLog(whole.run);
+  const rows = whole.events;
+  for (let from = 0; from < rows.length; from += 7) {
+    addEvents(log, { from, events: rows.slice(from, from + 7), objects: [...whole.objects.values()], goroutines: [...whole.goroutines.values()] });
+    const grown = lanes(log);
+    const fresh = lanes({ ...log, _lanesFold: undefined });
+    assert.deepEqual(grown, fresh, `after ${log.events.length} events`);
+  }
+});
+
+test("prepare takes the snapshots ahead, a bounded piece at a time", () => {
+  const rows = [row("make", 1, { obj: 1, value: 4 }), row("go", 1, { peer: 2 })];
+  for (let i = 1; i <= 700; i++) rows.push(row("send", 1, { obj: 1, value: i }), row("recv", 2, { obj: 1, value: i, flag: 1 }));
+  const log = handLog(rows, { objects: [chan(1, "c", 4)], goroutines: W });
+  const n = log.events.length;
+  let rounds = 0;
+  while (!prepare(log, 300)) rounds++;
+  assert.ok(rounds >= 3, "several bounded rounds");
+  assert.equal(log.snapshots.length, Math.floor(n / SNAPSHOT_EVERY) + 1);
+  log.snapshots.forEach((snap, i) => assert.deepEqual(snap, foldAll(log, i * SNAPSHOT_EVERY), `snapshot ${i}`));
+  for (const k of [n, 1, 700, 513]) assert.deepEqual(stateAt(log, k), foldAll(log, k));
 });

@@ -2,28 +2,39 @@
 // channels as queues of buffer slots with their waiting senders and
 // receivers, and the other objects (mutexes, WaitGroups, timers, contexts)
 // on a shelf below. The layout is computed from the whole log once (so
-// nothing jumps while the run plays); the drawing from one state.
+// nothing jumps while the run plays) and fitted to the size of the view;
+// the drawing from one state.
+//
+// Drawing is in two parts. scene() is pure: it turns a state into keyed
+// pieces of SVG markup, layer by layer. render() compares them with the
+// pieces on screen (diff) and replaces only those that changed, so a step
+// that moves one goroutine touches one card, not the whole picture.
 
 import { kindName, waitEdges } from "./fold.js";
 import { duration } from "./narrate.js";
 
-const GW = 146; // goroutine card
-const GH = 62;
-const SLOT = 30;
-const MAXSLOTS = 10;
-const COLGAP = 40;
-const ROWGAP = 18;
-const PAD = 24;
+const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
-const DOT = 9;
-const DOTGAP = 3;
-const PERROW = 30;
+const PERROW = 30; // dots per row of a crowd, before fitting
+const MAX_SCALE = 1.6; // a small graph grows to fill its view, up to this
+
+// Spacing from roomy to tight: fit() takes the roomiest that makes the
+// graph as large as it can be in the view, so that text stays legible on
+// a small screen.
+const DENSITY = [
+  { gw: 146, colgap: 40, rowgap: 18, pad: 24, maxslots: 10, slot: 30, chanw: 150, objw: 150, objgap: 16, dot: 9, dotgap: 3 },
+  { gw: 138, colgap: 30, rowgap: 14, pad: 16, maxslots: 8, slot: 28, chanw: 140, objw: 144, objgap: 12, dot: 9, dotgap: 3 },
+  { gw: 128, colgap: 22, rowgap: 12, pad: 12, maxslots: 8, slot: 26, chanw: 130, objw: 136, objgap: 10, dot: 8, dotgap: 2 },
+  { gw: 120, colgap: 16, rowgap: 10, pad: 8, maxslots: 6, slot: 24, chanw: 122, objw: 128, objgap: 8, dot: 8, dotgap: 2 },
+];
 
 export const ICON = { running: "▶", runnable: "○", blocked: "■", sleeping: "☾", done: "✓" };
 export const STATE_WORD = { running: "running", runnable: "ready to run", blocked: "blocked", sleeping: "sleeping", done: "done" };
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const clip = (s, n) => (String(s).length > n ? String(s).slice(0, n - 1) + "…" : String(s));
+// How many characters of text of a given size fit in w units of a card.
+const fits = (w, perChar) => Math.max(6, Math.floor((w - 22) / perChar));
 
 /**
  * layout places every goroutine and object the log declares. Channels and
@@ -31,8 +42,82 @@ const clip = (s, n) => (String(s).length > n ? String(s).slice(0, n - 1) + "…"
  * starting from main; a goroutine that also receives downstream of where
  * it sits (main as the collector of a worker pool) gets a second card, a
  * "ghost", at the end of the flow. Other objects sit on a shelf below.
+ * With a size ({width, height} of the view) the layout is fitted to it
+ * (see fit).
  */
-export function layout(log, hint = "free") {
+export function layout(log, hint = "free", size = null) {
+  const an = analyse(log, hint);
+  return size ? fitTo(an, size.width, size.height) : place(an, DENSITY[0], PERROW);
+}
+
+/**
+ * fit returns the layout placed for a view of width × height pixels: the
+ * spacing (and how many dots a crowd has per row) that shows the graph
+ * largest, so its text stays legible. Cheap to call on every drawing: the
+ * analysis of the log is done once, and fitted placements are kept.
+ */
+export function fit(lay, width, height) {
+  if (!lay?.an || !(width > 0 && height > 0)) return lay;
+  const key = `${Math.round(width / 8)}x${Math.round(height / 8)}`;
+  const memo = lay.an.fits;
+  let f = memo.get(key);
+  if (!f) {
+    f = fitTo(lay.an, width, height);
+    memo.set(key, f);
+    if (memo.size > 6) memo.delete(memo.keys().next().value);
+  }
+  return f;
+}
+
+// fitTo tries each density, and for crowds a few row lengths, and keeps
+// the placement that is largest in the view (a little in favour of the
+// roomier ones, and of the one on screen: a view that changes size a
+// little, as when the choice panel comes and goes, keeps its picture).
+function fitTo(an, width, height) {
+  let best = null;
+  let bestScore = -1;
+  let current = null;
+  let currentScore = -1;
+  const crowd = Math.max(0, ...[...an.cols.values()].map((col) => col.filter((n) => n.type === "g" && !n.ghost).length).filter((n) => n > CROWD));
+  const rows = crowd ? [8, 12, 16, 20, 25, 30, 40, 50, 64].filter((r) => r <= Math.max(8, crowd)) : [PERROW];
+  // A ring's shape follows the view's; columns do not depend on it.
+  const aspect = an.ring ? Math.round((width / height) * 5) / 5 : 0;
+  DENSITY.forEach((P, d) => {
+    for (const perrow of rows) {
+      const key = `${d}:${perrow}:${aspect}`;
+      let lay = an.placed.get(key);
+      if (!lay) an.placed.set(key, (lay = place(an, P, perrow, aspect || 1.6)));
+      const scale = Math.min(width / lay.width, height / lay.height);
+      const score = Math.min(scale, MAX_SCALE) * (1 - 0.03 * d);
+      if (score > bestScore) {
+        best = lay;
+        bestScore = score;
+      }
+      if (lay === an.current) {
+        current = lay;
+        currentScore = score;
+      }
+    }
+  });
+  if (current && currentScore >= bestScore * 0.92) best = current;
+  an.current = best;
+  // A small graph grows up to MAX_SCALE: the view box is then larger than
+  // the graph, which sits in its middle.
+  const scale = Math.min(width / best.width, height / best.height);
+  let vb = best.vb;
+  if (scale > MAX_SCALE) {
+    const w = width / MAX_SCALE;
+    const h = height / MAX_SCALE;
+    vb = `${fmt((best.width - w) / 2)} ${fmt((best.height - h) / 2)} ${fmt(w)} ${fmt(h)}`;
+  }
+  // The same placement in another view box: drawing it changes only that.
+  return { ...best, vb, view: { width, height }, placed: best };
+}
+
+const fmt = (x) => String(Math.round(x * 10) / 10);
+
+// analyse reads the log's data flow into columns, once per log.
+function analyse(log, hint) {
   const gids = [1, ...[...log.goroutines.keys()].filter((id) => id !== 1).sort((a, b) => a - b)];
   const chans = [...log.objects.values()].filter((o) => o.Kind === 1).map((o) => o.ID);
   const shelf = [...log.objects.values()].filter((o) => o.Kind !== 1).map((o) => o.ID);
@@ -101,25 +186,43 @@ export function layout(log, hint = "free") {
   for (const c of chans) nodes.push({ type: "c", id: c, col: layer.get(key("c", c)) });
 
   const ring = hint === "free" && chans.length === 0 && shelf.filter((id) => [2, 3].includes(log.objects.get(id).Kind)).length >= 2;
+  const cols = new Map();
+  for (const n of nodes) (cols.get(n.col) ?? cols.set(n.col, []).get(n.col)).push(n);
+  const caps = new Map(chans.map((c) => [c, log.objects.get(c).Cap || 0]));
+  const kinds = new Map(shelf.map((id) => [id, log.objects.get(id).Kind]));
+  return { gids, chans, shelf, kinds, caps, cols, ghosts, ring, edges: dataEdges(out, inn, ghosts), fits: new Map(), placed: new Map(), current: null };
+}
+
+// place lays the analysed graph out with the spacing P and crowds of
+// perrow dots a row.
+function place(an, P, perrow, aspect = 1.6) {
+  const { gids, shelf, kinds, caps, ghosts } = an;
+  const GW = P.gw;
   const pos = { g: new Map(), ghost: new Map(), c: new Map(), o: new Map() };
   let width = 0;
   let height = 0;
-  if (ring) {
+  const PAD = P.pad;
+  if (an.ring) {
     // Philosophers and forks round a table: each goroutine between the
     // locks it takes, main in the middle.
     const gs = gids.filter((id) => id !== 1);
-    const locks = shelf.filter((id) => [2, 3].includes(log.objects.get(id).Kind));
-    const n = Math.max(gs.length, locks.length);
-    const R = Math.max(170, n * 48);
-    const cx = PAD + R + GW / 2;
-    const cy = PAD + R + GH / 2;
+    const locks = shelf.filter((id) => [2, 3].includes(kinds.get(id)));
+    // The table is an ellipse as wide as the view allows (aspect: the
+    // view's width over its height), just big enough to seat everyone.
+    const n = Math.max(gs.length, locks.length, 3);
+    const R = Math.max(150, n * 42);
+    const f = Math.sqrt(Math.min(Math.max(aspect * 0.8, 0.8), 2.5));
+    const Rx = R * f;
+    const Ry = R / f;
+    const cx = PAD + Rx + GW / 2;
+    const cy = PAD + Ry + GH / 2;
     gs.forEach((id, i) => {
       const a = (2 * Math.PI * i) / gs.length - Math.PI / 2;
-      pos.g.set(id, { x: cx + R * Math.cos(a) - GW / 2, y: cy + R * Math.sin(a) - GH / 2, w: GW, h: GH });
+      pos.g.set(id, { x: cx + Rx * Math.cos(a) - GW / 2, y: cy + Ry * Math.sin(a) - GH / 2, w: GW, h: GH });
     });
     locks.forEach((id, i) => {
       const a = (2 * Math.PI * (i + 0.5)) / locks.length - Math.PI / 2;
-      pos.o.set(id, { x: cx + R * 0.78 * Math.cos(a) - 60, y: cy + R * 0.78 * Math.sin(a) - 28, w: 120, h: 56 });
+      pos.o.set(id, { x: cx + Rx * 0.7 * Math.cos(a) - 60, y: cy + Ry * 0.7 * Math.sin(a) - 28, w: 120, h: 56 });
     });
     pos.g.set(1, { x: cx - GW / 2, y: cy - GH / 2, w: GW, h: GH });
     width = 2 * cx;
@@ -127,15 +230,17 @@ export function layout(log, hint = "free") {
     const rest = shelf.filter((id) => !locks.includes(id));
     let x = PAD;
     for (const id of rest) {
-      pos.o.set(id, { x, y: height, w: 150, h: 64 });
-      x += 170;
+      pos.o.set(id, { x, y: height, w: P.objw, h: 64 });
+      x += P.objw + P.objgap;
     }
     if (rest.length) height += 64 + PAD;
     width = Math.max(width, x);
-    return { pos, width, height, ghosts, edges: dataEdges(out, inn, ghosts), ring: true };
+    return { pos, width, height, ghosts, crowds: [], edges: an.edges, ring: true, P, an, vb: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}` };
   }
+  const DOT = P.dot;
+  const STEP = P.dot + P.dotgap;
   const cols = new Map();
-  for (const n of nodes) (cols.get(n.col) ?? cols.set(n.col, []).get(n.col)).push(n);
+  for (const [k, c] of an.cols) cols.set(k, c);
   const colKeys = [...cols.keys()].sort((a, b) => a - b);
   const crowds = [];
   let x = PAD;
@@ -144,21 +249,21 @@ export function layout(log, hint = "free") {
     // A crowd: the column's many goroutines as one box of dots.
     const many = col.filter((n) => n.type === "g" && !n.ghost);
     if (many.length > CROWD) {
-      const rows = Math.ceil(many.length / PERROW);
-      const crowd = { type: "crowd", ids: many.map((n) => n.id), rows };
+      const per = Math.min(perrow, many.length);
+      const rows = Math.ceil(many.length / per);
+      const crowd = { type: "crowd", ids: many.map((n) => n.id), rows, per };
       col = [...col.filter((n) => !(n.type === "g" && !n.ghost)), crowd];
       cols.set(k, col);
     }
     let w = 0;
     const sizes = col.map((n) => {
       if (n.type === "g") return { w: GW, h: GH };
-      if (n.type === "crowd") return { w: PERROW * (DOT + DOTGAP) + 20, h: n.rows * (DOT + DOTGAP) + 52 };
-      const o = log.objects.get(n.id);
-      const slots = Math.max(1, Math.min(MAXSLOTS, o.Cap || 0, MAXSLOTS));
-      return { w: Math.max(150, slots * (SLOT + 4) + 40), h: 88 };
+      if (n.type === "crowd") return { w: Math.max(GW + 30, n.per * STEP + 20), h: n.rows * STEP + 52 };
+      const slots = Math.max(1, Math.min(P.maxslots, caps.get(n.id)));
+      return { w: Math.max(P.chanw, slots * (P.slot + 4) + 32), h: 88 };
     });
     for (const s of sizes) w = Math.max(w, s.w);
-    const total = sizes.reduce((t, s) => t + s.h, 0) + ROWGAP * (col.length - 1);
+    const total = sizes.reduce((t, s) => t + s.h, 0) + P.rowgap * (col.length - 1);
     let y = PAD;
     col.forEach((n, i) => {
       const s = sizes[i];
@@ -166,16 +271,17 @@ export function layout(log, hint = "free") {
       if (n.type === "c") pos.c.set(n.id, p);
       else if (n.type === "crowd") {
         p.ids = n.ids;
+        p.per = n.per;
         p.index = crowds.length;
         crowds.push(p);
       } else if (n.ghost) pos.ghost.set(n.id, p);
       else pos.g.set(n.id, p);
-      y += s.h + ROWGAP;
+      y += s.h + P.rowgap;
     });
     height = Math.max(height, total + 2 * PAD);
-    x += w + COLGAP;
+    x += w + P.colgap;
   }
-  width = Math.max(x - COLGAP + PAD, 480);
+  width = Math.max(x - P.colgap + PAD, 320);
   // Centre each column vertically.
   for (const k of colKeys) {
     const col = cols.get(k);
@@ -185,23 +291,28 @@ export function layout(log, hint = "free") {
     for (const p of ps) p.y += shift;
   }
   for (const c of crowds) {
+    // The dots sit centred in the box.
+    const left = c.x + (c.w - Math.min(c.per, c.ids.length) * STEP + P.dotgap) / 2;
     c.ids.forEach((id, i) => {
-      const r = Math.floor(i / PERROW);
-      const q = i % PERROW;
-      pos.g.set(id, { x: c.x + 10 + q * (DOT + DOTGAP), y: c.y + 42 + r * (DOT + DOTGAP), w: DOT, h: DOT, crowd: c.index });
+      const r = Math.floor(i / c.per);
+      const q = i % c.per;
+      pos.g.set(id, { x: left + q * STEP, y: c.y + 42 + r * STEP, w: DOT, h: DOT, crowd: c.index });
     });
   }
   if (shelf.length) {
-    let sx = PAD;
+    // The shelf wraps onto more rows rather than widen the picture.
+    const perRow = Math.max(1, Math.floor((Math.max(width, P.objw + 2 * PAD) - 2 * PAD + P.objgap) / (P.objw + P.objgap)));
     const sy = height + 8;
-    for (const id of shelf) {
-      pos.o.set(id, { x: sx, y: sy, w: 150, h: 64 });
-      sx += 166;
-    }
-    height = sy + 64 + PAD;
-    width = Math.max(width, sx + PAD);
+    shelf.forEach((id, i) => {
+      const r = Math.floor(i / perRow);
+      const q = i % perRow;
+      pos.o.set(id, { x: PAD + q * (P.objw + P.objgap), y: sy + r * (64 + P.objgap), w: P.objw, h: 64 });
+    });
+    const rows = Math.ceil(shelf.length / perRow);
+    height = sy + rows * 64 + (rows - 1) * P.objgap + PAD;
+    width = Math.max(width, PAD + Math.min(shelf.length, perRow) * (P.objw + P.objgap) - P.objgap + PAD);
   }
-  return { pos, width, height, ghosts, crowds, edges: dataEdges(out, inn, ghosts) };
+  return { pos, width, height, ghosts, crowds, edges: an.edges, P, an, vb: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}` };
 }
 
 function dataEdges(out, inn, ghosts) {
@@ -234,48 +345,52 @@ function center(p) {
   return { x: p.x + p.w / 2, y: p.y + p.h / 2 };
 }
 
-/**
- * render draws a state into the SVG element: static edges, nodes, waits,
- * and, when the run's outcome is known and the state is the last one, the
- * wait-for graph of a deadlock or a leak.
- */
-export function render(svg, lay, state, log, opts = {}) {
-  const { names, outcome, atEnd, choosable = new Set(), canResize = false } = opts;
-  const name = (id) => names?.get(id) ?? (id === 1 ? "main" : `goroutine ${id}`);
-  const parts = [];
-  parts.push(`<defs>
+
+// The layers of the picture, bottom to top. Tokens (animated values) have
+// a layer of their own that drawing leaves alone.
+export const LAYERS = ["edges", "waits", "crowds", "dots", "nodes"];
+
+const DEFS = `<defs>
     <marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker>
     <marker id="arr-wait" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead wait"/></marker>
     <marker id="arr-dead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead dead"/></marker>
     <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern>
-  </defs>`);
+  </defs>`;
+
+/**
+ * scene is the picture of a state, pure: for each layer (LAYERS) a Map
+ * from a key that names a piece (a card, an edge, a crowd's dots of one
+ * state) to the piece's SVG markup, one element each; and the view box.
+ * Two scenes of the same layout differ exactly where the pictures do.
+ * Options: names (Map id -> name), outcome and atEnd (to draw a deadlock's
+ * wait-for graph on the last step), choosable (Set of goroutine ids the
+ * user may run next), canResize (channels get − and + buttons).
+ */
+export function scene(lay, state, log, opts = {}) {
+  const { names, outcome, atEnd, choosable = new Set(), canResize = false } = opts;
+  const name = (id) => names?.get(id) ?? (id === 1 ? "main" : `goroutine ${id}`);
+  const layers = Object.fromEntries(LAYERS.map((l) => [l, new Map()]));
   // Data-flow edges, the current event's highlighted.
   const last = state.last;
-  parts.push(`<g class="edges">`);
-  const drawn = new Set();
-  const crowdOf = (p) => (p && p.crowd !== undefined ? lay.crowds[p.crowd] : p);
-  for (const e of lay.edges) {
-    const a = crowdOf(box(lay, e.from));
-    const b = crowdOf(box(lay, e.to));
-    if (!a || !b) continue;
-    const k = `${a.x},${a.y}>${b.x},${b.y}`;
-    if (drawn.has(k)) continue;
-    drawn.add(k);
-    const hot = last && last.obj && ((e.from[0] === "g" && e.from[1] === last.g && e.to[1] === last.obj && /^send/.test(last.kind)) ||
-      (e.from[0] === "c" && e.from[1] === last.obj && e.to[1] === last.g && /^recv/.test(last.kind)));
-    parts.push(`<path class="edge${hot ? " hot" : ""}" d="${edgePath(a, b)}" marker-end="url(#arr)"/>`);
+  const E = edgesOf(lay);
+  for (const [k, d] of E.paths) layers.edges.set(k, `<path class="edge" d="${d}" marker-end="url(#arr)"/>`);
+  if (last && last.obj) {
+    const k = /^send/.test(last.kind) ? E.sends.get(`${last.g}>${last.obj}`) : /^recv/.test(last.kind) ? E.recvs.get(`${last.obj}>${last.g}`) : undefined;
+    if (k !== undefined) layers.edges.set(k, `<path class="edge hot" d="${E.paths.get(k)}" marker-end="url(#arr)"/>`);
   }
-  parts.push(`</g>`);
-  // Waits: each blocked goroutine to what it waits on.
-  parts.push(`<g class="waits">`);
+  // Waits: each blocked goroutine to what it waits on. A wait line is
+  // there or not: its markup is its key.
+  const waits = layers.waits;
   const dead = atEnd && outcome && (outcome.outcome === "deadlock" || outcome.outcome === "leak");
+  const addWait = (html) => waits.set(html, html);
   if (!dead) {
-    for (const x of Object.values(state.gs)) {
+    for (const id in state.gs) {
+      const x = state.gs[id];
       if (x.state !== "blocked" || lay.pos.g.get(x.id)?.crowd !== undefined) continue;
       for (const oid of x.waitOn) {
         const b = lay.pos.c.get(oid) ?? lay.pos.o.get(oid);
         const a = b && nearest(lay, x.id, b);
-        if (a && b) parts.push(waitLine(a, b, "wait"));
+        if (a && b) addWait(waitLine(a, b, "wait"));
       }
     }
   } else {
@@ -283,35 +398,235 @@ export function render(svg, lay, state, log, opts = {}) {
       const b = lay.pos.c.get(w.Obj) ?? lay.pos.o.get(w.Obj);
       const a = b && nearest(lay, w.G, b);
       if (!a || !b) continue;
-      parts.push(waitLine(a, b, "dead"));
+      addWait(waitLine(a, b, "dead"));
       for (const by of w.By ?? []) {
         const c = lay.pos.g.get(by);
-        if (c) parts.push(waitLine(b, c, "could"));
+        if (c) addWait(waitLine(b, c, "could"));
       }
     }
   }
-  parts.push(`</g>`);
   // Goroutines.
   const deadSet = new Set(dead ? (outcome.blocked ?? []).map((b) => b.g) : []);
-  parts.push(`<g class="nodes">`);
-  for (const c of lay.crowds ?? []) parts.push(crowdBox(state, c, name));
-  // A crowd's dots are one path per state: a thousand goroutines cost a
-  // handful of elements. (Choosing one to run is the panel's job there.)
-  const dots = new Map();
-  for (const [id, p] of lay.pos.g) {
-    if (p.crowd === undefined) continue;
-    const st = (state.gs[id]?.state ?? "unborn") + (deadSet.has(id) ? " deadlocked" : "");
-    dots.set(st, (dots.get(st) ?? "") + dotPath(st, p));
+  // A crowd's frame does not change as it plays; its tally does, and is a
+  // piece of its own (redrawing the frame would repaint every dot in it).
+  for (const c of lay.crowds ?? []) {
+    const [frame, tally] = crowdBox(state, c, name);
+    layers.crowds.set(`crowd:${c.index}`, frame);
+    layers.crowds.set(`tally:${c.index}`, tally);
   }
-  for (const [st, d] of dots) parts.push(`<path class="gdots ${st}" d="${d}"/>`);
-  for (const [id, p] of lay.pos.g) if (p.crowd === undefined) parts.push(gNode(state, log, id, p, name(id), { deadlocked: deadSet.has(id), choose: choosable.has(id) }));
-  for (const [id, p] of lay.pos.ghost) parts.push(gNode(state, log, id, p, name(id), { ghost: true, deadlocked: deadSet.has(id) }));
-  for (const [id, p] of lay.pos.c) parts.push(chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.Obj === id) }));
-  for (const [id, p] of lay.pos.o) parts.push(objNode(state, id, p, name, log));
-  parts.push(`</g>`);
-  parts.push(`<g class="tokens"></g>`);
-  svg.setAttribute("viewBox", `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`);
-  svg.innerHTML = parts.join("");
+  // A crowd's goroutines are dots, a small element each (a shape per
+  // state, so colour is not the only cue): a step that changes a goroutine
+  // replaces its dot, and the browser paints that dot again, no more. Those
+  // the user may run next are buttons.
+  for (const c of lay.crowds ?? []) {
+    for (const id of c.ids) {
+      const p = lay.pos.g.get(id);
+      const st = deadSet.has(id) ? `${state.gs[id]?.state ?? "unborn"} deadlocked` : (state.gs[id]?.state ?? "unborn");
+      layers.dots.set(id, choosable.has(id) ? pickDot(id, p, name(id)) : ((p.d ??= {})[st] ??= dot(st, p)));
+    }
+  }
+  const nodes = layers.nodes;
+  for (const [id, p] of lay.pos.g) if (p.crowd === undefined) nodes.set(`g:${id}`, gNode(state, log, id, p, name(id), { deadlocked: deadSet.has(id), choose: choosable.has(id) }));
+  for (const [id, p] of lay.pos.ghost) nodes.set(`ghost:${id}`, gNode(state, log, id, p, name(id), { ghost: true, deadlocked: deadSet.has(id) }));
+  for (const [id, p] of lay.pos.c) nodes.set(`c:${id}`, chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.Obj === id), maxslots: lay.P?.maxslots ?? 10, slot: lay.P?.slot ?? 30 }));
+  for (const [id, p] of lay.pos.o) nodes.set(`o:${id}`, objNode(state, id, p, name, log));
+  return { vb: lay.vb ?? `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`, layers };
+}
+
+// edgesOf is the layout's data-flow edges as drawn, once per layout: one
+// path per pair of boxes (a crowd's goroutines share theirs), and which
+// path a send by g on c (sends "g>c") or a receive (recvs "c>g") takes.
+function edgesOf(lay) {
+  const home = lay.placed ?? lay;
+  if (home.drawnEdges) return home.drawnEdges;
+  const paths = new Map();
+  const sends = new Map();
+  const recvs = new Map();
+  const crowdOf = (p) => (p && p.crowd !== undefined ? lay.crowds[p.crowd] : p);
+  for (const e of lay.edges) {
+    const a = crowdOf(box(lay, e.from));
+    const b = crowdOf(box(lay, e.to));
+    if (!a || !b) continue;
+    const k = `${a.x},${a.y}>${b.x},${b.y}`;
+    if (!paths.has(k)) paths.set(k, edgePath(a, b));
+    if (e.from[0] === "g") sends.set(`${e.from[1]}>${e.to[1]}`, k);
+    else if (e.from[0] === "c") recvs.set(`${e.from[1]}>${e.to[1]}`, k);
+  }
+  return (home.drawnEdges = { paths, sends, recvs });
+}
+
+/** markup is a scene as one SVG document body (defs, layers, tokens). */
+export function markup(sc) {
+  return DEFS + LAYERS.map((l) => `<g class="${l}">${[...sc.layers[l].values()].join("")}</g>`).join("") + `<g class="tokens"></g>`;
+}
+
+/**
+ * diff compares two layers of scenes (Maps key -> markup): the keys of
+ * pieces to add, to change and to remove, in the new layer's order.
+ */
+export function diff(prev, next) {
+  const add = [];
+  const change = [];
+  const remove = [];
+  for (const [k, html] of next) {
+    const old = prev.get(k);
+    if (old === undefined) add.push(k);
+    else if (old !== html) change.push(k);
+  }
+  for (const k of prev.keys()) if (!next.has(k)) remove.push(k);
+  return { add, change, remove };
+}
+
+const NS = "http://www.w3.org/2000/svg";
+const views = new WeakMap(); // svg -> what is on it: {lay, vb, layers: {name: {g, html, els}}}
+
+/**
+ * render draws a state into the SVG element: static edges, nodes, waits,
+ * and, when the run's outcome is known and the state is the last one, the
+ * wait-for graph of a deadlock or a leak. It changes only the pieces of
+ * the picture that differ from what the element shows (the whole picture
+ * when the layout changed), and returns the scene.
+ */
+export function render(svg, lay, state, log, opts = {}) {
+  const sc = scene(lay, state, log, opts);
+  if (typeof svg.querySelector !== "function") {
+    // Not a live element (tests): the whole picture as markup.
+    svg.setAttribute("viewBox", sc.vb);
+    svg.innerHTML = markup(sc);
+    return sc;
+  }
+  let v = views.get(svg);
+  const placed = lay.placed ?? lay; // a fitted layout's placement
+  if (!v || v.lay !== placed || v.layers.edges.g.parentNode !== svg) {
+    svg.innerHTML = markup(sc);
+    v = { lay: placed, vb: "", layers: {} };
+    for (const l of LAYERS) {
+      const g = svg.querySelector(`:scope > g.${l}`);
+      v.layers[l] = { g, html: sc.layers[l], els: index(g, sc.layers[l]) };
+    }
+    views.set(svg, v);
+  } else {
+    for (const l of LAYERS) patch(v.layers[l], sc.layers[l]);
+  }
+  if (v.vb !== sc.vb) {
+    svg.setAttribute("viewBox", sc.vb);
+    v.vb = sc.vb;
+  }
+  return sc;
+}
+
+// index pairs a layer's elements with the keys of its pieces, in order.
+function index(g, html) {
+  const els = new Map();
+  const kids = g.children;
+  let i = 0;
+  for (const k of html.keys()) els.set(k, kids[i++]);
+  return els;
+}
+
+// patch brings one layer on screen to the new pieces.
+function patch(layer, next) {
+  const { add, change, remove } = diff(layer.html, next);
+  if (add.length + change.length + remove.length === 0) return;
+  if (add.length > 24 && add.length > next.size / 2) {
+    // Most of it changed: one parse is cheaper.
+    layer.g.innerHTML = [...next.values()].join("");
+    layer.els = index(layer.g, next);
+    layer.html = next;
+    return;
+  }
+  for (const k of remove) {
+    layer.els.get(k)?.remove();
+    layer.els.delete(k);
+  }
+  // A piece that is one element without children, of the same kind as
+  // before, gets its attributes changed; the others are made anew.
+  const remake = [];
+  for (const k of change) {
+    const was = simple(layer.html.get(k));
+    const now = was && simple(next.get(k));
+    if (!now || now.tag !== was.tag) {
+      remake.push(k);
+      continue;
+    }
+    const el = layer.els.get(k);
+    for (const [name, v] of now.attrs) if (was.attrs.get(name) !== v) el.setAttribute(name, v);
+    for (const name of was.attrs.keys()) if (!now.attrs.has(name)) el.removeAttribute(name);
+  }
+  const made = parse(layer.g, [...remake, ...add].map((k) => next.get(k)));
+  remake.forEach((k, i) => {
+    const old = layer.els.get(k);
+    const el = made[i];
+    const focus = focusIndex(old);
+    old.replaceWith(el);
+    if (focus >= 0) focusables(el)[focus]?.focus({ preventScroll: true });
+    layer.els.set(k, el);
+  });
+  add.forEach((k, i) => {
+    const el = made[remake.length + i];
+    layer.g.appendChild(el);
+    layer.els.set(k, el);
+  });
+  layer.html = next;
+}
+
+// simple reads a piece that is one element without children, like
+// <path class="a" d="…"/>: its tag and attributes; null for any other.
+export function simple(html) {
+  const m = /^<([a-z]+)((?: [a-z-]+="[^"&<>]*")*)\/>$/.exec(html);
+  if (!m) return null;
+  const attrs = new Map();
+  for (const a of m[2].matchAll(/ ([a-z-]+)="([^"]*)"/g)) attrs.set(a[1], a[2]);
+  return { tag: m[1], attrs };
+}
+
+// parse makes SVG elements of pieces of markup, in one go.
+function parse(g, pieces) {
+  if (!pieces.length) return [];
+  const host = g.ownerDocument.createElementNS(NS, "g");
+  host.innerHTML = pieces.join("");
+  return [...host.children];
+}
+
+// A piece replaced while it (or a button in it) has the keyboard focus
+// passes the focus on to its successor.
+function focusables(el) {
+  return [el, ...el.querySelectorAll("[tabindex]")].filter((x) => x.hasAttribute("tabindex"));
+}
+function focusIndex(el) {
+  const a = el.ownerDocument.activeElement;
+  return a && el.contains(a) ? focusables(el).indexOf(a) : -1;
+}
+
+// dot draws one goroutine of a crowd, a path whatever its state (so that a
+// change of state is a change of two attributes): a square blocked, a
+// diamond asleep, an octagon (near enough a circle) running or ready (a
+// ring, by its style), a small one done or not started.
+function dot(st, p) {
+  return `<path class="gdot ${st}" d="${dotPath(st, p)}"/>`;
+}
+
+function dotPath(st, p) {
+  const D = p.w;
+  const r = D / 2;
+  const cx = p.x + r;
+  const cy = p.y + r;
+  const f = (x) => Math.round(x * 100) / 100;
+  if (st.startsWith("blocked")) return `M${f(p.x)},${f(p.y)}h${D}v${D}h${-D}z`;
+  if (st.startsWith("sleeping")) return `M${f(cx)},${f(p.y)}L${f(p.x + D)},${f(cy)}L${f(cx)},${f(p.y + D)}L${f(p.x)},${f(cy)}z`;
+  const rr = st.startsWith("done") || st.startsWith("unborn") ? r / 2 : r - 0.6;
+  let d = "";
+  for (let k = 0; k < 8; k++) {
+    const a = ((k + 0.5) * Math.PI) / 4;
+    d += `${k ? "L" : "M"}${f(cx + rr * Math.cos(a))},${f(cy + rr * Math.sin(a))}`;
+  }
+  return `${d}z`;
+}
+
+// pickDot is a crowd's dot for a goroutine the user may run next: a
+// button (the panel above the graph lists them too, for the keyboard).
+function pickDot(id, p, label) {
+  return `<path class="gdot runnable choosable" d="${dotPath("runnable", p)}" data-run="${id}" role="button" tabindex="-1" aria-label="Run ${esc(label)} next"><title>${esc(label)}: ready to run. Click to run it next.</title></path>`;
 }
 
 // nearest is goroutine g's card (or its ghost) closest to box b.
@@ -334,28 +649,19 @@ function waitLine(a, b, cls) {
   return `<path class="waitfor ${cls}" d="M${x1},${y1} L${p.x + dx * t},${p.y + dy * t}" marker-end="url(#arr-${cls === "could" ? "wait" : cls})"/>`;
 }
 
-// crowdBox frames a crowd of goroutines and counts them by state.
+// crowdBox frames a crowd of goroutines and counts them by state: the
+// frame and the tally, two pieces.
 function crowdBox(state, c, name) {
   const count = { running: 0, runnable: 0, blocked: 0, sleeping: 0, done: 0, unborn: 0 };
   for (const id of c.ids) count[state.gs[id]?.state ?? "unborn"]++;
   const label = `${c.ids.length} × ${name(c.ids[0]).replace(/ \d+$/, "")}`;
   const tally = ["running", "runnable", "blocked", "sleeping", "done"].filter((k) => count[k]).map((k) => `${ICON[k]} ${count[k]}`).join("  ");
-  return `<g class="crowd" transform="translate(${c.x},${c.y})"><title>${esc(label)}: ${esc(tally)}</title>
+  return [
+    `<g class="crowd" transform="translate(${c.x},${c.y})"><title>${esc(label)}</title>
     <rect class="crowd-box" width="${c.w}" height="${c.h}" rx="10"/>
-    <text x="10" y="18" class="gname">${esc(label)}</text>
-    <text x="10" y="34" class="gstate">${esc(tally || "not started yet")}</text></g>`;
-}
-
-// dotPath draws one goroutine of a crowd, a shape per state: square
-// (blocked), diamond (sleeping), small dot (done), circle (running, filled;
-// ready, a ring, by its style).
-function dotPath(st, p) {
-  const r = DOT / 2;
-  const { x, y } = p;
-  if (st.startsWith("blocked")) return `M${x},${y}h${DOT}v${DOT}h${-DOT}z`;
-  if (st.startsWith("sleeping")) return `M${x + r},${y}L${x + DOT},${y + r}L${x + r},${y + DOT}L${x},${y + r}z`;
-  const rr = st.startsWith("done") || st.startsWith("unborn") ? r / 2 : r - 1;
-  return `M${x + r - rr},${y + r}a${rr},${rr} 0 1,0 ${2 * rr},0a${rr},${rr} 0 1,0 ${-2 * rr},0z`;
+    <text x="10" y="18" class="gname">${esc(label)}</text></g>`,
+    `<text class="crowd-tally gstate" x="${c.x + 10}" y="${c.y + 34}">${esc(tally || "not started yet")}</text>`,
+  ];
 }
 
 function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, choose = false } = {}) {
@@ -385,18 +691,20 @@ function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, ch
   return `<g class="${cls}" data-g="${id}" transform="translate(${p.x},${p.y})"${attrs}>
     <title>${esc(label)}: ${esc(line2)}${line3 ? ", " + esc(line3) : ""}</title>
     ${shape}${st === "blocked" ? `<rect class="stripe" width="6" height="${p.h}" rx="2"/>` : ""}
-    <text x="14" y="21" class="gname">${esc(clip(title, 17))}</text>
-    <text x="14" y="39" class="gstate">${esc(clip(line2, 20))}</text>
-    <text x="14" y="55" class="gline">${esc(clip(line3, 21))}</text>
-    ${choose ? `<text x="${p.w - 10}" y="21" class="choose-hint" text-anchor="end">run ▸</text>` : ""}
+    <text x="14" y="21" class="gname">${esc(clip(title, fits(p.w, 7.6)))}</text>
+    <text x="14" y="39" class="gstate">${esc(clip(line2, fits(p.w, 7)))}</text>
+    <text x="14" y="55" class="gline">${esc(clip(line3, fits(p.w, 6.9) - (choose ? 6 : 0)))}</text>
+    ${choose ? `<text x="${p.w - 10}" y="55" class="choose-hint" text-anchor="end">run ▸</text>` : ""}
   </g>`;
 }
 
-function chanNode(state, id, p, name, { canResize, deadlocked }) {
+function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: SLOT = 30 }) {
   const o = state.objs[id];
   const cap = o ? o.cap : 0;
   const buf = o ? o.buf : [];
-  const n = Math.max(1, Math.min(MAXSLOTS, cap));
+  // As many slots as the layout made room for (a resize may have grown the
+  // buffer since).
+  const n = Math.max(1, Math.min(maxslots, cap, Math.floor((p.w - 16) / (SLOT + 4))));
   const slotsW = n * (SLOT + 4) - 4;
   const sx = (p.w - slotsW) / 2;
   const parts = [];
@@ -404,10 +712,12 @@ function chanNode(state, id, p, name, { canResize, deadlocked }) {
   parts.push(`<g class="chan${o?.closed ? " closed" : ""}${deadlocked ? " deadlocked" : ""}" data-chan="${id}" transform="translate(${p.x},${p.y})">`);
   parts.push(`<title>channel ${esc(label)}: ${cap === 0 ? "unbuffered" : `${buf.length} of ${cap} slots full`}${o?.closed ? ", closed" : ""}</title>`);
   parts.push(`<rect class="chan-box" width="${p.w}" height="${p.h}" rx="8"/>`);
-  parts.push(`<text x="10" y="18" class="cname">${esc(clip(label, Math.max(6, Math.floor((p.w - 90) / 8.5))))}</text>`);
-  parts.push(`<text x="${p.w - 10}" y="18" class="ccap" text-anchor="end">${o?.closed ? "⊘ closed · " : ""}${cap === 0 ? "unbuffered" : `${buf.length}/${cap}`}</text>`);
+  const capText = `${o?.closed ? "⊘ closed · " : ""}${cap === 0 ? "unbuffered" : `${buf.length}/${cap}`}`;
+  // The name gets the room the capacity leaves (and the − + buttons above).
+  parts.push(`<text x="10" y="18" class="cname">${esc(clip(label, Math.max(4, Math.floor((p.w - 26 - capText.length * 7) / 8.6))))}</text>`);
+  parts.push(`<text x="${p.w - 10}" y="18" class="ccap" text-anchor="end">${capText}</text>`);
   if (cap === 0) {
-    parts.push(`<rect class="slot handoff" x="${sx}" y="30" width="${SLOT}" height="${SLOT}" rx="4"/><text x="${p.w / 2}" y="73" class="slot-note" text-anchor="middle">hand-off only</text>`);
+    parts.push(`<rect class="slot handoff" x="${(p.w - SLOT) / 2}" y="30" width="${SLOT}" height="${SLOT}" rx="4"/><text x="${p.w / 2}" y="${30 + SLOT + 11}" class="slot-note" text-anchor="middle">hand-off only</text>`);
   } else {
     // The head of the queue (received next) is the rightmost slot.
     for (let i = 0; i < n; i++) {
@@ -415,16 +725,16 @@ function chanNode(state, id, p, name, { canResize, deadlocked }) {
       const v = buf[bi];
       const x = sx + i * (SLOT + 4);
       parts.push(`<rect class="slot${v !== undefined ? " full" : ""}" x="${x}" y="30" width="${SLOT}" height="${SLOT}" rx="4"/>`);
-      if (v !== undefined) parts.push(`<text class="val" x="${x + SLOT / 2}" y="50" text-anchor="middle">${esc(clip(v, 4))}</text>`);
+      if (v !== undefined) parts.push(`<text class="val" x="${x + SLOT / 2}" y="${30 + SLOT / 2 + 5}" text-anchor="middle">${esc(clip(v, SLOT < 28 ? 3 : 4))}</text>`);
     }
-    if (cap > MAXSLOTS) parts.push(`<text x="${p.w / 2}" y="73" class="slot-note" text-anchor="middle">showing ${MAXSLOTS} of ${cap} slots</text>`);
+    if (cap > n) parts.push(`<text x="${p.w / 2}" y="${30 + SLOT + 11}" class="slot-note" text-anchor="middle">showing ${n} of ${cap} slots</text>`);
   }
   const waiting = (q, side) => {
     if (!q.length) return "";
     const names = q.slice(0, 3).map((w) => name(w.g) + (side === "s" && w.value !== "" ? `: ${clip(w.value, 6)}` : "")).join(", ");
     const more = q.length > 3 ? ` +${q.length - 3}` : "";
     const room = Math.max(8, Math.floor((q.length && o.sendq.length && o.recvq.length ? p.w / 2 : p.w) / 6.6) - 4);
-    return `<text x="${side === "s" ? 10 : p.w - 10}" y="${p.h - 8}" class="waiting ${side}" text-anchor="${side === "s" ? "start" : "end"}">${side === "s" ? "⇢ " : ""}${esc(clip(names + more, room))}${side === "r" ? " ⇠" : ""}</text>`;
+    return `<text x="${side === "s" ? 10 : p.w - 10}" y="${p.h - 6}" class="waiting ${side}" text-anchor="${side === "s" ? "start" : "end"}">${side === "s" ? "⇢ " : ""}${esc(clip(names + more, room))}${side === "r" ? " ⇠" : ""}</text>`;
   };
   if (o) {
     parts.push(waiting(o.sendq, "s"));
@@ -486,9 +796,9 @@ function objNode(state, id, p, name, log) {
   return `<g class="obj ${kind}${busy ? " busy" : ""}${o?.cancelled ? " cancelled" : ""}" data-obj="${id}" transform="translate(${p.x},${p.y})">
     <title>${esc(kind)} ${esc(label)}: ${esc(l1)}${l2 ? ", " + esc(l2) : ""}</title>
     <rect class="obj-box" width="${p.w}" height="${p.h}" rx="6"/>
-    <text x="10" y="19" class="oname"><tspan class="oicon">${icon}</tspan> ${esc(clip(label, 14))}</text>
-    <text x="10" y="38" class="ostate">${esc(clip(l1, 22))}</text>
-    <text x="10" y="54" class="owait">${esc(clip(l2, 24))}</text>
+    <text x="10" y="19" class="oname"><tspan class="oicon">${icon}</tspan> ${esc(clip(label, fits(p.w, 9)))}</text>
+    <text x="10" y="38" class="ostate">${esc(clip(l1, fits(p.w, 6.2)))}</text>
+    <text x="10" y="54" class="owait">${esc(clip(l2, fits(p.w, 5.6)))}</text>
   </g>`;
 }
 

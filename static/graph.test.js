@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { newLog, addEvents, stateAt } from "./fold.js";
-import { layout, render } from "./graph.js";
+import { newLog, addEvents, stateAt, names } from "./fold.js";
+import { layout, render, scene, diff, markup, fit, simple } from "./graph.js";
 import { row, handLog, chan, gor } from "./testkit.js";
 
 function poolLog() {
@@ -82,4 +82,87 @@ test("a deadlock draws its wait-for graph", () => {
   render(svg, lay, stateAt(log, log.events.length), log, { outcome: log.outcome, atEnd: true });
   assert.match(svg.innerHTML, /class="waitfor dead"/);
   assert.match(svg.innerHTML, /class="gnode blocked deadlocked/);
+});
+
+test("diff: the pieces to add, change and remove", () => {
+  const prev = new Map([["a", "<g>1</g>"], ["b", "<g>2</g>"], ["c", "<g>3</g>"]]);
+  const next = new Map([["a", "<g>1</g>"], ["c", "<g>3!</g>"], ["d", "<g>4</g>"]]);
+  assert.deepEqual(diff(prev, next), { add: ["d"], change: ["c"], remove: ["b"] });
+  assert.deepEqual(diff(next, next), { add: [], change: [], remove: [] });
+});
+
+test("a step changes only the pieces of the picture it touched", () => {
+  const log = poolLog();
+  const lay = layout(log, "worker-pool");
+  let prev = scene(lay, stateAt(log, 0), log);
+  for (let k = 1; k <= log.events.length; k++) {
+    const s = stateAt(log, k);
+    const sc = scene(lay, s, log);
+    const e = s.last;
+    const touched = new Set([e.g, e.peer].filter(Boolean));
+    const changed = diff(prev.layers.nodes, sc.layers.nodes);
+    for (const key of [...changed.change, ...changed.add]) {
+      const [kind, id] = key.split(":");
+      if (kind === "g" || kind === "ghost") {
+        // A goroutine's card changes when the event is its own or a peer's,
+        // or when it stops or starts running (another one took over).
+        const x = s.gs[id];
+        const was = stateAt(log, k - 1).gs[id];
+        assert.ok(touched.has(Number(id)) || x?.state !== was?.state || x?.line !== was?.line || (s.running === Number(id)) !== (stateAt(log, k - 1).running === Number(id)), `step ${k} (${e.kind}) redrew ${key}`);
+      }
+      if (kind === "c" || kind === "o") assert.ok(Number(id) === e.obj || e.kind === "close" || changed.change.length < 6, `step ${k} (${e.kind}) redrew ${key}`);
+    }
+    assert.equal(markup(sc), markup(scene(lay, s, log)), "a scene is a function of the state");
+    prev = sc;
+  }
+});
+
+test("fit: the graph is placed to be as large as the view allows", () => {
+  const log = poolLog();
+  const lay = layout(log, "worker-pool");
+  const scale = (l, w, h) => Math.min(w / l.width, h / l.height);
+  for (const [w, h] of [[640, 400], [820, 520], [1100, 700], [480, 600]]) {
+    const f = fit(lay, w, h);
+    assert.ok(scale(f, w, h) >= scale(lay, w, h) - 1e-9, `${w}×${h}: no smaller than the roomy layout`);
+    for (const m of [f.pos.g, f.pos.ghost, f.pos.c, f.pos.o]) {
+      for (const p of m.values()) assert.ok(p.x >= 0 && p.y >= 0 && p.x + p.w <= f.width + 1e-6 && p.y + p.h <= f.height + 1e-6, "inside the picture");
+    }
+  }
+  const small = fit(lay, 640, 400);
+  assert.ok(scale(small, 640, 400) > scale(lay, 640, 400) * 1.1, "a small view gets a tighter layout, larger on screen");
+  assert.equal(fit(lay, 640, 400), small, "fits are kept");
+  assert.equal(fit(lay, 640, 360).placed, small.placed, "a view a little smaller keeps the picture (the choice panel came)");
+  const big = fit(lay, 3000, 2000);
+  assert.match(big.vb, /^-?[\d.]+ -?[\d.]+ [\d.]+ [\d.]+$/);
+  const [, , vw] = big.vb.split(" ").map(Number);
+  assert.ok(3000 / vw <= 1.6 + 1e-9, "a small graph grows, but not without bound");
+});
+
+test("a crowd: its dots in rows, ready ones clickable when they may run next", () => {
+  const rows = [row("make", 1, { obj: 1, value: 2 })];
+  const goroutines = [];
+  for (let id = 2; id <= 61; id++) {
+    rows.push(row("go", 1, { peer: id }));
+    goroutines.push(gor(id, "main.worker"));
+  }
+  for (let id = 2; id <= 41; id++) rows.push(row("recv.block", id, { obj: 1 }));
+  const log = handLog(rows, { objects: [chan(1, "jobs", 2)], goroutines });
+  const lay = fit(layout(log, "worker-pool"), 800, 500);
+  assert.equal(lay.crowds.length, 1, "sixty workers make a crowd");
+  const s = stateAt(log, log.events.length);
+  const sc = scene(lay, s, log, { choosable: new Set([42, 43]), names: names(log) });
+  assert.equal(sc.layers.dots.size, 60, "a dot each");
+  assert.match(sc.layers.dots.get(42), /data-run="42"/);
+  assert.match(sc.layers.dots.get(42), /role="button"/);
+  assert.doesNotMatch(sc.layers.dots.get(44), /data-run/, "only those the user may choose");
+  assert.match(sc.layers.dots.get(2), /class="gdot blocked"/);
+  assert.match([...sc.layers.crowds.values()].join(""), /60 × worker/);
+  assert.match([...sc.layers.crowds.values()].join(""), /■ 40/);
+});
+
+test("simple: a piece that is one element without children, to patch in place", () => {
+  assert.deepEqual(simple(`<path class="gdot blocked" d="M1,2h9v9h-9z"/>`), { tag: "path", attrs: new Map([["class", "gdot blocked"], ["d", "M1,2h9v9h-9z"]]) });
+  assert.equal(simple(`<path class="gdot runnable choosable" d="M1,2z" data-run="5"><title>x</title></path>`), null, "children: made anew");
+  assert.equal(simple(`<text x="1">a</text>`), null);
+  assert.equal(simple(`<path class="a &amp; b"/>`), null, "entities: made anew");
 });

@@ -9,9 +9,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/systeminfo"
+	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
@@ -310,7 +316,22 @@ func TestBrowserProjectorMode(t *testing.T) {
 // TestBrowserBenchmarkThousandGoroutines measures the page on a run of
 // 1,001 goroutines and about 124,000 events: load, play, scrub, memory. It
 // is a measurement, not a timed test: it reports figures and fails only if
-// the page breaks. Run it with CONCVIZ_BENCH=1.
+// the page breaks. Run it with CONCVIZ_BENCH=1; CONCVIZ_TRACE=FILE also
+// writes a Chrome performance trace of the play (open it in the DevTools
+// Performance panel or ui.perfetto.dev).
+//
+// Playing is measured twice at 120 steps a second for 3 s, from the start
+// (the workers not started yet) and from the middle of the run (all of
+// them blocked or ready): the steps the page advanced and the frames in
+// which it did, the interval between frames by requestAnimationFrame (at
+// 60 Hz never under 16.7 ms), and, from a trace of the same seconds, the
+// main thread's work in each frame (scripts, timers, style, layout, paint)
+// and the CPU time the browser's raster and compositor threads took per
+// frame. A scrub jump is concviz.go to a step spread over the run (the
+// same steps every run) plus the frame that shows it, from its start to a
+// message posted in it (which runs once the frame is rendered). Memory:
+// the JS heap after a garbage collection, and the page's renderer process
+// (proportional set size).
 func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	if os.Getenv("CONCVIZ_BENCH") == "" {
 		t.Skip("a measurement, not a test: set CONCVIZ_BENCH=1 to run it")
@@ -321,25 +342,303 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	ready(t, ctx)
 	load := time.Since(start)
 	total := eval[int](t, ctx, "concviz.total")
-	// Play at full speed for three seconds, timing animation frames.
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#speed", "120")))
-	play := eval[string](t, ctx, `new Promise(done => {
-		const d = []; let last = performance.now(); const end = last + 3000;
-		document.querySelector("#play").click();
-		const f = (now) => { d.push(now - last); last = now; if (now < end) requestAnimationFrame(f); else { document.querySelector("#play").click(); done(JSON.stringify({frames: d, step: concviz.step})); } };
-		requestAnimationFrame(f);
-	})`, chromedp.EvalAwaitPromise)
-	var p struct {
-		Frames []float64
-		Step   int
+	var plays []playFigures
+	for i, from := range []int{0, total / 2} {
+		var p playFigures
+		cats, path := frameCategories, ""
+		if f := os.Getenv("CONCVIZ_TRACE"); f != "" {
+			cats, path = fullCategories, strings.TrimSuffix(f, ".json")+fmt.Sprintf("-%d.json", i)
+		}
+		play := func() { p = playFor(t, ctx, from, 3000) }
+		events := traced(t, ctx, cats, path, play)
+		p.Busy, p.Phases = frameWork(t, events, 3)
+		require.Greater(t, p.Steps, 0, "playing from step %d advances", from)
+		plays = append(plays, p)
 	}
-	require.NoError(t, json.Unmarshal([]byte(play), &p))
-	// Scrub: jump to 100 random steps, timing each jump and its drawing.
-	scrub := eval[[]float64](t, ctx, `(() => { const d = []; for (let i = 0; i < 100; i++) { const n = Math.floor(Math.random() * concviz.total); const a = performance.now(); concviz.go(n); d.push(performance.now() - a); } return d; })()`)
-	mem := eval[float64](t, ctx, "performance.memory ? performance.memory.usedJSHeapSize : -1")
-	t.Logf("events %d; load to ready %v; play: %d frames in 3s reaching step %d, frame p50 %.1f ms p95 %.1f ms; scrub jump p50 %.1f ms p95 %.1f ms; JS heap %.0f MB",
-		total, load.Round(time.Millisecond), len(p.Frames), p.Step, pct(p.Frames, 50), pct(p.Frames, 95), pct(scrub, 50), pct(scrub, 95), mem/1e6)
+	scrub := scrubJumps(t, ctx, 100)
+	heap, pss := memory(t, ctx)
+	t.Logf("events %d; load to ready %v", total, load.Round(time.Millisecond))
+	var all, busy []float64
+	for _, p := range plays {
+		all = append(all, p.Intervals...)
+		busy = append(busy, p.Busy...)
+		t.Logf("play from step %d: %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; main thread per frame p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
+			p.From, len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn, pct(p.Intervals, 50), pct(p.Intervals, 95), over(p.Intervals, 20),
+			pct(p.Busy, 50), pct(p.Busy, 95), p.Phases["script and other"], p.Phases["style"], p.Phases["layout"], p.Phases["paint"], p.Phases["raster and compositing"])
+	}
+	t.Logf("play, both: frame interval p50 %.1f ms p95 %.1f ms; main thread per frame p50 %.1f ms p95 %.1f ms", pct(all, 50), pct(all, 95), pct(busy, 50), pct(busy, 95))
+	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms; JS heap %.0f MB; renderer PSS %.0f MB", pct(scrub, 50), pct(scrub, 95), heap/1e6, pss/1e6)
 	shot(t, ctx, "bench-1000")
+	for _, size := range [][2]int64{{1280, 800}, {1600, 1000}} {
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1])))
+		eval[bool](t, ctx, `new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise)
+		shot(t, ctx, fmt.Sprintf("bench-1000-%d", size[0]))
+	}
+}
+
+type playFigures struct {
+	From      int
+	Steps     int       // steps advanced
+	Drawn     int       // frames in which the page stepped
+	Seconds   float64   // time played
+	Intervals []float64 // between frames, ms
+	Busy      []float64 // the main thread's work in each frame, ms (from a trace)
+	Phases    map[string]float64
+}
+
+// playFor goes to step from and plays for ms milliseconds, timing
+// animation frames.
+func playFor(t *testing.T, ctx context.Context, from, ms int) playFigures {
+	t.Helper()
+	play := eval[string](t, ctx, fmt.Sprintf(`new Promise((done) => {
+		concviz.go(%d);
+		const first = concviz.step;
+		const frames = [];
+		let start = 0;
+		const frame = (now) => {
+			frames.push({ at: now, step: concviz.step });
+			if (now - start < %d) return requestAnimationFrame(frame);
+			document.querySelector("#play").click();
+			setTimeout(() => {
+				const out = { from: first, steps: concviz.step - first, seconds: (now - start) / 1000, intervals: [], drawn: 0 };
+				for (let i = 1; i < frames.length; i++) {
+					out.intervals.push(frames[i].at - frames[i - 1].at);
+					if (frames[i].step !== frames[i - 1].step) out.drawn++;
+				}
+				done(JSON.stringify(out));
+			}, 50);
+		};
+		requestAnimationFrame((now) => {
+			start = now;
+			document.querySelector("#play").click();
+			requestAnimationFrame(frame);
+		});
+	})`, from, ms), chromedp.EvalAwaitPromise)
+	var p playFigures
+	require.NoError(t, json.Unmarshal([]byte(play), &p))
+	return p
+}
+
+// scrubJumps jumps to n steps spread over the run (the same ones each
+// time), as a drag of the slider would, and times each jump and the
+// rendering of the frame that shows it.
+func scrubJumps(t *testing.T, ctx context.Context, n int) []float64 {
+	t.Helper()
+	return eval[[]float64](t, ctx, fmt.Sprintf(`(async () => {
+		const frame = () => new Promise((r) => requestAnimationFrame((now) => {
+			const ch = new MessageChannel();
+			ch.port1.onmessage = () => r(performance.now() - now);
+			ch.port2.postMessage(0);
+		}));
+		const task = () => new Promise((r) => setTimeout(r, 0));
+		const d = [];
+		let x = 12345;
+		for (let i = 0; i < %d; i++) {
+			x = (x * 1103515245 + 12345) %% 2147483648;
+			const to = x %% (concviz.total + 1);
+			await frame();
+			await task();
+			const a = performance.now();
+			concviz.go(to);
+			const js = performance.now() - a;
+			d.push(js + (await frame()));
+		}
+		return d;
+	})()`, n), chromedp.EvalAwaitPromise)
+}
+
+// memory returns the JS heap in use after a garbage collection and the
+// proportional set size of the biggest renderer process (the page's), in
+// bytes; -1 for what cannot be read.
+func memory(t *testing.T, ctx context.Context) (heap, pss float64) {
+	t.Helper()
+	c := chromedp.FromContext(ctx)
+	_, err := cdp.Call(ctx, c.Target, heapprofiler.CollectGarbage, cdp.Empty{})
+	require.NoError(t, err)
+	heap = eval[float64](t, ctx, "performance.memory ? performance.memory.usedJSHeapSize : -1")
+	pss = -1
+	procs, err := cdp.Call(ctx, c.Browser, systeminfo.GetProcessInfo, cdp.Empty{})
+	if err != nil {
+		t.Logf("no process list: %v", err)
+		return heap, pss
+	}
+	for _, p := range procs.ProcessInfo {
+		if p.Type != "renderer" {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", p.ID))
+		if err != nil {
+			continue
+		}
+		for line := range strings.Lines(string(b)) {
+			if kb, ok := strings.CutPrefix(line, "Pss:"); ok {
+				var n float64
+				if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &n); err == nil {
+					pss = max(pss, n*1024)
+				}
+			}
+		}
+	}
+	return heap, pss
+}
+
+// over counts the values above limit.
+func over(xs []float64, limit float64) int {
+	n := 0
+	for _, x := range xs {
+		if x > limit {
+			n++
+		}
+	}
+	return n
+}
+
+// Trace categories: enough to time frames, and all that DevTools shows.
+var (
+	frameCategories = []string{"toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame"}
+	fullCategories  = append(slices.Clone(frameCategories), "v8.execute", "disabled-by-default-v8.cpu_profiler", "blink.user_timing")
+)
+
+// traced runs fn while chromium records a performance trace of the tab,
+// and returns the trace's events; with a path it also writes them there
+// (Chrome's JSON trace format).
+func traced(t *testing.T, ctx context.Context, categories []string, path string, fn func()) []jsonv2.Value {
+	t.Helper()
+	tg := chromedp.FromContext(ctx).Target
+	data, stopData := tg.Subscribe(tracing.DataCollected.Method)
+	defer stopData()
+	done, stopDone := tg.Subscribe(tracing.TracingComplete.Method)
+	defer stopDone()
+	_, err := cdp.Call(ctx, tg, tracing.Start, tracing.StartParams{
+		TransferMode: tracing.StartTransferModeReportEvents,
+		TraceConfig:  &tracing.TraceConfig{IncludedCategories: categories},
+	})
+	require.NoError(t, err, "start tracing")
+	fn()
+	_, err = cdp.Call(ctx, tg, tracing.End, cdp.Empty{})
+	require.NoError(t, err, "end tracing")
+	var events []jsonv2.Value
+	collect := func(raw jsonv2.Value) {
+		var d tracing.EventDataCollected
+		require.NoError(t, json.Unmarshal(raw, &d))
+		events = append(events, d.Value...)
+	}
+wait:
+	for {
+		select {
+		case raw := <-data:
+			collect(raw)
+		case <-done:
+			break wait
+		case <-ctx.Done():
+			t.Fatal("no end of the trace")
+		}
+	}
+	for drained := false; !drained; {
+		select {
+		case raw := <-data:
+			collect(raw)
+		default:
+			drained = true
+		}
+	}
+	if path != "" {
+		out, err := json.Marshal(map[string]any{"traceEvents": events})
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, out, 0o644))
+		t.Logf("trace: %s (%d events)", path, len(events))
+	}
+	return events
+}
+
+// traceEvent is what frameWork reads of a trace event.
+type traceEvent struct {
+	Name string
+	Ph   string
+	Ts   float64 // µs
+	Dur  float64 // µs
+	Tdur float64 // µs of the thread's CPU time
+	Pid  int64
+	Tid  int64
+	Args struct {
+		Name string
+	}
+}
+
+// frameWork reads a trace for the main thread's work in each frame of the
+// page: from one BeginMainThreadFrame to the next, the time its tasks took
+// (scripts, timers, messages, style, layout, paint), in ms; skip frames at
+// the start and at the end are left out. Phases is the mean time per frame
+// of the main steps of the work.
+func frameWork(t *testing.T, events []jsonv2.Value, skip int) (work []float64, phases map[string]float64) {
+	t.Helper()
+	var evs []traceEvent
+	for _, raw := range events {
+		var e traceEvent
+		require.NoError(t, json.Unmarshal(raw, &e))
+		evs = append(evs, e)
+	}
+	// The renderer's main thread: the one with most frames.
+	type thread struct{ pid, tid int64 }
+	mains := map[thread]bool{}
+	frames := map[thread][]float64{}
+	workers := map[thread]bool{} // raster and compositing threads
+	for _, e := range evs {
+		if e.Ph == "M" && e.Name == "thread_name" && e.Args.Name == "CrRendererMain" {
+			mains[thread{e.Pid, e.Tid}] = true
+		}
+		if e.Ph == "M" && e.Name == "thread_name" && (strings.HasPrefix(e.Args.Name, "ThreadPoolForegroundWorker") || strings.HasPrefix(e.Args.Name, "CompositorTileWorker") || e.Args.Name == "VizCompositorThread" || e.Args.Name == "Compositor") {
+			workers[thread{e.Pid, e.Tid}] = true
+		}
+	}
+	for _, e := range evs {
+		if k := (thread{e.Pid, e.Tid}); mains[k] && e.Name == "BeginMainThreadFrame" {
+			frames[k] = append(frames[k], e.Ts)
+		}
+	}
+	var main thread
+	for k, f := range frames {
+		if len(f) > len(frames[main]) {
+			main = k
+		}
+	}
+	starts := frames[main]
+	slices.Sort(starts)
+	if len(starts) < 2*skip+2 {
+		return nil, nil
+	}
+	starts = starts[skip : len(starts)-skip]
+	work = make([]float64, len(starts)-1)
+	phases = map[string]float64{}
+	phaseOf := map[string]string{"UpdateLayoutTree": "style", "Layout": "layout", "PrePaint": "paint", "Paint": "paint", "Layerize": "paint", "Commit": "paint"}
+	for _, e := range evs {
+		if workers[thread{e.Pid, e.Tid}] && e.Ph == "X" && e.Ts >= starts[0] && e.Ts < starts[len(starts)-1] &&
+			(e.Name == "ThreadControllerImpl::RunTask" || e.Name == "ThreadPool_RunTask") { // the outermost tasks
+			phases["raster and compositing"] += e.Tdur / 1000
+		}
+		if (thread{e.Pid, e.Tid}) != main || e.Ph != "X" {
+			continue
+		}
+		i, found := slices.BinarySearch(starts, e.Ts)
+		if !found {
+			i-- // the frame the event starts in
+		}
+		if i < 0 || i >= len(work) { // before the first frame or after the last
+			continue
+		}
+		if e.Name == "ThreadControllerImpl::RunTask" {
+			work[i] += e.Dur / 1000
+			phases["all"] += e.Dur / 1000
+		} else if p, ok := phaseOf[e.Name]; ok {
+			phases[p] += e.Dur / 1000
+		}
+	}
+	phases["script and other"] = phases["all"] - phases["style"] - phases["layout"] - phases["paint"]
+	for k := range phases {
+		phases[k] /= float64(len(work))
+	}
+	return work, phases
 }
 
 func pct(xs []float64, p int) float64 {
