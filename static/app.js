@@ -9,12 +9,17 @@ import { narrate, duration } from "./narrate.js";
 import { layout, fit, render as renderGraph, animateToken } from "./graph.js";
 import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
 import { markCode } from "./code.js";
+import { Room, viewOf, sameRun, settingsOf, formatCode, normalizeCode } from "./room.js";
+import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);
 const capKnobs = data.knobs.filter((k) => k.kind === "cap");
 const otherKnobs = data.knobs.filter((k) => k.kind !== "cap");
 const MAX_SEED = 2 ** 53 - 1;
+// A standalone export carries its run in the page: no server, no new runs.
+const recordingEl = document.getElementById("recording");
+const standalone = !!recordingEl;
 
 // ---- Settings, from and to the URL -------------------------------------
 
@@ -25,7 +30,7 @@ const MAX_SEED = 2 ** 53 - 1;
 function readURL(search) {
   const q = new URLSearchParams(search);
   const problems = [];
-  const s = { seed: 1, policy: "random", knobs: {}, caps: {}, interventions: [], step: 0, toEnd: false, present: false };
+  const s = { seed: 1, policy: "random", knobs: {}, caps: {}, interventions: [], step: 0, toEnd: false, projector: false, follow: "" };
   const int = (name, text, lo, hi) => {
     if (!/^-?\d+$/.test(text) || Number(text) < lo || Number(text) > hi) {
       problems.push(`${name} must be a whole number from ${lo} to ${hi}, not “${text}”`);
@@ -70,8 +75,11 @@ function readURL(search) {
         else problems.push(`“${part}” is not an intervention (write STEP:rG to run goroutine G next, or STEP:cCHAN=CAP to resize a channel)`);
       }
       s.interventions.sort((a, b) => a.step - b.step);
-    } else if (key === "present") {
-      s.present = val === "1";
+    } else if (key === "projector" || key === "present") {
+      s.projector = val === "1"; // "present" is what links said before rooms existed
+    } else if (key === "follow") {
+      s.follow = normalizeCode(val);
+      if (!s.follow) problems.push(`“${val}” is not a class code (8 letters and digits, like ABCD-EFGH)`);
     } else {
       problems.push(`the page does not know the parameter “${key}”`);
     }
@@ -89,13 +97,15 @@ function writeURL() {
     q.set("iv", settings.interventions.map((iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`)).join(","));
   }
   q.set("step", String(cur ? cur.step : settings.step));
-  if (document.body.classList.contains("present")) q.set("present", "1");
+  if (document.body.classList.contains("present")) q.set("projector", "1");
+  if (room?.role === "viewer" && room.following) q.set("follow", room.code);
   const url = `${location.pathname}?${q}`;
   if (url !== location.pathname + location.search) history.replaceState(null, "", url);
 }
 
 const parsed = readURL(location.search);
 const settings = parsed.settings;
+let room = null; // the class this page presents to or follows (room.js)
 
 // ---- Notices -------------------------------------------------------------
 
@@ -121,18 +131,44 @@ const policyIn = $("#policy");
 const speedIn = $("#speed");
 const scrub = $("#scrub");
 const playBtn = $("#play");
-seedIn.value = String(settings.seed);
-policyIn.value = settings.policy;
+// syncInputs shows the settings in the controls (after a link, a view
+// from the presenter, or a refused change).
+function syncInputs() {
+  seedIn.value = String(settings.seed);
+  policyIn.value = settings.policy;
+  for (const row of document.querySelectorAll(".cap[data-cap]")) {
+    const k = capKnobs.find((k) => k.name === row.dataset.cap);
+    row.querySelector(".cap-value").textContent = String(settings.caps[k.name] ?? k.default);
+  }
+  for (const input of document.querySelectorAll("[data-knob]")) {
+    const k = otherKnobs.find((k) => k.name === input.dataset.knob);
+    if (input.type === "checkbox") input.checked = (settings.knobs[k.name] ?? k.default) === 1;
+    else input.value = String(settings.knobs[k.name] ?? k.default);
+    showHuman(input, k);
+  }
+}
+
+function showHuman(input, k) {
+  const human = input.closest(".knob")?.querySelector(".knob-human");
+  if (human && (k.kind === "duration" || k.kind === "latency")) human.textContent = `= ${duration(Number(input.value))}`;
+}
+
+// refuseFrozen says no to a change of the run in a standalone export,
+// which holds one recorded run and has no server to make another.
+function refuseFrozen() {
+  if (!standalone) return false;
+  showNotice("This page is a recorded run: it replays, but cannot run the program again. Open it on a concviz server to change the run.", "info");
+  return true;
+}
+
 for (const row of document.querySelectorAll(".cap[data-cap]")) {
   const name = row.dataset.cap;
   const k = capKnobs.find((k) => k.name === name);
-  const out = row.querySelector(".cap-value");
-  const show = () => (out.textContent = String(settings.caps[name] ?? k.default));
-  show();
   const change = (d) => {
+    if (refuseFrozen()) return;
     const v = Math.max(k.min, Math.min(k.max, (settings.caps[name] ?? k.default) + d));
     settings.caps[name] = v;
-    show();
+    syncInputs();
     restartWithNewInputs();
   };
   row.querySelector(".cap-minus").addEventListener("click", () => change(-1));
@@ -141,15 +177,9 @@ for (const row of document.querySelectorAll(".cap[data-cap]")) {
 for (const input of document.querySelectorAll("[data-knob]")) {
   const name = input.dataset.knob;
   const k = otherKnobs.find((k) => k.name === name);
-  if (input.type === "checkbox") input.checked = (settings.knobs[name] ?? k.default) === 1;
-  else input.value = String(settings.knobs[name] ?? k.default);
-  const human = input.closest(".knob")?.querySelector(".knob-human");
-  const showHuman = () => {
-    if (human && (k.kind === "duration" || k.kind === "latency")) human.textContent = `= ${duration(Number(input.value))}`;
-  };
-  showHuman();
-  input.addEventListener("input", showHuman);
+  input.addEventListener("input", () => showHuman(input, k));
   input.addEventListener("change", () => {
+    if (refuseFrozen()) return syncInputs();
     const v = input.type === "checkbox" ? (input.checked ? 1 : 0) : Number(input.value);
     if (!Number.isInteger(v) || v < k.min || v > k.max) {
       showNotice(`${escapeHTML(name)} must be from ${k.min} to ${k.max}.`);
@@ -160,7 +190,9 @@ for (const input of document.querySelectorAll("[data-knob]")) {
     restartWithNewInputs();
   });
 }
+syncInputs();
 seedIn.addEventListener("change", () => {
+  if (refuseFrozen()) return syncInputs();
   const v = Number(seedIn.value);
   if (!Number.isInteger(v) || v < 0 || v > MAX_SEED) {
     showNotice("The seed must be a whole number from 0 to 2^53−1.");
@@ -171,11 +203,13 @@ seedIn.addEventListener("change", () => {
   restartWithNewInputs();
 });
 $("#new-seed").addEventListener("click", () => {
+  if (refuseFrozen()) return;
   settings.seed = Math.floor(Math.random() * 1e6) + 1;
   seedIn.value = String(settings.seed);
   restartWithNewInputs();
 });
 policyIn.addEventListener("change", () => {
+  if (refuseFrozen()) return syncInputs();
   settings.policy = policyIn.value;
   restartWithNewInputs();
 });
@@ -191,6 +225,7 @@ function restartWithNewInputs() {
 }
 
 function addIntervention(iv) {
+  if (refuseFrozen()) return;
   // Later choices were made in a run that this one replaces.
   settings.interventions = settings.interventions.filter((x) => x.step < iv.step || (x.step === iv.step && (x.run ? !iv.run : x.chan !== iv.chan)));
   settings.interventions.push(iv);
@@ -223,6 +258,9 @@ function connect() {
   ws = new WebSocket(`${proto}//${location.host}/ws`);
   ws.addEventListener("open", () => {
     ws.send(JSON.stringify({ type: "hello", version: 1 }));
+    // Back in the room this tab presents or follows (also after a reconnect).
+    if (room.role === "viewer" || (!room.role && settings.follow)) room.follow(room.code || settings.follow);
+    else room.claim();
     startRun(pending?.events.length ?? 0);
   });
   ws.addEventListener("message", (e) => onMessage(JSON.parse(e.data)));
@@ -238,7 +276,7 @@ function connect() {
 }
 
 function startRun(from = 0) {
-  if (!ws || ws.readyState !== WebSocket.OPEN) return;
+  if (standalone || !ws || ws.readyState !== WebSocket.OPEN) return;
   if (from === 0) {
     runID = String(++runSeq);
     pending = null;
@@ -256,6 +294,7 @@ function startRun(from = 0) {
   ws.send(JSON.stringify(msg));
   setStatus("running…");
   writeURL();
+  publish();
 }
 
 function onMessage(m) {
@@ -263,6 +302,11 @@ function onMessage(m) {
     setKinds(m.kinds);
     return;
   }
+  if (room.onMessage(m)) {
+    if (m.type === "room" && m.role === "presenter") publish(); // the class sees this page at once
+    return;
+  }
+  if (m.type === "error" && ROOM_REQUESTS.has(m.request)) return roomError(m);
   if (m.type === "error") {
     if (m.id && m.id !== runID) return;
     const why = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." }[m.code] ?? "";
@@ -330,6 +374,12 @@ function adopt() {
     lay.objs = log.objects.size;
     lay.gs = log.goroutines.size;
   }
+  // A presenter's step this run had not reached when the view came.
+  if (followStep !== null && p === log && (log.events.length >= followStep || log.outcome)) {
+    const n = followStep;
+    followStep = null;
+    go(n);
+  }
 }
 
 // ---- Moving through the run ----------------------------------------------
@@ -344,6 +394,7 @@ function go(step, { animate = false } = {}) {
   const prev = cur;
   cur = stateAt(log, step);
   draw({ prev, animate });
+  publish();
 }
 
 function stepBy(d) {
@@ -362,13 +413,16 @@ function play() {
   playBtn.textContent = "❚❚";
   playBtn.setAttribute("aria-label", "Pause");
   tick();
+  publish();
 }
 
 function pause() {
+  const was = playing;
   playing = false;
   clearTimeout(play.timer);
   playBtn.textContent = "▶︎";
   playBtn.setAttribute("aria-label", "Play");
+  if (was) publish();
 }
 
 // tick plays in animation frames: each frame takes the steps the speed
@@ -441,7 +495,7 @@ document.addEventListener("keydown", (e) => {
     ArrowRight: () => stepBy(1),
     Home: () => (pause(), go(0)),
     End: () => (pause(), go(total())),
-    p: () => togglePresent(),
+    p: () => toggleProjector(),
   };
   const f = keys[e.key];
   if (f) {
@@ -733,21 +787,22 @@ function setStatus(text) {
 
 // ---- Header actions --------------------------------------------------------
 
-function togglePresent(on = !document.body.classList.contains("present")) {
+// Projector mode: large type, high contrast (the body class is "present").
+function toggleProjector(on = !document.body.classList.contains("present")) {
   document.body.classList.toggle("present", on);
-  $("#present").setAttribute("aria-pressed", String(on));
+  $("#projector").setAttribute("aria-pressed", String(on));
   try {
-    localStorage.setItem("concviz.present", on ? "1" : "0");
+    localStorage.setItem("concviz.projector", on ? "1" : "0");
   } catch {}
   tlFor = -1;
   if (log && cur) draw({});
 }
-$("#present").addEventListener("click", () => togglePresent());
-let presentPref = settings.present;
+$("#projector").addEventListener("click", () => toggleProjector());
+let projectorPref = settings.projector;
 try {
-  presentPref ||= localStorage.getItem("concviz.present") === "1";
+  projectorPref ||= localStorage.getItem("concviz.projector") === "1";
 } catch {}
-if (presentPref) togglePresent(true);
+if (projectorPref) toggleProjector(true);
 
 $("#copy-link").addEventListener("click", async () => {
   writeURL();
@@ -769,9 +824,210 @@ window.addEventListener("resize", () => {
   if (log && cur) draw({});
 });
 
+// ---- Rooms: present to a class, or follow one ------------------------------
+
+const ROOM_REQUESTS = new Set(["present", "claim", "view", "follow", "unfollow", "close"]);
+const roomBar = $("#room-bar");
+let followStep = null; // a presenter's step the run on screen has yet to reach
+
+room = new Room({
+  send: (m) => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m)),
+  apply: (v) => applyView(v),
+  onChange: () => drawRoomBar(),
+});
+
+// publish sends the presenter's view (the Room sends only changes).
+function publish() {
+  if (room?.role !== "presenter" || !cur) return;
+  room.publish(viewOf(data.id, settings, { step: cur.step, playing, speed: speedIn.value }));
+}
+
+// applyView shows a presenter's view: the same run (made here, usually a
+// cache hit on the server) at the same step.
+function applyView(v) {
+  if (v.scenario !== data.id) {
+    location.replace(`/s/${encodeURIComponent(v.scenario)}?follow=${encodeURIComponent(room.code)}`);
+    return;
+  }
+  pause();
+  if ([...speedIn.options].some((o) => o.value === String(v.speed))) speedIn.value = String(v.speed);
+  if (!sameRun(settings, v)) {
+    Object.assign(settings, settingsOf(v));
+    syncInputs();
+    followStep = null;
+    afterRunStep = wantStep = v.step;
+    wantEnd = false;
+    startRun();
+  } else if (pending && pending !== log) {
+    wantStep = v.step; // the presenter's run is on its way
+    wantEnd = false;
+  } else if (log && (v.step <= total() || log.outcome)) {
+    followStep = null;
+    go(v.step);
+  } else {
+    followStep = v.step;
+  }
+}
+
+function roomError(m) {
+  const why = {
+    unknown_room: "No class is presenting with that code: it may have been mistyped, or the room has closed.",
+    not_presenter: "Only the presenter can change what the class sees.",
+    rate_limited: "Too many wrong codes; wait a minute and try again.",
+    busy: "The server has no room for another class right now.",
+  }[m.code];
+  if (m.request === "claim") {
+    // The room this tab presented has closed (expired, or the server restarted).
+    room.forget();
+    room.reset();
+    showNotice("The room you were presenting has closed. Press “Present to class” to open a new one.", "info");
+    return;
+  }
+  if (m.request === "follow") room.reset();
+  showNotice(`<strong>${escapeHTML(why ?? "The class room refused that.")}</strong> <span class="detail">${escapeHTML(m.message)}</span>`, "error");
+}
+
+function drawRoomBar() {
+  const r = room;
+  document.body.classList.toggle("presenting", r.role === "presenter");
+  document.body.classList.toggle("following", r.role === "viewer" && r.following);
+  $("#present-room").textContent = r.role === "presenter" ? "Stop presenting" : "Present to class";
+  $("#present-room").hidden = r.role === "viewer" || standalone;
+  if (r.closed && !r.role) {
+    const what = { expired: "closed after a long time without the presenter", closed: "was closed by the presenter", shutdown: "closed: the server stopped" }[r.closed.reason] ?? "closed";
+    showNotice(`The class ${escapeHTML(formatCode(r.closed.code))} ${what}. ${r.closed.role === "viewer" ? "You can keep exploring this run on your own." : ""}`, "info");
+    r.closed = null;
+  }
+  if (!r.role) {
+    roomBar.hidden = true;
+    writeURL();
+    return;
+  }
+  const code = `<strong class="room-code" data-code="${escapeHTML(r.code)}">${escapeHTML(formatCode(r.code))}</strong>`;
+  if (r.role === "presenter") {
+    const url = r.url || `${location.origin}/r/${r.code}`;
+    roomBar.innerHTML = `<span class="room-role">Presenting</span> Class code ${code} · join at <a class="room-url" href="${escapeHTML(url)}" target="_blank" rel="noopener">${escapeHTML(url)}</a> · <span class="room-viewers">${r.viewers} following</span> <button type="button" data-room="copy">Copy join link</button> <button type="button" data-room="stop">Stop presenting</button>`;
+  } else {
+    const at = r.latest ? ` at step ${r.latest.step}${r.latest.playing ? ", playing" : ""}` : "";
+    roomBar.innerHTML = r.following
+      ? `<span class="room-role">Following</span> class ${code}: this page shows what the presenter shows${escapeHTML(at)}. Use any control to explore on your own. <button type="button" data-room="detach">Explore on my own</button> <button type="button" data-room="leave">Leave</button>`
+      : `<span class="room-role detached">On your own</span> The class ${code} is${escapeHTML(at || " waiting")}. <button type="button" class="primary" data-room="refollow">Follow the presenter</button> <button type="button" data-room="leave">Leave</button>`;
+  }
+  roomBar.hidden = false;
+  writeURL();
+}
+
+roomBar.addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-room]");
+  if (!b) return;
+  const act = b.dataset.room;
+  if (act === "stop" || act === "leave") room.stop();
+  else if (act === "detach") room.detach();
+  else if (act === "refollow") room.refollow();
+  else if (act === "copy") {
+    const url = room.url || `${location.origin}/r/${room.code}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      b.textContent = "Copied ✓";
+    } catch {
+      showNotice(`Share this link: <input class="link-box" readonly value="${escapeHTML(url)}" size="40">`, "info");
+    }
+  }
+});
+
+$("#present-room").addEventListener("click", () => {
+  if (room.role === "presenter") return room.stop();
+  room.present(data.id);
+});
+if (room.saved()) drawRoomBar();
+
+// A viewer who touches a control explores on their own: the presenter's
+// next views are kept, not applied, until "Follow the presenter".
+function detachOnUse(e) {
+  if (!e.isTrusted || room.role !== "viewer" || !room.following) return;
+  if (e.type === "keydown" && (e.target.closest("input, select, textarea") || !["ArrowLeft", "ArrowRight", " ", "Home", "End"].includes(e.key))) return;
+  if (e.type === "pointerdown" && !e.target.closest(".transport, .settings, #graph [data-run], #graph [data-resize], #choose button, #timeline")) return;
+  room.detach();
+}
+document.addEventListener("pointerdown", detachOnUse, true);
+document.addEventListener("keydown", detachOnUse, true);
+
+// ---- Exports ----------------------------------------------------------------
+
+const exportMenu = $("#export-menu");
+const baseName = () => `concviz-${data.id}-seed${settings.seed}${settings.interventions.length ? "-edited" : ""}`;
+
+// exportText makes an export's content (a string, or a Blob for PNG).
+async function exportText(kind) {
+  if (!log?.outcome) throw new Error("The run has not finished yet: export it once it has.");
+  const recording = () => recordingOf(log, data, { ...settings, step: cur.step });
+  switch (kind) {
+    case "json":
+      return JSON.stringify(recording());
+    case "trace":
+      return JSON.stringify(traceOf(log, who, { title: `${data.title} (seed ${settings.seed}, ${settings.policy})` }));
+    case "svg":
+      return graphSVG(graph);
+    case "png":
+      return graphPNG(graph, 2);
+    case "html": {
+      const get = async (url) => {
+        const r = await fetch(url);
+        if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
+        return r.text();
+      };
+      const [page, css, bundle, icon] = await Promise.all([get(location.pathname), get("/static/style.css"), get("/static/bundle.js"), get("/static/icon.svg")]);
+      return standaloneHTML({ page, css, bundle, icon, recording: recording() });
+    }
+  }
+  throw new Error(`no export ${kind}`);
+}
+
+const EXPORT_FILES = {
+  json: ["json", "application/json"],
+  trace: ["trace.json", "application/json"],
+  svg: ["svg", "image/svg+xml"],
+  png: ["png", "image/png"],
+  html: ["html", "text/html"],
+};
+
+exportMenu.addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-export]");
+  if (!b) return;
+  const kind = b.dataset.export;
+  exportMenu.open = false;
+  try {
+    const body = await exportText(kind);
+    const [ext, type] = EXPORT_FILES[kind];
+    const step = kind === "svg" || kind === "png" ? `-step${cur.step}` : "";
+    download(`${baseName()}${step}.${ext}`, body, type);
+  } catch (err) {
+    showNotice(`<strong>The export did not work.</strong> ${escapeHTML(err.message)}`, "error");
+  }
+});
+if (standalone) exportMenu.querySelector('[data-export="html"]')?.remove();
+
 // ---- Start ---------------------------------------------------------------
 
-if (!data.runnable) {
+if (standalone) {
+  // The run is in the page: adopt it as if it had streamed in.
+  document.body.classList.add("standalone");
+  // A file on disk has no catalog to go back to.
+  document.querySelector(".brand")?.removeAttribute("href");
+  try {
+    const rec = JSON.parse(recordingEl.textContent);
+    setKinds(rec.kinds);
+    Object.assign(settings, settingsOf(rec.settings));
+    syncInputs();
+    for (const el of document.querySelectorAll(".settings input, .settings select, .settings button, .cap button")) el.disabled = true;
+    pending = logFromRecording(rec);
+    if (Number.isInteger(rec.settings?.step) && !parsed.settings.step) wantStep = rec.settings.step;
+    showNotice(`A recorded run of <strong>${escapeHTML(data.title)}</strong> (seed ${escapeHTML(settings.seed)}, ${escapeHTML(settings.policy)} scheduler): play, step and scrub it here; changing it needs a concviz server.`, "info");
+    adopt();
+  } catch (err) {
+    showNotice(`<strong>This page's recorded run cannot be read.</strong> ${escapeHTML(err.message)}`, "error");
+  }
+} else if (!data.runnable) {
   showNotice("<strong>This build has no compiled program for this scenario yet</strong>, so it cannot be run here. The code and the explanation are below; the animation needs the program (go generate ./scenarios).", "error");
   $("#outcome-badge .text").textContent = "cannot run";
   $(".placeholder .hint")?.replaceChildren(document.createTextNode("No program to run in this build."));
@@ -798,4 +1054,11 @@ window.concviz = {
   },
   ev,
   go: (n) => (pause(), go(n)),
+  get room() {
+    return room ? { role: room.role, code: room.code, following: room.following, viewers: room.viewers, url: room.url, latest: room.latest } : null;
+  },
+  get settings() {
+    return structuredClone(settings);
+  },
+  exportText,
 };

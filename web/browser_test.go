@@ -307,9 +307,9 @@ func TestBrowserProjectorMode(t *testing.T) {
 	ctx := tab(t, chromium(t))
 	open(t, ctx, liveServer(t)+"/s/worker-pool-deadlock?step=20")
 	ready(t, ctx)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#present")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#projector")))
 	assert.True(t, eval[bool](t, ctx, `document.body.classList.contains("present")`))
-	assert.Contains(t, eval[string](t, ctx, "location.search"), "present=1")
+	assert.Contains(t, eval[string](t, ctx, "location.search"), "projector=1")
 	shot(t, ctx, "present")
 }
 

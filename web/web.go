@@ -68,7 +68,12 @@ func (h *handler) catalog(w http.ResponseWriter, r *http.Request) {
 			others = append(others, s)
 		}
 	}
-	render(w, r, http.StatusOK, catalogPage(guide, others))
+	// ?missing= is where a join link for a room that is not open lands.
+	missing := r.URL.Query().Get("missing")
+	if r := []rune(missing); len(r) > 40 {
+		missing = string(r[:40]) + "…"
+	}
+	render(w, r, http.StatusOK, catalogPage(guide, others, missing))
 }
 
 func (h *handler) scenario(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +110,7 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)

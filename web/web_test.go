@@ -145,7 +145,7 @@ func TestBuiltInScenarioPagesHaveEveryLine(t *testing.T) {
 func TestScenarioPageHasControlsAndData(t *testing.T) {
 	res, body := get(t, testHandler(), "/s/fetch")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	for _, id := range []string{"copy-link", "present", "outcome-badge", "restart", "back", "play", "fwd", "speed", "scrub", "seed", "new-seed", "policy", "graph", "timeline", "console", "narration", "banner"} {
+	for _, id := range []string{"copy-link", "projector", "present-room", "export-menu", "room-bar", "outcome-badge", "restart", "back", "play", "fwd", "speed", "scrub", "seed", "new-seed", "policy", "graph", "timeline", "console", "narration", "banner"} {
 		assert.Contains(t, body, fmt.Sprintf(`id="%s"`, id))
 	}
 	assert.Contains(t, body, `data-knob="workers" min="1" max="10" value="3"`)
@@ -162,6 +162,25 @@ func TestScenarioPageHasControlsAndData(t *testing.T) {
 	_, pool := get(t, testHandler(), "/s/pool")
 	assert.Contains(t, pool, `data-cap="jobs"`, "a +/- row per channel")
 	assert.Contains(t, pool, `<g class="chan" transform="translate(300,60)">`, "the first picture shows the channels")
+}
+
+func TestCatalogOffersToJoinAClass(t *testing.T) {
+	res, body := get(t, testHandler(), "/")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `<form class="join" action="/join" method="get"`)
+	assert.Contains(t, body, `name="code"`)
+	assert.NotContains(t, body, "No class is presenting", "no complaint without a missing code")
+
+	// A join link for a room that is not open lands here with ?missing=.
+	cases := []struct{ query, want string }{
+		{"?missing=ABCD-2345", "No class is presenting with the code “ABCD-2345”."},
+		{"?missing=%3Cb%3Ex%3C%2Fb%3E", "“&lt;b&gt;x&lt;/b&gt;”"},
+		{"?missing=" + strings.Repeat("é", 60), "“" + strings.Repeat("é", 40) + "…”"},
+	}
+	for _, c := range cases {
+		_, body := get(t, testHandler(), "/"+c.query)
+		assert.Contains(t, body, c.want, c.query)
+	}
 }
 
 func TestUnknownScenarioIs404WithLinkBack(t *testing.T) {
@@ -206,7 +225,7 @@ func TestModulesImportOnlyServedFiles(t *testing.T) {
 	// page needs no build step and nothing from elsewhere.
 	h := testHandler()
 	imp := regexp.MustCompile(`(?m)^import .* from "\./([^"]+)";`)
-	for _, name := range []string{"app.js", "fold.js", "narrate.js", "graph.js", "timeline.js", "code.js"} {
+	for _, name := range []string{"app.js", "fold.js", "narrate.js", "graph.js", "timeline.js", "code.js", "room.js"} {
 		_, body := get(t, h, "/static/"+name)
 		for _, m := range imp.FindAllStringSubmatch(body, -1) {
 			res, _ := get(t, h, "/static/"+m[1])
