@@ -539,16 +539,16 @@ func (c *client) readSeq() int64 {
 	}
 }
 
-// dialStalled connects a client that never reads until told, so the
-// server's writes to it stall once the sockets' buffers are full.
-func dialStalled(t testing.TB, ts *httptest.Server) *client {
+// dialStalled connects a client with a receive buffer of readBuffer bytes
+// that reads only when told, so the server's writes to it stall once the
+// sockets' buffers are full. Keep readBuffer above loopback's 64 KiB
+// segments: below them the sender falls back on window probes, seconds apart.
+func dialStalled(t testing.TB, ts *httptest.Server, readBuffer int) *client {
 	t.Helper()
 	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err == nil {
-			// Small, but above loopback's 64 KiB segments: below them
-			// the sender falls back on window probes, seconds apart.
-			conn.(*net.TCPConn).SetReadBuffer(128 << 10)
+			conn.(*net.TCPConn).SetReadBuffer(readBuffer)
 		}
 		return conn, err
 	}}
@@ -601,7 +601,7 @@ func TestStalledViewerDelaysNobody(t *testing.T) {
 	p := present(t, ts, "pool")
 	var stalled []*client
 	for range 3 {
-		c := dialStalled(t, ts)
+		c := dialStalled(t, ts, 128<<10)
 		c.send(map[string]any{"type": "follow", "code": p.code})
 		stalled = append(stalled, c)
 	}

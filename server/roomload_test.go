@@ -40,7 +40,7 @@ func (f fanout) run(tb testing.TB, ts *httptest.Server) fanoutResult {
 	tb.Helper()
 	p := present(tb, ts, "pool")
 	for range f.stalled {
-		c := dialStalled(tb, ts)
+		c := dialStalled(tb, ts, 128<<10)
 		c.send(map[string]any{"type": "follow", "code": p.code})
 	}
 	var (

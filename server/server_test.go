@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -451,17 +450,7 @@ func TestSlowClientIsCutOffAlone(t *testing.T) {
 	lim.Wall = 60 * time.Second
 	srv, ts := newTestServer(t, lim, func(o *Options) { o.SendQueue = 8 })
 	// The slow client's socket buffers little, so the server feels it stall.
-	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			conn.(*net.TCPConn).SetReadBuffer(256 << 10)
-		}
-		return conn, err
-	}}
-	conn, _, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
-	require.NoError(t, err)
-	defer conn.Close()
-	slow := &client{t, conn}
+	slow := dialStalled(t, ts, 256<<10)
 	fast := dial(t, ts)
 	slow.send(map[string]any{"type": "run", "scenario": "chatty"})
 	fast.send(map[string]any{"type": "run", "scenario": "pool"})

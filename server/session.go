@@ -136,7 +136,18 @@ func (s *session) writePump(ctx context.Context) {
 	// so a reply (the room that answers follow, an error) precedes any room
 	// traffic offered after it. Only this client's own messages wait in the
 	// queue, so its room traffic waits for nobody else's.
-	var viewsPending, countsPending bool
+	writeSlot := func(sl *slot) bool {
+		for {
+			select {
+			case msg := <-s.send:
+				if !write(msg) {
+					return false
+				}
+			default:
+				return write(sl.take())
+			}
+		}
+	}
 	for {
 		// A client cut off for being slow gets the close frame next, not
 		// more of the queue.
@@ -146,55 +157,16 @@ func (s *session) writePump(ctx context.Context) {
 			return
 		default:
 		}
+		ok := true
 		select {
 		case msg := <-s.send:
-			if !write(msg) {
-				return
-			}
-			continue
-		case <-ticker.C:
-			if !ping() {
-				return
-			}
-			continue
-		case <-s.overflow:
-			closeWith(CloseSlowClient, "too slow: reconnect and resume with from")
-			return
-		case <-ctx.Done():
-			s.flushSlots()
-			closeWith(websocket.CloseGoingAway, "server shutting down")
-			return
-		case <-s.done:
-			return
-		default:
-		}
-		switch {
-		case viewsPending:
-			viewsPending = false
-			if !write(s.views.take()) {
-				return
-			}
-			continue
-		case countsPending:
-			countsPending = false
-			if !write(s.counts.take()) {
-				return
-			}
-			continue
-		}
-		select {
-		case msg := <-s.send:
-			if !write(msg) {
-				return
-			}
+			ok = write(msg)
 		case <-s.views.ready:
-			viewsPending = true
+			ok = writeSlot(&s.views)
 		case <-s.counts.ready:
-			countsPending = true
+			ok = writeSlot(&s.counts)
 		case <-ticker.C:
-			if !ping() {
-				return
-			}
+			ok = ping()
 		case <-s.overflow:
 			closeWith(CloseSlowClient, "too slow: reconnect and resume with from")
 			return
@@ -203,6 +175,9 @@ func (s *session) writePump(ctx context.Context) {
 			closeWith(websocket.CloseGoingAway, "server shutting down")
 			return
 		case <-s.done:
+			return
+		}
+		if !ok {
 			return
 		}
 	}

@@ -107,6 +107,7 @@ export class Room {
     this.viewers = 0;
     this.following = false; // a viewer that has not detached
     this.latest = null; // the newest view a viewer got
+    this.closed = null; // how the last room ended ({reason, role, code}), until shown
     this.sentKey = "";
     this.timer = null;
     this.queued = null;

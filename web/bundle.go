@@ -22,8 +22,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,8 +45,7 @@ func addBundle(files map[string]staticFile, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
-	files["bundle.js"] = staticFile{data: data, ctype: contentType("bundle.js"), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	files["bundle.js"] = newStaticFile("bundle.js", data)
 	return nil
 }
 

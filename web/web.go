@@ -124,6 +124,12 @@ type staticFile struct {
 	etag  string
 }
 
+// newStaticFile serves data under name, with its content hash as ETag.
+func newStaticFile(name string, data []byte) staticFile {
+	sum := sha256.Sum256(data)
+	return staticFile{data: data, ctype: contentType(name), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+}
+
 // loadStatic reads the embedded files once. Tests and their fixtures are
 // not part of the page and are not served.
 func loadStatic() map[string]staticFile {
@@ -136,8 +142,7 @@ func loadStatic() map[string]staticFile {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		files[p] = staticFile{data: data, ctype: contentType(p), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		files[p] = newStaticFile(p, data)
 		return nil
 	})
 	return files
