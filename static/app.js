@@ -6,7 +6,7 @@
 
 import { newLog, addEvents, stateAt, runnable, consoleAt, lanes, names as goroutineNames, setKinds, lineOf, ev, waitEdges, prepare } from "./fold.js";
 import { narrate, duration } from "./narrate.js";
-import { layout, fit, render as renderGraph, animateToken } from "./graph.js";
+import { layout, fit, render as renderGraph, animateToken, runTarget, withDotsAsSVG } from "./graph.js";
 import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
 import { markCode } from "./code.js";
 import { Room, viewOf, sameRun, settingsOf, formatCode, normalizeCode } from "./room.js";
@@ -388,12 +388,12 @@ function total() {
   return log ? log.events.length : 0;
 }
 
-function go(step, { animate = false } = {}) {
+function go(step, { animate = false, dragging = false } = {}) {
   if (!log) return;
   step = Math.max(0, Math.min(step, total()));
   const prev = cur;
   cur = stateAt(log, step);
-  draw({ prev, animate });
+  draw({ prev, animate, dragging });
   publish();
 }
 
@@ -476,10 +476,14 @@ $("#end").addEventListener("click", () => {
   pause();
   go(total());
 });
+// While the slider is dragged, the URL and the choice of who runs next
+// wait until it is let go: writing the URL costs the page a layout each
+// time, and a choice coming and going would resize the graph at each step.
 scrub.addEventListener("input", () => {
   pause();
-  go(Number(scrub.value));
+  go(Number(scrub.value), { dragging: true });
 });
+scrub.addEventListener("change", () => cur && draw({ prev: cur }));
 $("#timeline").addEventListener("click", (e) => {
   if (!tl) return;
   pause();
@@ -559,7 +563,7 @@ function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-function draw({ prev = null, animate = false }) {
+function draw({ prev = null, animate = false, dragging = false }) {
   const s = cur;
   const n = total();
   const atEnd = s.step === n && !!log.outcome;
@@ -615,12 +619,13 @@ function draw({ prev = null, animate = false }) {
     setText($("#vtime"), `t = ${duration(s.time)}`);
   }
 
-  // Narration: the event that led here. Playing fast, a few sentences a
-  // second are all anyone reads (and each costs a layout of the page).
-  const fast = playing && speed > 3;
+  // Narration: the event that led here. Playing fast or dragging the
+  // slider, a few sentences a second are all anyone reads (and each costs
+  // a layout of the page).
+  const fast = (playing && speed > 3) || dragging;
   narration.setAttribute("aria-live", fast ? "off" : "polite");
   let said;
-  if (playing && speed > 8 && performance.now() - (draw.saidAt ?? 0) < 400) {
+  if (((playing && speed > 8) || dragging) && performance.now() - (draw.saidAt ?? 0) < 400) {
     said = draw.said;
   } else if (s.last) {
     const before = prev && prev.step === s.step - 1 ? prev : stateAt(log, s.step - 1);
@@ -634,7 +639,7 @@ function draw({ prev = null, animate = false }) {
   }
 
   // Who runs next, when there is a choice.
-  drawChoice(playing ? [] : [...choosable]);
+  drawChoice(playing || dragging ? [] : [...choosable]);
 
   // The outcome, when it (or the names in it) changed.
   if (draw.outcomeOf?.atEnd !== atEnd || draw.outcomeOf.outcome !== log.outcome || draw.outcomeOf.who !== who) {
@@ -653,10 +658,11 @@ function draw({ prev = null, animate = false }) {
     };
     idle(more);
   }
-  // The URL: at once when still; while playing, when the page is idle
-  // (history.replaceState costs a frame's worth of time), at most once a
-  // second, always with the step on screen then.
-  if (!playing) writeURL();
+  // The URL: at once when still; while playing or dragging the slider,
+  // when the page is idle (history.replaceState makes the browser lay the
+  // page out, which costs a frame's worth of time), at most once a second,
+  // always with the step on screen then.
+  if (!playing && !dragging) writeURL();
   else if (!draw.urlSoon) {
     const later = window.requestIdleCallback ?? ((f) => setTimeout(f, 200));
     draw.urlSoon = true;
@@ -764,8 +770,8 @@ choose.addEventListener("keydown", (e) => {
   }
 });
 function graphAction(e) {
-  const r = e.target.closest("[data-run]");
-  if (r) return runNext(Number(r.dataset.run));
+  const id = runTarget(e);
+  if (id) return runNext(id);
   const z = e.target.closest("[data-resize]");
   if (z && cur) {
     pause();
@@ -946,7 +952,7 @@ if (room.saved()) drawRoomBar();
 function detachOnUse(e) {
   if (!e.isTrusted || room.role !== "viewer" || !room.following) return;
   if (e.type === "keydown" && (e.target.closest("input, select, textarea") || !["ArrowLeft", "ArrowRight", " ", "Home", "End"].includes(e.key))) return;
-  if (e.type === "pointerdown" && !e.target.closest(".transport, .settings, #graph [data-run], #graph [data-resize], #choose button, #timeline")) return;
+  if (e.type === "pointerdown" && !e.target.closest(".transport, .settings, #graph [data-resize], #choose button, #timeline") && !runTarget(e)) return;
   room.detach();
 }
 document.addEventListener("pointerdown", detachOnUse, true);
@@ -967,9 +973,9 @@ async function exportText(kind) {
     case "trace":
       return JSON.stringify(traceOf(log, who, { title: `${data.title} (seed ${settings.seed}, ${settings.policy})` }));
     case "svg":
-      return graphSVG(graph);
+      return withDotsAsSVG(graph, () => graphSVG(graph));
     case "png":
-      return graphPNG(graph, 2);
+      return withDotsAsSVG(graph, () => graphPNG(graph, 2));
     case "html": {
       const get = async (url) => {
         const r = await fetch(url);

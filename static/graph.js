@@ -12,6 +12,7 @@
 
 import { kindName, waitEdges } from "./fold.js";
 import { duration } from "./narrate.js";
+import { canvasMarkup, dotsLayer, drawDots, runAt } from "./crowd.js";
 
 const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
@@ -293,10 +294,12 @@ function place(an, P, perrow, aspect = 1.6) {
   for (const c of crowds) {
     // The dots sit centred in the box.
     const left = c.x + (c.w - Math.min(c.per, c.ids.length) * STEP + P.dotgap) / 2;
+    // Where the dots are, to find the one under the pointer (crowd.js).
+    Object.assign(c, { left, top: c.y + 42, step: STEP, gap: P.dotgap });
     c.ids.forEach((id, i) => {
       const r = Math.floor(i / c.per);
       const q = i % c.per;
-      pos.g.set(id, { x: left + q * STEP, y: c.y + 42 + r * STEP, w: DOT, h: DOT, crowd: c.index });
+      pos.g.set(id, { x: left + q * STEP, y: c.top + r * STEP, w: DOT, h: DOT, crowd: c.index });
     });
   }
   if (shelf.length) {
@@ -430,7 +433,7 @@ export function scene(lay, state, log, opts = {}) {
   for (const [id, p] of lay.pos.ghost) nodes.set(`ghost:${id}`, gNode(state, log, id, p, name(id), { ghost: true, deadlocked: deadSet.has(id) }));
   for (const [id, p] of lay.pos.c) nodes.set(`c:${id}`, chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.Obj === id), maxslots: lay.P?.maxslots ?? 10, slot: lay.P?.slot ?? 30 }));
   for (const [id, p] of lay.pos.o) nodes.set(`o:${id}`, objNode(state, id, p, name, log));
-  return { vb: lay.vb ?? `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`, layers };
+  return { vb: lay.vb ?? `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`, layers, crowds: lay.crowds ?? [] };
 }
 
 // edgesOf is the layout's data-flow edges as drawn, once per layout: one
@@ -455,9 +458,14 @@ function edgesOf(lay) {
   return (home.drawnEdges = { paths, sends, recvs });
 }
 
-/** markup is a scene as one SVG document body (defs, layers, tokens). */
-export function markup(sc) {
-  return DEFS + LAYERS.map((l) => `<g class="${l}">${[...sc.layers[l].values()].join("")}</g>`).join("") + `<g class="tokens"></g>`;
+/**
+ * markup is a scene as one SVG document body (defs, layers, tokens). With
+ * canvases, crowds get a canvas each to draw their dots on (crowd.js), in
+ * place of the dots' elements.
+ */
+export function markup(sc, { canvases = false } = {}) {
+  const body = (l) => (canvases && l === "dots" ? canvasMarkup(sc.crowds) : [...sc.layers[l].values()].join(""));
+  return DEFS + LAYERS.map((l) => `<g class="${l}">${body(l)}</g>`).join("") + `<g class="tokens"></g>`;
 }
 
 /**
@@ -498,21 +506,76 @@ export function render(svg, lay, state, log, opts = {}) {
   let v = views.get(svg);
   const placed = lay.placed ?? lay; // a fitted layout's placement
   if (!v || v.lay !== placed || v.layers.edges.g.parentNode !== svg) {
-    svg.innerHTML = markup(sc);
+    svg.innerHTML = markup(sc, { canvases: true });
     v = { lay: placed, vb: "", layers: {} };
     for (const l of LAYERS) {
       const g = svg.querySelector(`:scope > g.${l}`);
-      v.layers[l] = { g, html: sc.layers[l], els: index(g, sc.layers[l]) };
+      v.layers[l] = l === "dots" ? dotsLayer(g, sc.crowds) : { g, html: sc.layers[l], els: index(g, sc.layers[l]) };
     }
     views.set(svg, v);
   } else {
-    for (const l of LAYERS) patch(v.layers[l], sc.layers[l]);
+    for (const l of LAYERS) if (l !== "dots") patch(v.layers[l], sc.layers[l]);
   }
   if (v.vb !== sc.vb) {
     svg.setAttribute("viewBox", sc.vb);
     v.vb = sc.vb;
   }
+  if (sc.crowds.length) {
+    drawDots(v.layers.dots, sc.layers.dots, lay, {
+      k: pixelsPerUnit(svg, lay, sc.vb),
+      look: svg.ownerDocument.body?.className ?? "",
+      describe: (id, choose) => dotTitle(state, id, opts.names?.get(id) ?? `goroutine ${id}`, choose),
+    });
+  }
   return sc;
+}
+
+// pixelsPerUnit is how many of the screen's pixels one unit of the graph
+// takes: the view's size (known from the fit, so nothing is measured while
+// the page changes) over the view box's, as the SVG shows it ("meet").
+function pixelsPerUnit(svg, lay, vb) {
+  const [, , w, h] = vb.split(" ").map(Number);
+  const view = lay.view ?? { width: svg.clientWidth, height: svg.clientHeight };
+  const scale = w > 0 && h > 0 && view.width > 0 && view.height > 0 ? Math.min(view.width / w, view.height / h) : 1;
+  return scale * (globalThis.devicePixelRatio || 1);
+}
+
+// dotTitle is the tooltip of a crowd's dot: who, in what state, where.
+function dotTitle(state, id, label, choose) {
+  const x = state.gs[id];
+  if (!x) return `${label}: not started yet`;
+  let what = STATE_WORD[x.state] ?? x.state;
+  if (x.state === "blocked" || x.state === "sleeping") what = `${what} (${x.reason})`;
+  const where = x.line && x.state !== "done" ? ` at line ${x.line}` : "";
+  return `${label}: ${what}${where}${choose ? ". Click to run it next." : ""}`;
+}
+
+/**
+ * runTarget is the goroutine a click (or Enter) on the graph asks to run
+ * next: that of a card or a crowd's dot the user may choose; 0 for none.
+ */
+export function runTarget(e) {
+  const el = e.target.closest?.("[data-run]");
+  if (el) return Number(el.dataset.run);
+  return e.target.matches?.("canvas[data-crowd]") ? runAt(e.target, e.clientX, e.clientY) : 0;
+}
+
+/**
+ * withDotsAsSVG calls fn while the crowds of a graph drawn by render are
+ * SVG elements again, not canvases, and returns what fn returns: an export
+ * of the graph as SVG needs its dots as shapes. The page does not paint in
+ * between; the canvases come back as they were.
+ */
+export function withDotsAsSVG(svg, fn) {
+  const dots = views.get(svg)?.layers.dots;
+  if (!dots?.canvases?.length) return fn();
+  const kept = [...dots.g.childNodes];
+  dots.g.replaceChildren(...parse(dots.g, [...dots.html.values()]));
+  try {
+    return fn();
+  } finally {
+    dots.g.replaceChildren(...kept);
+  }
 }
 
 // index pairs a layer's elements with the keys of its pieces, in order.
@@ -557,6 +620,13 @@ function patch(layer, next) {
   remake.forEach((k, i) => {
     const old = layer.els.get(k);
     const el = made[i];
+    // Most changes keep a piece's shape (a card's state, a channel's
+    // values): then only the attributes and texts that differ change, and
+    // the browser lays out those texts alone, not the piece's every one.
+    if (sameShape(old, el)) {
+      morph(old, el);
+      return;
+    }
     const focus = focusIndex(old);
     old.replaceWith(el);
     if (focus >= 0) focusables(el)[focus]?.focus({ preventScroll: true });
@@ -568,6 +638,27 @@ function patch(layer, next) {
     layer.els.set(k, el);
   });
   layer.html = next;
+}
+
+// sameShape tells whether two nodes have the same tags and children, all
+// the way down.
+function sameShape(a, b) {
+  if (a.nodeType !== b.nodeType) return false;
+  if (a.nodeType !== 1) return a.nodeType === 3;
+  if (a.tagName !== b.tagName || a.childNodes.length !== b.childNodes.length) return false;
+  for (let i = 0; i < a.childNodes.length; i++) if (!sameShape(a.childNodes[i], b.childNodes[i])) return false;
+  return true;
+}
+
+// morph makes node a, of the same shape as b, equal to b.
+function morph(a, b) {
+  if (a.nodeType === 3) {
+    if (a.data !== b.data) a.data = b.data;
+    return;
+  }
+  for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+  for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
+  for (let i = 0; i < a.childNodes.length; i++) morph(a.childNodes[i], b.childNodes[i]);
 }
 
 // simple reads a piece that is one element without children, like
@@ -759,7 +850,9 @@ function objNode(state, id, p, name, log) {
   switch (kind) {
     case "mutex":
     case "rwmutex":
-      icon = o?.holder || o?.readers?.length ? "🔒︎" : "🔓︎";
+      // Drawn, not a character: the lock emoji is missing from many
+      // fonts (and would be a box on screen).
+      icon = lockIcon(!(o?.holder || o?.readers?.length));
       l1 = o?.holder ? `held by ${name(o.holder)}` : o?.readers?.length ? `read by ${o.readers.map(name).join(", ")}` : "free";
       l2 = o?.queue?.length ? `waiting: ${o.queue.map((w) => name(w.g)).join(", ")}` : "";
       break;
@@ -778,7 +871,7 @@ function objNode(state, id, p, name, log) {
       break;
     case "timer":
     case "ticker":
-      icon = "⏱";
+      icon = "◷";
       l1 = o?.deadline != null ? `due at ${duration(o.deadline)}` : o?.stopped ? "stopped" : o?.fired ? "fired" : "not set";
       l2 = o?.fired ? `fired ${o.fired}×` : "";
       break;
@@ -796,10 +889,16 @@ function objNode(state, id, p, name, log) {
   return `<g class="obj ${kind}${busy ? " busy" : ""}${o?.cancelled ? " cancelled" : ""}" data-obj="${id}" transform="translate(${p.x},${p.y})">
     <title>${esc(kind)} ${esc(label)}: ${esc(l1)}${l2 ? ", " + esc(l2) : ""}</title>
     <rect class="obj-box" width="${p.w}" height="${p.h}" rx="6"/>
-    <text x="10" y="19" class="oname"><tspan class="oicon">${icon}</tspan> ${esc(clip(label, fits(p.w, 9)))}</text>
+    ${icon.startsWith("<") ? `${icon}<text x="26" y="19" class="oname">` : `<text x="10" y="19" class="oname"><tspan class="oicon">${icon}</tspan> `}${esc(clip(label, fits(p.w, 9)))}</text>
     <text x="10" y="38" class="ostate">${esc(clip(l1, fits(p.w, 6.2)))}</text>
     <text x="10" y="54" class="owait">${esc(clip(l2, fits(p.w, 5.6)))}</text>
   </g>`;
+}
+
+// lockIcon is a padlock, open or shut, in the place of the name's icon.
+function lockIcon(open) {
+  const shackle = open ? "M3.5,7.5V3.2a2.6,2.6 0 0 1 5.2,0V4.4" : "M3.5,7.5V5a2.6,2.6 0 0 1 5.2,0V7.5";
+  return `<g class="lock-icon${open ? " open" : ""}" transform="translate(10,5)"><path class="shackle" d="${shackle}"/><rect class="lock-body" x="1" y="7.5" width="10.2" height="7.5" rx="1.5"/></g>`;
 }
 
 /**

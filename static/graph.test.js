@@ -166,3 +166,16 @@ test("simple: a piece that is one element without children, to patch in place", 
   assert.equal(simple(`<text x="1">a</text>`), null);
   assert.equal(simple(`<path class="a &amp; b"/>`), null, "entities: made anew");
 });
+
+test("a mutex shows a drawn padlock, shut while held, open when free", () => {
+  const rows = [row("lock", 1, { obj: 1 }), row("unlock", 1, { obj: 1 })];
+  const log = handLog(rows, { objects: [{ ID: 1, Kind: 2, Name: "mu" }] });
+  const lay = layout(log);
+  const held = scene(lay, stateAt(log, 1), log).layers.nodes.get("o:1");
+  const free = scene(lay, stateAt(log, 2), log).layers.nodes.get("o:1");
+  assert.match(held, /<g class="lock-icon"/, "shut");
+  assert.match(held, /held by main/);
+  assert.match(free, /<g class="lock-icon open"/, "open");
+  assert.match(free, />free</);
+  for (const html of [held, free]) assert.doesNotMatch(html, /[\u{1F512}\u{1F513}]/u, "no emoji, which many fonts lack");
+});

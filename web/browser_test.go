@@ -420,9 +420,9 @@ func playFor(t *testing.T, ctx context.Context, from, ms int) playFigures {
 	return p
 }
 
-// scrubJumps jumps to n steps spread over the run (the same ones each
-// time), as a drag of the slider would, and times each jump and the
-// rendering of the frame that shows it.
+// scrubJumps drags the slider to n steps spread over the run (the same
+// ones each time; an input event each, as a drag sends them) and times
+// each jump and the rendering of the frame that shows it.
 func scrubJumps(t *testing.T, ctx context.Context, n int) []float64 {
 	t.Helper()
 	return eval[[]float64](t, ctx, fmt.Sprintf(`(async () => {
@@ -432,6 +432,7 @@ func scrubJumps(t *testing.T, ctx context.Context, n int) []float64 {
 			ch.port2.postMessage(0);
 		}));
 		const task = () => new Promise((r) => setTimeout(r, 0));
+		const slider = document.querySelector("#scrub");
 		const d = [];
 		let x = 12345;
 		for (let i = 0; i < %d; i++) {
@@ -440,10 +441,12 @@ func scrubJumps(t *testing.T, ctx context.Context, n int) []float64 {
 			await frame();
 			await task();
 			const a = performance.now();
-			concviz.go(to);
+			slider.value = String(to);
+			slider.dispatchEvent(new Event("input", { bubbles: true }));
 			const js = performance.now() - a;
 			d.push(js + (await frame()));
 		}
+		slider.dispatchEvent(new Event("change", { bubbles: true }));
 		return d;
 	})()`, n), chromedp.EvalAwaitPromise)
 }

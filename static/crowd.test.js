@@ -1,0 +1,135 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { stateAt, names } from "./fold.js";
+import { layout, fit, scene } from "./graph.js";
+import { dotAt, pieceOf, canvasMarkup, dotsLayer, drawDots } from "./crowd.js";
+import { row, handLog, chan, gor } from "./testkit.js";
+
+// crowdRun: main starts 60 workers; 40 of them block receiving on jobs.
+function crowdRun() {
+  const rows = [row("make", 1, { obj: 1, value: 2 })];
+  const goroutines = [];
+  for (let id = 2; id <= 61; id++) {
+    rows.push(row("go", 1, { peer: id }));
+    goroutines.push(gor(id, "main.worker"));
+  }
+  for (let id = 2; id <= 41; id++) rows.push(row("recv.block", id, { obj: 1 }));
+  const log = handLog(rows, { objects: [chan(1, "jobs", 2)], goroutines });
+  return { log, lay: fit(layout(log, "worker-pool"), 800, 500) };
+}
+
+test("dotAt: the dot under a point, the gap shared between neighbours", () => {
+  const { lay } = crowdRun();
+  const [c] = lay.crowds;
+  for (const id of c.ids) {
+    const p = lay.pos.g.get(id);
+    assert.equal(dotAt(c, p.x + p.w / 2, p.y + p.h / 2), id, `the centre of ${id}'s dot`);
+    assert.equal(dotAt(c, p.x - c.gap / 2 + 0.01, p.y), id, "the near half of the gap before it");
+  }
+  const first = lay.pos.g.get(c.ids[0]);
+  const last = lay.pos.g.get(c.ids.at(-1));
+  assert.equal(dotAt(c, first.x - c.step, first.y), 0, "left of the first column");
+  assert.equal(dotAt(c, first.x, first.y - c.step), 0, "above the first row");
+  assert.equal(dotAt(c, last.x + c.step, last.y), 0, "past the last dot of a short last row");
+  assert.equal(dotAt(c, first.x + c.per * c.step, first.y), 0, "right of the last column");
+});
+
+test("pieceOf reads a dot's class, shape and whether it is a button", () => {
+  const { log, lay } = crowdRun();
+  const s = stateAt(log, log.events.length);
+  const sc = scene(lay, s, log, { choosable: new Set([42]), names: names(log) });
+  const blocked = pieceOf(sc.layers.dots.get(2));
+  assert.equal(blocked.cls, "gdot blocked");
+  assert.match(blocked.d, /^M[\d.]+,[\d.]+h/, "a square");
+  assert.equal(blocked.choose, false);
+  const pick = pieceOf(sc.layers.dots.get(42));
+  assert.equal(pick.cls, "gdot runnable choosable");
+  assert.equal(pick.choose, true);
+});
+
+test("canvasMarkup: a canvas over each crowd's box, and the style probe", () => {
+  const { lay } = crowdRun();
+  const [c] = lay.crowds;
+  const html = canvasMarkup(lay.crowds);
+  assert.match(html, new RegExp(`<foreignObject class="crowd-dots" x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}">`));
+  assert.match(html, /<canvas xmlns="http:\/\/www.w3.org\/1999\/xhtml" data-crowd="0" aria-hidden="true">/);
+  assert.match(html, /<path class="dot-probe" style="display:none"\/>/);
+});
+
+// A canvas and the browser's Path2D and styles, recording what is drawn.
+function fakeLayer(crowds) {
+  const calls = [];
+  globalThis.Path2D = class {
+    constructor(d = "") {
+      this.d = d;
+      this.parts = [];
+    }
+    addPath(p) {
+      this.parts.push(p);
+    }
+  };
+  const STYLE = { "gdot blocked": { fill: "rgb(1, 1, 1)" }, "gdot runnable": { fill: "rgb(2, 2, 2)", stroke: "rgb(3, 3, 3)" }, "gdot unborn": { fill: "none", stroke: "rgb(4, 4, 4)" } };
+  globalThis.getComputedStyle = (el) => {
+    const st = STYLE[el.cls] ?? { fill: "rgb(9, 9, 9)" };
+    return { fill: st.fill, stroke: st.stroke ?? "none", strokeWidth: "1.2px" };
+  };
+  const ctx = {
+    setTransform: (...m) => calls.push(["transform", ...m]),
+    clearRect: (...r) => calls.push(["clear", ...r]),
+    fill(path) {
+      calls.push(["fill", this.fillStyle, path]);
+    },
+    stroke(path) {
+      calls.push(["stroke", this.strokeStyle, path]);
+    },
+  };
+  const canvases = crowds.map((c) => ({ width: 0, height: 0, dataset: { crowd: String(c.index) }, getContext: () => ctx, addEventListener() {} }));
+  const probe = { setAttribute: (_, v) => (probe.cls = v) };
+  const g = { querySelectorAll: () => canvases, querySelector: () => probe };
+  return { layer: dotsLayer(g, crowds), calls, canvases };
+}
+
+test("drawDots: everything at first, then only the dots that changed", () => {
+  const { log, lay } = crowdRun();
+  const [c] = lay.crowds;
+  const { layer, calls, canvases } = fakeLayer(lay.crowds);
+  const before = scene(lay, stateAt(log, 61), log).layers.dots; // all started, all ready
+  drawDots(layer, before, lay, { k: 2, look: "" });
+  assert.equal(canvases[0].width, Math.round(c.w * 2), "the bitmap has k pixels a unit");
+  assert.equal(canvases[0].height, Math.round(c.h * 2));
+  const fills = calls.filter((x) => x[0] === "fill");
+  assert.equal(fills.length, 1, "one class of dot, one fill");
+  assert.equal(fills[0][1], "rgb(2, 2, 2)", "in the colour the page's CSS gives it");
+  assert.equal(fills[0][2].parts.length, 60, "of all sixty dots");
+  assert.equal(calls.filter((x) => x[0] === "stroke").length, 1);
+
+  calls.length = 0;
+  const after = scene(lay, stateAt(log, 62), log).layers.dots; // worker 2 blocks
+  drawDots(layer, after, lay, { k: 2, look: "" });
+  const p = lay.pos.g.get(2);
+  assert.deepEqual(calls.filter((x) => x[0] === "clear"), [["clear", p.x - c.gap / 2, p.y - c.gap / 2, p.w + c.gap, p.h + c.gap]], "its cell alone is cleared");
+  const drawn = calls.filter((x) => x[0] === "fill");
+  assert.equal(drawn.length, 1);
+  assert.equal(drawn[0][1], "rgb(1, 1, 1)", "and drawn blocked");
+  assert.equal(drawn[0][2].d, pieceOf(after.get(2)).d, "in the shape the SVG has");
+
+  calls.length = 0;
+  drawDots(layer, after, lay, { k: 2, look: "" });
+  assert.deepEqual(calls, [], "no change, nothing drawn");
+
+  drawDots(layer, after, lay, { k: 3, look: "" });
+  assert.equal(canvases[0].width, Math.round(c.w * 3), "a new scale makes a new bitmap");
+  assert.deepEqual(new Set(calls.filter((x) => x[0] === "fill").map((x) => x[1])), new Set(["rgb(1, 1, 1)", "rgb(2, 2, 2)"]), "with every dot");
+
+  calls.length = 0;
+  drawDots(layer, after, lay, { k: 3, look: "present" });
+  assert.ok(calls.some((x) => x[0] === "fill"), "a new look (projector mode) draws all again, in its colours");
+});
+
+test("drawDots: unborn dots are rings, not filled", () => {
+  const { log, lay } = crowdRun();
+  const { layer, calls } = fakeLayer(lay.crowds);
+  drawDots(layer, scene(lay, stateAt(log, 1), log).layers.dots, lay, { k: 1, look: "" });
+  assert.equal(calls.filter((x) => x[0] === "fill").length, 0);
+  assert.deepEqual(calls.filter((x) => x[0] === "stroke").map((x) => x[1]), ["rgb(4, 4, 4)"]);
+});

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// dotsShown compares the crowd's canvas with the graph exported as SVG,
+// where every dot is a path again: for each dot with a fill, the colour of
+// the canvas's pixel under the dot's centre against the path's fill. It
+// also gives the centre on screen of the dot of goroutine pick, if any.
+const dotsShown = `(async (pick) => {
+	const svg = await concviz.exportText("svg");
+	const host = document.createElement("div");
+	host.style.cssText = "position:absolute;left:0;top:0;visibility:hidden";
+	host.innerHTML = svg;
+	document.body.append(host);
+	const fo = document.querySelector("#graph foreignObject.crowd-dots");
+	const cv = fo.querySelector("canvas");
+	const [fx, fy, fw, fh] = ["x", "y", "width", "height"].map((a) => Number(fo.getAttribute(a)));
+	const ctx = cv.getContext("2d");
+	const r = cv.getBoundingClientRect();
+	const out = { dots: 0, checked: 0, colours: [], wrong: [], at: null };
+	for (const p of host.querySelectorAll("path.gdot")) {
+		out.dots++;
+		const b = p.getBBox();
+		const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
+		if (Number(p.dataset.run) === pick) out.at = { x: r.left + ((cx - fx) / fw) * r.width, y: r.top + ((cy - fy) / fh) * r.height };
+		const fill = getComputedStyle(p).fill;
+		if (!fill.startsWith("rgb")) continue;
+		const want = fill.match(/\d+/g).map(Number);
+		const got = ctx.getImageData(Math.floor(((cx - fx) * cv.width) / fw), Math.floor(((cy - fy) * cv.height) / fh), 1, 1).data;
+		out.checked++;
+		if (!out.colours.includes(fill)) out.colours.push(fill);
+		if (got[3] < 200 || want.some((v, i) => Math.abs(v - got[i]) > 12)) out.wrong.push(p.getAttribute("class") + " wants " + fill + ", canvas has " + [...got].join(","));
+	}
+	host.remove();
+	return JSON.stringify(out);
+})`
+
+type dots struct {
+	Dots, Checked int
+	Colours       []string
+	Wrong         []string
+	At            *struct{ X, Y float64 }
+}
+
+func shownDots(t *testing.T, ctx context.Context, pick int) dots {
+	t.Helper()
+	var d dots
+	require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, fmt.Sprintf("%s(%d)", dotsShown, pick), chromedp.EvalAwaitPromise)), &d))
+	return d
+}
+
+// TestBrowserCrowdDotsOnCanvas checks the canvas a crowd's dots are drawn
+// on (a hundred goroutines in mutex-counter): at steps over the run each
+// dot has the colour of its state, as the SVG export of the same view says;
+// a ready dot is a button, with a tooltip, that runs that goroutine next.
+func TestBrowserCrowdDotsOnCanvas(t *testing.T) {
+	ctx := tab(t, chromium(t))
+	open(t, ctx, liveServer(t)+"/s/mutex-counter")
+	ready(t, ctx)
+	require.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll("#graph canvas[data-crowd]").length`), "the workers are a crowd on a canvas")
+	total := eval[int](t, ctx, "concviz.total")
+	for _, step := range []int{total / 3, total / 2, total} {
+		eval[bool](t, ctx, fmt.Sprintf("(concviz.go(%d), true)", step))
+		d := shownDots(t, ctx, 0)
+		assert.Equal(t, 100, d.Dots, "step %d: a dot per worker", step)
+		t.Logf("step %d: %d dots, %d filled, in %v", step, d.Dots, d.Checked, d.Colours)
+		assert.Greater(t, d.Checked, 20, "step %d: many dots are filled", step)
+		assert.Empty(t, d.Wrong, "step %d: every dot on the canvas as in the SVG", step)
+		if step == total/2 {
+			assert.GreaterOrEqual(t, len(d.Colours), 2, "mid-run, dots in several states: %v", d.Colours)
+		}
+	}
+
+	// A step where a worker may be chosen to run next.
+	var at struct{ Step, ID int }
+	require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, `JSON.stringify((() => {
+		for (let n = 1; n < concviz.total; n++) {
+			concviz.go(n);
+			const b = [...document.querySelectorAll("#choose:not([hidden]) button[data-run]")].find((b) => b.dataset.run !== "1");
+			if (b) return { step: n, id: Number(b.dataset.run) };
+		}
+		return { step: -1, id: 0 };
+	})())`)), &at))
+	require.Positive(t, at.Step, "some step lets the user choose a worker")
+	d := shownDots(t, ctx, at.ID)
+	require.NotNil(t, d.At, "worker %d's dot is a button in the SVG", at.ID)
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, d.At.X, d.At.Y)))
+	assert.Contains(t, eval[string](t, ctx, `document.querySelector("#graph canvas[data-crowd]").title`), "Click to run it next", "the dot's tooltip")
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(d.At.X, d.At.Y)))
+	poll(t, ctx, fmt.Sprintf(`concviz.ready && concviz.step === %d && concviz.settings.interventions.some((iv) => iv.step === %d && iv.run === %d)`, at.Step+1, at.Step, at.ID), "a click on the dot runs that worker next")
+	assert.Equal(t, at.ID, eval[int](t, ctx, "concviz.state.last.g"), "the step taken is the chosen worker's")
+}
