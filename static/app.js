@@ -476,14 +476,19 @@ $("#end").addEventListener("click", () => {
   pause();
   go(total());
 });
-// While the slider is dragged, the URL and the choice of who runs next
-// wait until it is let go: writing the URL costs the page a layout each
-// time, and a choice coming and going would resize the graph at each step.
+// While the slider is dragged, the URL, the choice of who runs next and the
+// code panel's scrolling wait until it is let go: writing the URL costs the
+// page a layout each time, a choice coming and going would resize the graph
+// at each step, and the code would jump about.
 scrub.addEventListener("input", () => {
   pause();
   go(Number(scrub.value), { dragging: true });
 });
-scrub.addEventListener("change", () => cur && draw({ prev: cur }));
+scrub.addEventListener("change", () => {
+  if (!cur) return;
+  draw.line = 0; // and the code panel brings the current line into view
+  draw({ prev: cur });
+});
 $("#timeline").addEventListener("click", (e) => {
   if (!tl) return;
   pause();
@@ -581,7 +586,7 @@ function draw({ prev = null, animate = false, dragging = false }) {
   renderGraph(graph, fitted, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
   if (animate && prev && s.last && prev.step === s.step - 1) animateToken(graph, fitted, s.last, Math.min(450, 800 / speed));
   const evLine = s.last ? lineOf(log, s.last.site) : 0;
-  markCode(codeRoot, s, who, { scroll: evLine !== draw.line && (!playing || speed <= 3), lineOfEvent: evLine, dead });
+  markCode(codeRoot, s, who, { scroll: evLine !== draw.line && !dragging && (!playing || speed <= 3), lineOfEvent: evLine, dead });
   draw.line = evLine;
 
   // Console up to this step.

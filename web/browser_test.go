@@ -314,24 +314,29 @@ func TestBrowserProjectorMode(t *testing.T) {
 }
 
 // TestBrowserBenchmarkThousandGoroutines measures the page on a run of
-// 1,001 goroutines and about 124,000 events: load, play, scrub, memory. It
-// is a measurement, not a timed test: it reports figures and fails only if
-// the page breaks. Run it with CONCVIZ_BENCH=1; CONCVIZ_TRACE=FILE also
-// writes a Chrome performance trace of the play (open it in the DevTools
-// Performance panel or ui.perfetto.dev).
+// 1,001 goroutines and about 124,000 events: load, play, drag, scrub,
+// memory. It is a measurement, not a timed test: it reports figures and
+// fails only if the page breaks. Run it with CONCVIZ_BENCH=1;
+// CONCVIZ_TRACE=FILE also writes a Chrome performance trace of each play
+// and of the drag (open them in the DevTools Performance panel or
+// ui.perfetto.dev).
 //
-// Playing is measured twice at 120 steps a second for 3 s, from the start
-// (the workers not started yet) and from the middle of the run (all of
-// them blocked or ready): the steps the page advanced and the frames in
-// which it did, the interval between frames by requestAnimationFrame (at
-// 60 Hz never under 16.7 ms), and, from a trace of the same seconds, the
-// main thread's work in each frame (scripts, timers, style, layout, paint)
-// and the CPU time the browser's raster and compositor threads took per
-// frame. A scrub jump is concviz.go to a step spread over the run (the
-// same steps every run) plus the frame that shows it, from its start to a
-// message posted in it (which runs once the frame is rendered). Memory:
-// the JS heap after a garbage collection, and the page's renderer process
-// (proportional set size).
+// Playing is measured for 3 s at 120 steps a second, from the start (the
+// workers not started yet) and from the middle of the run (all of them
+// blocked or ready); dragging, as the slider swept from the first step to
+// the last in 3 s, an input event a frame. For each: the steps the page
+// advanced and the frames in which it did; the frame time, as the interval
+// between frames by requestAnimationFrame (a whole number of 16.7 ms vsyncs
+// at 60 Hz: a p95 of 16.7 ms means fewer than one frame in twenty late);
+// and, from a trace of the same seconds, each frame's own work on the main
+// thread (the task that made it: animation frame callbacks, style, layout,
+// paint, commit), all the main thread's work between two frames (with any
+// other task, such as idle callbacks) and the CPU time the browser's raster
+// and compositor threads took per frame. A
+// scrub jump is the slider set to a step spread over the run (the same
+// steps every run, far apart) and the frame that shows it, from the input
+// event to its rendering done. Memory: the JS heap after a garbage
+// collection, and the page's renderer process (proportional set size).
 func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	if os.Getenv("CONCVIZ_BENCH") == "" {
 		t.Skip("a measurement, not a test: set CONCVIZ_BENCH=1 to run it")
@@ -343,32 +348,37 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	load := time.Since(start)
 	total := eval[int](t, ctx, "concviz.total")
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#speed", "120")))
-	var plays []playFigures
-	for i, from := range []int{0, total / 2} {
+	type run struct {
+		name string
+		do   func() playFigures
+	}
+	runs := []run{
+		{"play from the start", func() playFigures { return playFor(t, ctx, 0, 3000) }},
+		{"play from the middle", func() playFigures { return playFor(t, ctx, total/2, 3000) }},
+		{"drag the slider", func() playFigures { return dragFor(t, ctx, 3000) }},
+	}
+	var figures []playFigures
+	for i, r := range runs {
 		var p playFigures
 		cats, path := frameCategories, ""
 		if f := os.Getenv("CONCVIZ_TRACE"); f != "" {
 			cats, path = fullCategories, strings.TrimSuffix(f, ".json")+fmt.Sprintf("-%d.json", i)
 		}
-		play := func() { p = playFor(t, ctx, from, 3000) }
-		events := traced(t, ctx, cats, path, play)
-		p.Busy, p.Phases = frameWork(t, events, 3)
-		require.Greater(t, p.Steps, 0, "playing from step %d advances", from)
-		plays = append(plays, p)
+		events := traced(t, ctx, cats, path, func() { p = r.do() })
+		p.Busy, p.Own, p.Phases = frameWork(t, events, 3)
+		require.Greater(t, p.Steps, 0, "%s advances", r.name)
+		figures = append(figures, p)
 	}
 	scrub := scrubJumps(t, ctx, 100)
 	heap, pss := memory(t, ctx)
 	t.Logf("events %d; load to ready %v", total, load.Round(time.Millisecond))
-	var all, busy []float64
-	for _, p := range plays {
-		all = append(all, p.Intervals...)
-		busy = append(busy, p.Busy...)
-		t.Logf("play from step %d: %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; main thread per frame p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
-			p.From, len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn, pct(p.Intervals, 50), pct(p.Intervals, 95), over(p.Intervals, 20),
+	for i, p := range figures {
+		t.Logf("%s (step %d on): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms, %d of %d over 16 ms; main thread between frames p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
+			runs[i].name, p.From, len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn,
+			pct(p.Intervals, 50), pct(p.Intervals, 95), over(p.Intervals, 20), pct(p.Own, 50), pct(p.Own, 95), over(p.Own, 16), len(p.Own),
 			pct(p.Busy, 50), pct(p.Busy, 95), p.Phases["script and other"], p.Phases["style"], p.Phases["layout"], p.Phases["paint"], p.Phases["raster and compositing"])
 	}
-	t.Logf("play, both: frame interval p50 %.1f ms p95 %.1f ms; main thread per frame p50 %.1f ms p95 %.1f ms", pct(all, 50), pct(all, 95), pct(busy, 50), pct(busy, 95))
-	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms; JS heap %.0f MB; renderer PSS %.0f MB", pct(scrub, 50), pct(scrub, 95), heap/1e6, pss/1e6)
+	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms; JS heap %.0f MB; renderer PSS %.0f MB", pct(scrub, 50), pct(scrub, 95), over(scrub, 16.7), len(scrub), heap/1e6, pss/1e6)
 	shot(t, ctx, "bench-1000")
 	for _, size := range [][2]int64{{1280, 800}, {1600, 1000}} {
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1])))
@@ -383,7 +393,8 @@ type playFigures struct {
 	Drawn     int       // frames in which the page stepped
 	Seconds   float64   // time played
 	Intervals []float64 // between frames, ms
-	Busy      []float64 // the main thread's work in each frame, ms (from a trace)
+	Own       []float64 // each frame's own work on the main thread, ms (from a trace)
+	Busy      []float64 // all the main thread's work between two frames, ms (from a trace)
 	Phases    map[string]float64
 }
 
@@ -391,32 +402,57 @@ type playFigures struct {
 // animation frames.
 func playFor(t *testing.T, ctx context.Context, from, ms int) playFigures {
 	t.Helper()
-	play := eval[string](t, ctx, fmt.Sprintf(`new Promise((done) => {
-		concviz.go(%d);
+	eval[bool](t, ctx, fmt.Sprintf("(concviz.go(%d), true)", from))
+	return framesFor(t, ctx, ms, `document.querySelector("#play").click()`, "", `document.querySelector("#play").click()`)
+}
+
+// dragFor drags the slider from the start of the run to its end over ms
+// milliseconds, an input event a frame as a hand dragging it sends them,
+// timing animation frames.
+func dragFor(t *testing.T, ctx context.Context, ms int) playFigures {
+	t.Helper()
+	eval[bool](t, ctx, "(concviz.go(0), true)")
+	const input = `const s = document.querySelector("#scrub"); s.value = String(Math.round(done * concviz.total)); s.dispatchEvent(new Event("input", { bubbles: true }))`
+	return framesFor(t, ctx, ms, "", input, `document.querySelector("#scrub").dispatchEvent(new Event("change", { bubbles: true }))`)
+}
+
+// framesFor runs scripts for ms milliseconds of animation frames and times
+// the frames: begin in the first frame, each in every frame after it (with
+// done, the share of the time gone), end after the last. For each frame it
+// takes the interval since the frame before and whether the page's step
+// changed.
+func framesFor(t *testing.T, ctx context.Context, ms int, begin, each, end string) playFigures {
+	t.Helper()
+	out := eval[string](t, ctx, fmt.Sprintf(`new Promise((resolve) => {
+		const ms = %d;
 		const first = concviz.step;
 		const frames = [];
 		let start = 0;
 		const frame = (now) => {
 			frames.push({ at: now, step: concviz.step });
-			if (now - start < %d) return requestAnimationFrame(frame);
-			document.querySelector("#play").click();
+			if (now - start < ms) {
+				const done = (now - start) / ms;
+				%s;
+				return requestAnimationFrame(frame);
+			}
+			%s;
 			setTimeout(() => {
 				const out = { from: first, steps: concviz.step - first, seconds: (now - start) / 1000, intervals: [], drawn: 0 };
 				for (let i = 1; i < frames.length; i++) {
 					out.intervals.push(frames[i].at - frames[i - 1].at);
 					if (frames[i].step !== frames[i - 1].step) out.drawn++;
 				}
-				done(JSON.stringify(out));
+				resolve(JSON.stringify(out));
 			}, 50);
 		};
 		requestAnimationFrame((now) => {
 			start = now;
-			document.querySelector("#play").click();
+			%s;
 			requestAnimationFrame(frame);
 		});
-	})`, from, ms), chromedp.EvalAwaitPromise)
+	})`, ms, each, end, begin), chromedp.EvalAwaitPromise)
 	var p playFigures
-	require.NoError(t, json.Unmarshal([]byte(play), &p))
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
 	return p
 }
 
@@ -572,9 +608,10 @@ type traceEvent struct {
 // frameWork reads a trace for the main thread's work in each frame of the
 // page: from one BeginMainThreadFrame to the next, the time its tasks took
 // (scripts, timers, messages, style, layout, paint), in ms; skip frames at
-// the start and at the end are left out. Phases is the mean time per frame
-// of the main steps of the work.
-func frameWork(t *testing.T, events []jsonv2.Value, skip int) (work []float64, phases map[string]float64) {
+// the start and at the end are left out. Own is each frame's own work: the
+// task that made it (animation frame callbacks, style, layout, paint,
+// commit). Phases is the mean time per frame of the main steps of the work.
+func frameWork(t *testing.T, events []jsonv2.Value, skip int) (work, own []float64, phases map[string]float64) {
 	t.Helper()
 	var evs []traceEvent
 	for _, raw := range events {
@@ -609,9 +646,19 @@ func frameWork(t *testing.T, events []jsonv2.Value, skip int) (work []float64, p
 	starts := frames[main]
 	slices.Sort(starts)
 	if len(starts) < 2*skip+2 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	starts = starts[skip : len(starts)-skip]
+	// A frame's own work: the task in which the main thread made it.
+	for _, e := range evs {
+		if (thread{e.Pid, e.Tid}) != main || e.Ph != "X" || e.Name != "ThreadControllerImpl::RunTask" {
+			continue
+		}
+		i, _ := slices.BinarySearch(starts, e.Ts)
+		if i < len(starts) && starts[i] <= e.Ts+e.Dur && i < len(starts)-1 {
+			own = append(own, e.Dur/1000)
+		}
+	}
 	work = make([]float64, len(starts)-1)
 	phases = map[string]float64{}
 	phaseOf := map[string]string{"UpdateLayoutTree": "style", "Layout": "layout", "PrePaint": "paint", "Paint": "paint", "Layerize": "paint", "Commit": "paint"}
@@ -641,7 +688,7 @@ func frameWork(t *testing.T, events []jsonv2.Value, skip int) (work []float64, p
 	for k := range phases {
 		phases[k] /= float64(len(work))
 	}
-	return work, phases
+	return work, own, phases
 }
 
 func pct(xs []float64, p int) float64 {

@@ -99,3 +99,23 @@ func TestBrowserCrowdDotsOnCanvas(t *testing.T) {
 	poll(t, ctx, fmt.Sprintf(`concviz.ready && concviz.step === %d && concviz.settings.interventions.some((iv) => iv.step === %d && iv.run === %d)`, at.Step+1, at.Step, at.ID), "a click on the dot runs that worker next")
 	assert.Equal(t, at.ID, eval[int](t, ctx, "concviz.state.last.g"), "the step taken is the chosen worker's")
 }
+
+// TestBrowserSliderDrag drags the slider as a hand does (input events,
+// then change when let go): each input shows its step at once, and the
+// link holds the step where the slider was let go. (While it moves, the
+// page writes the link later, not at each step: that is not asserted, as
+// it depends on timing.)
+func TestBrowserSliderDrag(t *testing.T) {
+	ctx := tab(t, chromium(t))
+	open(t, ctx, liveServer(t)+"/s/worker-pool-deadlock?step=3")
+	ready(t, ctx)
+	drag := func(step int, event string) {
+		eval[bool](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector("#scrub"); s.value = "%d"; s.dispatchEvent(new Event(%q, { bubbles: true })); return true; })()`, step, event))
+	}
+	for _, step := range []int{10, 20, 30} {
+		drag(step, "input")
+		assert.Equal(t, step, eval[int](t, ctx, "concviz.step"), "the page follows the slider")
+	}
+	drag(30, "change")
+	poll(t, ctx, `location.search.includes("step=30")`, "the link holds the step where the slider was let go")
+}
