@@ -4,6 +4,7 @@
 // touched.
 
 import { ICON } from "./graph.js";
+import { setChildren } from "./morph.js";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
@@ -72,7 +73,7 @@ export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, 
     if (!el) continue;
     if (!was) el.classList.add("has-badge");
     if (!was || was.dead !== b.dead) el.classList.toggle("dead", b.dead);
-    if (!was || was.html !== b.html) el.querySelector(".badges").innerHTML = b.html;
+    if (!was || was.html !== b.html) setChildren(el.querySelector(".badges"), b.html);
   }
   v.badges = next;
   const cur = lineOfEvent ? lineEl(lineOfEvent) : null;

@@ -102,36 +102,33 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
         const p = lay.pos.g.get(id);
         ctx.clearRect(p.x - c.gap / 2, p.y - c.gap / 2, p.w + c.gap, p.h + c.gap);
         const piece = pieceFor(layer, next.get(id));
-        if (piece) paint(ctx, piece.path, styleOf(layer, piece.cls));
+        if (piece) paint(ctx, new Path2D(piece.d), styleOf(layer, piece.cls));
       }
       return;
     }
     // Many (a jump, a new scale): the whole crowd again, each class of dot
-    // as one path, filled and stroked once.
+    // as one path (the dots' path data joined, read by the browser once),
+    // filled and stroked once.
     ctx.clearRect(c.x, c.y, c.w, c.h);
     const byClass = new Map();
     for (const id of c.ids) {
       const piece = pieceFor(layer, next.get(id));
       if (!piece) continue;
-      let path = byClass.get(piece.cls);
-      if (!path) byClass.set(piece.cls, (path = new Path2D()));
-      path.addPath(piece.path);
+      const ds = byClass.get(piece.cls);
+      if (ds) ds.push(piece.d);
+      else byClass.set(piece.cls, [piece.d]);
     }
-    for (const [cls, path] of byClass) paint(ctx, path, styleOf(layer, cls));
+    for (const [cls, ds] of byClass) paint(ctx, new Path2D(ds.join("")), styleOf(layer, cls));
   });
   layer.html = next;
 }
 
-// pieceFor is a dot's markup read, with its shape as a Path2D, kept: the
-// same markup comes back each time a goroutine is in the same state.
+// pieceFor is a dot's markup read, kept: the same markup comes back each
+// time a goroutine is in the same state.
 function pieceFor(layer, html) {
   if (html === undefined) return null;
   let piece = layer.pieces.get(html);
-  if (!piece) {
-    piece = pieceOf(html);
-    piece.path = new Path2D(piece.d);
-    layer.pieces.set(html, piece);
-  }
+  if (!piece) layer.pieces.set(html, (piece = pieceOf(html)));
   return piece;
 }
 

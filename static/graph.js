@@ -13,6 +13,7 @@
 import { kindName, waitEdges } from "./fold.js";
 import { duration } from "./narrate.js";
 import { canvasMarkup, dotsLayer, drawDots, runAt } from "./crowd.js";
+import { sameShape, morph } from "./morph.js";
 
 const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
@@ -640,27 +641,6 @@ function patch(layer, next) {
   layer.html = next;
 }
 
-// sameShape tells whether two nodes have the same tags and children, all
-// the way down.
-function sameShape(a, b) {
-  if (a.nodeType !== b.nodeType) return false;
-  if (a.nodeType !== 1) return a.nodeType === 3;
-  if (a.tagName !== b.tagName || a.childNodes.length !== b.childNodes.length) return false;
-  for (let i = 0; i < a.childNodes.length; i++) if (!sameShape(a.childNodes[i], b.childNodes[i])) return false;
-  return true;
-}
-
-// morph makes node a, of the same shape as b, equal to b.
-function morph(a, b) {
-  if (a.nodeType === 3) {
-    if (a.data !== b.data) a.data = b.data;
-    return;
-  }
-  for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
-  for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
-  for (let i = 0; i < a.childNodes.length; i++) morph(a.childNodes[i], b.childNodes[i]);
-}
-
 // simple reads a piece that is one element without children, like
 // <path class="a" d="…"/>: its tag and attributes; null for any other.
 export function simple(html) {
@@ -775,17 +755,21 @@ function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, ch
       }
     }
   }
+  // Bold states take more room a character; a blocked card that has not
+  // the room for its icon and reason keeps the reason (its square corners
+  // and stripe say blocked).
+  const room2 = fits(p.w, st === "blocked" || st === "running" ? 7.8 : 7);
   const title = ghost ? `${label} ↩` : label;
   const cls = `gnode ${st}${ghost ? " ghost" : ""}${deadlocked ? " deadlocked" : ""}${choose ? " choosable" : ""}${state.running === id ? " current" : ""}`;
   const attrs = choose ? ` role="button" tabindex="0" data-run="${id}" aria-label="Run ${esc(label)} next"` : "";
   const shape = st === "blocked" || st === "unborn" ? `<rect class="card" width="${p.w}" height="${p.h}" rx="4"/>` : `<rect class="card" width="${p.w}" height="${p.h}" rx="14"/>`;
   return `<g class="${cls}" data-g="${id}" transform="translate(${p.x},${p.y})"${attrs}>
     <title>${esc(label)}: ${esc(line2)}${line3 ? ", " + esc(line3) : ""}</title>
-    ${shape}${st === "blocked" ? `<rect class="stripe" width="6" height="${p.h}" rx="2"/>` : ""}
+    ${shape}<rect class="stripe" width="${st === "blocked" ? 6 : 0}" height="${p.h}" rx="2"/>
     <text x="14" y="21" class="gname">${esc(clip(title, fits(p.w, 7.6)))}</text>
-    <text x="14" y="39" class="gstate">${esc(clip(line2, fits(p.w, 7)))}</text>
+    <text x="14" y="39" class="gstate">${esc(clip(line2.length > room2 && st === "blocked" ? x.reason : line2, room2))}</text>
     <text x="14" y="55" class="gline">${esc(clip(line3, fits(p.w, 6.9) - (choose ? 6 : 0)))}</text>
-    ${choose ? `<text x="${p.w - 10}" y="55" class="choose-hint" text-anchor="end">run ▸</text>` : ""}
+    <text x="${p.w - 10}" y="55" class="choose-hint" text-anchor="end">${choose ? "run ▸" : ""}</text>
   </g>`;
 }
 
@@ -803,29 +787,37 @@ function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: S
   parts.push(`<g class="chan${o?.closed ? " closed" : ""}${deadlocked ? " deadlocked" : ""}" data-chan="${id}" transform="translate(${p.x},${p.y})">`);
   parts.push(`<title>channel ${esc(label)}: ${cap === 0 ? "unbuffered" : `${buf.length} of ${cap} slots full`}${o?.closed ? ", closed" : ""}</title>`);
   parts.push(`<rect class="chan-box" width="${p.w}" height="${p.h}" rx="8"/>`);
-  const capText = `${o?.closed ? "⊘ closed · " : ""}${cap === 0 ? "unbuffered" : `${buf.length}/${cap}`}`;
+  // Closed is said under the slots, where it has room (next to the name,
+  // a short name and "⊘ closed · 0/3" ran into each other).
+  const capText = cap === 0 ? "unbuffered" : `${buf.length}/${cap}`;
+  const closed = o?.closed ? "⊘ closed" : "";
   // The name gets the room the capacity leaves (and the − + buttons above).
   parts.push(`<text x="10" y="18" class="cname">${esc(clip(label, Math.max(4, Math.floor((p.w - 26 - capText.length * 7) / 8.6))))}</text>`);
   parts.push(`<text x="${p.w - 10}" y="18" class="ccap" text-anchor="end">${capText}</text>`);
   if (cap === 0) {
-    parts.push(`<rect class="slot handoff" x="${(p.w - SLOT) / 2}" y="30" width="${SLOT}" height="${SLOT}" rx="4"/><text x="${p.w / 2}" y="${30 + SLOT + 11}" class="slot-note" text-anchor="middle">hand-off only</text>`);
+    parts.push(`<rect class="slot handoff" x="${(p.w - SLOT) / 2}" y="30" width="${SLOT}" height="${SLOT}" rx="4"/><text x="${p.w / 2}" y="${30 + SLOT + 11}" class="slot-note" text-anchor="middle">${closed ? `${closed} · ` : ""}hand-off only</text>`);
   } else {
     // The head of the queue (received next) is the rightmost slot.
     for (let i = 0; i < n; i++) {
       const bi = n - 1 - i; // buffer index shown in slot i
       const v = buf[bi];
       const x = sx + i * (SLOT + 4);
+      // Every slot has its text, empty or not, so that a piece keeps its
+      // shape as values come and go (morph.js).
       parts.push(`<rect class="slot${v !== undefined ? " full" : ""}" x="${x}" y="30" width="${SLOT}" height="${SLOT}" rx="4"/>`);
-      if (v !== undefined) parts.push(`<text class="val" x="${x + SLOT / 2}" y="${30 + SLOT / 2 + 5}" text-anchor="middle">${esc(clip(v, SLOT < 28 ? 3 : 4))}</text>`);
+      parts.push(`<text class="val" x="${x + SLOT / 2}" y="${30 + SLOT / 2 + 5}" text-anchor="middle">${v !== undefined ? esc(clip(v, SLOT < 28 ? 3 : 4)) : ""}</text>`);
     }
-    if (cap > n) parts.push(`<text x="${p.w / 2}" y="${30 + SLOT + 11}" class="slot-note" text-anchor="middle">showing ${n} of ${cap} slots</text>`);
+    parts.push(`<text x="${p.w / 2}" y="${30 + SLOT + 11}" class="slot-note${closed ? " closed" : ""}" text-anchor="middle">${esc(clip([closed, cap > n ? `showing ${n} of ${cap} slots` : ""].filter(Boolean).join(" · "), Math.floor((p.w - 8) / 5.8)))}</text>`);
   }
+  // Who waits on each side; an empty text when nobody does, so that the
+  // piece keeps its shape.
   const waiting = (q, side) => {
-    if (!q.length) return "";
+    const at = `x="${side === "s" ? 10 : p.w - 10}" y="${p.h - 6}" class="waiting ${side}" text-anchor="${side === "s" ? "start" : "end"}"`;
+    if (!q.length) return `<text ${at}></text>`;
     const names = q.slice(0, 3).map((w) => name(w.g) + (side === "s" && w.value !== "" ? `: ${clip(w.value, 6)}` : "")).join(", ");
     const more = q.length > 3 ? ` +${q.length - 3}` : "";
-    const room = Math.max(8, Math.floor((q.length && o.sendq.length && o.recvq.length ? p.w / 2 : p.w) / 6.6) - 4);
-    return `<text x="${side === "s" ? 10 : p.w - 10}" y="${p.h - 6}" class="waiting ${side}" text-anchor="${side === "s" ? "start" : "end"}">${side === "s" ? "⇢ " : ""}${esc(clip(names + more, room))}${side === "r" ? " ⇠" : ""}</text>`;
+    const room = Math.max(8, Math.floor((o.sendq.length && o.recvq.length ? p.w / 2 : p.w) / 6.6) - 4);
+    return `<text ${at}>${side === "s" ? "⇢ " : ""}${esc(clip(names + more, room))}${side === "r" ? " ⇠" : ""}</text>`;
   };
   if (o) {
     parts.push(waiting(o.sendq, "s"));

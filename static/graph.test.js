@@ -179,3 +179,15 @@ test("a mutex shows a drawn padlock, shut while held, open when free", () => {
   assert.match(free, />free</);
   for (const html of [held, free]) assert.doesNotMatch(html, /[\u{1F512}\u{1F513}]/u, "no emoji, which many fonts lack");
 });
+
+test("a closed channel says so under its slots, clear of its name", () => {
+  const log = handLog([row("make", 1, { obj: 1, value: 3 }), row("close", 1, { obj: 1 })], { objects: [chan(1, "jobs", 3)] });
+  const lay = fit(layout(log, "worker-pool"), 500, 300);
+  const open = scene(lay, stateAt(log, 1), log).layers.nodes.get("c:1");
+  const shut = scene(lay, stateAt(log, 2), log).layers.nodes.get("c:1");
+  assert.match(open, /class="ccap" text-anchor="end">0\/3</);
+  assert.doesNotMatch(open, /closed/);
+  assert.match(shut, /class="ccap" text-anchor="end">0\/3</, "the corner keeps the count alone");
+  assert.match(shut, /class="slot-note closed"[^>]*>⊘ closed</);
+  assert.match(shut, /class="cname">jobs</);
+});
