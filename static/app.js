@@ -8,7 +8,7 @@ import { newLog, addEvents, stateAt, runnable, consoleAt, lanes, names as gorout
 import { narrate, duration } from "./narrate.js";
 import { layout, fit, render as renderGraph, animateToken, runTarget, withDotsAsSVG } from "./graph.js";
 import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
-import { markCode } from "./code.js";
+import { markCode, forgetCode } from "./code.js";
 import { Room, viewOf, sameRun, settingsOf, formatCode, normalizeCode } from "./room.js";
 import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
 
@@ -585,9 +585,16 @@ function draw({ prev = null, animate = false, dragging = false }) {
   const fitted = fit(lay, sizes.graph.width, sizes.graph.height);
   renderGraph(graph, fitted, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
   if (animate && prev && s.last && prev.step === s.step - 1) animateToken(graph, fitted, s.last, Math.min(450, 800 / speed));
-  const evLine = s.last ? lineOf(log, s.last.site) : 0;
-  markCode(codeRoot, s, who, { scroll: evLine !== draw.line && !dragging && (!playing || speed <= 3), lineOfEvent: evLine, dead });
-  draw.line = evLine;
+  // The code's badges. Dragging the slider, ten times a second is as
+  // often as anyone reads them (a drag crosses thousands of steps a
+  // second), and the last step is drawn when the slider stops.
+  clearTimeout(draw.codeLater);
+  if (!dragging || performance.now() - (draw.codeAt ?? 0) >= 100) {
+    draw.codeAt = performance.now();
+    drawCode(s, dead, { scroll: !dragging && (!playing || speed <= 3) });
+  } else {
+    draw.codeLater = setTimeout(() => cur === s && drawCode(s, dead, { scroll: false }), 120);
+  }
 
   // Console up to this step.
   if (s.prints !== draw.prints || log !== draw.printsLog) {
@@ -676,6 +683,14 @@ function draw({ prev = null, animate = false, dragging = false }) {
       writeURL();
     }, { timeout: 1000 }), 1000);
   }
+}
+
+// drawCode marks each goroutine's line of state s, and the current event's
+// line, which it brings into view if scroll and it changed.
+function drawCode(s, dead, { scroll }) {
+  const evLine = s.last ? lineOf(log, s.last.site) : 0;
+  markCode(codeRoot, s, who, { scroll: scroll && evLine !== draw.line, lineOfEvent: evLine, dead });
+  draw.line = evLine;
 }
 
 const OUTCOME = {
@@ -1072,4 +1087,11 @@ window.concviz = {
     return structuredClone(settings);
   },
   exportText,
+  // Draws the step on screen afresh, as if nothing were on screen before:
+  // what drawing step by step shows must be the same.
+  redraw() {
+    graph.replaceChildren();
+    forgetCode(codeRoot);
+    if (cur) draw({});
+  },
 };

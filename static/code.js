@@ -43,6 +43,11 @@ export function lineBadges(state, names, dead = new Set()) {
 
 const shown = new WeakMap(); // root -> {badges: Map line -> entry, current: element}
 
+/** forgetCode makes the next markCode of root draw every badge afresh. */
+export function forgetCode(root) {
+  shown.delete(root);
+}
+
 /** markCode badges lines for the state; scroll asks to bring the current line into view. */
 export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, dead = new Set() } = {}) {
   const next = lineBadges(state, names, dead);

@@ -5,7 +5,8 @@
 // in layout and in paint on each step, however few changed; that alone
 // made a 1,000-goroutine run miss frames while it played. On a canvas a
 // step repaints only the dots that changed, and the browser has one image
-// to composite. The dots drawn are the very pieces of markup scene()
+// to composite (each kind of dot is drawn once, as a stamp, and stamped
+// where the dots are). The dots drawn are the very pieces of markup scene()
 // makes (graph.js): their class picks the style the page's CSS gives a
 // .gdot of that class, their path data is the shape. So the canvas shows
 // what the SVG would, and an export of the graph still gets SVG
@@ -60,7 +61,7 @@ const layers = new WeakMap(); // canvas -> its layer, for the pointer
  */
 export function dotsLayer(g, crowds) {
   const canvases = [...g.querySelectorAll("canvas[data-crowd]")];
-  const layer = { g, html: new Map(), crowds, canvases, probe: g.querySelector(".dot-probe"), k: 0, look: "", styles: new Map(), pieces: new Map(), describe: null };
+  const layer = { g, html: new Map(), crowds, canvases, probe: g.querySelector(".dot-probe"), k: 0, look: "", styles: new Map(), stamps: new Map(), pieces: new Map(), describe: null };
   for (const cv of canvases) {
     layers.set(cv, layer);
     cv.addEventListener("pointermove", hover);
@@ -74,6 +75,11 @@ export function dotsLayer(g, crowds) {
  * them when the scale (k, device pixels per unit of the graph) or the
  * page's look (look: anything that changes the CSS, like projector mode)
  * changed. describe(id, choose) is the tooltip of a dot under the pointer.
+ *
+ * Each kind of dot (its class) is drawn once, from its path, on a small
+ * canvas of its own, a stamp; the crowd is those stamps put down at whole
+ * pixels. A thousand stamps cost less than a thousand paths, and a dot
+ * drawn again alone is the very same pixels as when the whole crowd is.
  */
 export function drawDots(layer, next, lay, { k, look, describe }) {
   layer.describe = describe;
@@ -82,6 +88,7 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
     layer.k = k;
     layer.look = look;
     layer.styles.clear();
+    layer.stamps.clear();
   }
   if (layer.pieces.size > 20000) layer.pieces.clear();
   layer.canvases.forEach((cv, i) => {
@@ -95,32 +102,80 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
     const ctx = cv.getContext("2d");
     const sx = cv.width / c.w;
     const sy = cv.height / c.h;
-    ctx.setTransform(sx, 0, 0, sy, -c.x * sx, -c.y * sy);
+    // Where a dot's stamp goes, in the bitmap's pixels: its cell (the dot
+    // and half the gap around it) from its top left pixel.
+    const m = c.gap / 2;
+    const at = (id) => {
+      const p = lay.pos.g.get(id);
+      return [Math.round((p.x - m - c.x) * sx), Math.round((p.y - m - c.y) * sy)];
+    };
+    const stamp = (id) => {
+      const piece = pieceFor(layer, next.get(id));
+      return piece && stampOf(layer, c, lay.pos.g.get(id), piece, sx, sy);
+    };
     if (changed.length * 8 < c.ids.length) {
-      // A few: each is cleared and drawn again.
+      // A few: each one's cell is cleared and stamped again, with the
+      // neighbours that reach into it, inside it.
       for (const id of changed) {
-        const p = lay.pos.g.get(id);
-        ctx.clearRect(p.x - c.gap / 2, p.y - c.gap / 2, p.w + c.gap, p.h + c.gap);
-        const piece = pieceFor(layer, next.get(id));
-        if (piece) paint(ctx, new Path2D(piece.d), styleOf(layer, piece.cls));
+        const [x, y] = at(id);
+        const own = stamp(id);
+        const w = own?.width ?? Math.ceil((c.step + 1) * sx);
+        const h = own?.height ?? Math.ceil((c.step + 1) * sy);
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(x, y, w, h);
+        ctx.clip();
+        ctx.clearRect(x, y, w, h);
+        for (const n of around(c, id)) {
+          const st = stamp(n);
+          if (st) ctx.drawImage(st, ...at(n));
+        }
+        ctx.restore();
       }
       return;
     }
-    // Many (a jump, a new scale): the whole crowd again, each class of dot
-    // as one path (the dots' path data joined, read by the browser once),
-    // filled and stroked once.
-    ctx.clearRect(c.x, c.y, c.w, c.h);
-    const byClass = new Map();
+    // Many (a jump, a new scale): the whole crowd again.
+    ctx.clearRect(0, 0, cv.width, cv.height);
     for (const id of c.ids) {
-      const piece = pieceFor(layer, next.get(id));
-      if (!piece) continue;
-      const ds = byClass.get(piece.cls);
-      if (ds) ds.push(piece.d);
-      else byClass.set(piece.cls, [piece.d]);
+      const st = stamp(id);
+      if (st) ctx.drawImage(st, ...at(id));
     }
-    for (const [cls, ds] of byClass) paint(ctx, new Path2D(ds.join("")), styleOf(layer, cls));
   });
   layer.html = next;
+}
+
+// stampOf is the stamp of a kind of dot of crowd c at this scale: the
+// dot's path drawn, in its class's style, on a canvas the size of its cell.
+function stampOf(layer, c, p, piece, sx, sy) {
+  const key = `${c.index} ${piece.cls}`; // crowds' bitmaps round their scale apart
+  let st = layer.stamps.get(key);
+  if (st) return st;
+  const m = c.gap / 2;
+  st = layer.g.ownerDocument.createElement("canvas");
+  st.width = Math.ceil((p.w + 2 * m) * sx) + 1;
+  st.height = Math.ceil((p.h + 2 * m) * sy) + 1;
+  const ctx = st.getContext("2d");
+  ctx.setTransform(sx, 0, 0, sy, (m - p.x) * sx, (m - p.y) * sy);
+  paint(ctx, new Path2D(piece.d), styleOf(layer, piece.cls));
+  layer.stamps.set(key, st);
+  return st;
+}
+
+// around is a dot of crowd c and the dots next to it, in rows and columns.
+function around(c, id) {
+  c.slots ??= new Map(c.ids.map((g, i) => [g, i]));
+  const i = c.slots.get(id);
+  const r = Math.floor(i / c.per);
+  const q = i % c.per;
+  const out = [];
+  for (let dr = -1; dr <= 1; dr++) {
+    for (let dq = -1; dq <= 1; dq++) {
+      if (q + dq < 0 || q + dq >= c.per) continue;
+      const n = c.ids[(r + dr) * c.per + q + dq];
+      if (n !== undefined) out.push(n);
+    }
+  }
+  return out;
 }
 
 // pieceFor is a dot's markup read, kept: the same markup comes back each

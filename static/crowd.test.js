@@ -56,7 +56,8 @@ test("canvasMarkup: a canvas over each crowd's box, and the style probe", () => 
   assert.match(html, /<path class="dot-probe" style="display:none"\/>/);
 });
 
-// A canvas and the browser's Path2D and styles, recording what is drawn.
+// Canvases and the browser's Path2D and styles, recording what is drawn:
+// on the crowd's canvas ("crowd") and on each stamp ("stamp 1", …).
 function fakeLayer(crowds) {
   const calls = [];
   globalThis.Path2D = class {
@@ -69,23 +70,35 @@ function fakeLayer(crowds) {
     const st = STYLE[el.cls] ?? { fill: "rgb(9, 9, 9)" };
     return { fill: st.fill, stroke: st.stroke ?? "none", strokeWidth: "1.2px" };
   };
-  const ctx = {
-    setTransform: (...m) => calls.push(["transform", ...m]),
-    clearRect: (...r) => calls.push(["clear", ...r]),
-    fill(path) {
-      calls.push(["fill", this.fillStyle, path]);
-    },
-    stroke(path) {
-      calls.push(["stroke", this.strokeStyle, path]);
-    },
+  let stamps = 0;
+  const canvas = (name) => {
+    const cv = { name, width: 0, height: 0, addEventListener() {} };
+    const ctx = {
+      save() {},
+      restore() {},
+      beginPath() {},
+      rect() {},
+      clip() {},
+      setTransform() {},
+      clearRect: (...r) => calls.push([name, "clear", ...r]),
+      drawImage: (img, x, y) => calls.push([name, "stamp", img.name, x, y]),
+      fill(path) {
+        calls.push([name, "fill", this.fillStyle, path.d]);
+      },
+      stroke(path) {
+        calls.push([name, "stroke", this.strokeStyle, path.d]);
+      },
+    };
+    cv.getContext = () => ctx;
+    return cv;
   };
-  const canvases = crowds.map((c) => ({ width: 0, height: 0, dataset: { crowd: String(c.index) }, getContext: () => ctx, addEventListener() {} }));
+  const canvases = crowds.map((c) => Object.assign(canvas("crowd"), { dataset: { crowd: String(c.index) } }));
   const probe = { setAttribute: (_, v) => (probe.cls = v) };
-  const g = { querySelectorAll: () => canvases, querySelector: () => probe };
+  const g = { querySelectorAll: () => canvases, querySelector: () => probe, ownerDocument: { createElement: () => canvas(`stamp ${++stamps}`) } };
   return { layer: dotsLayer(g, crowds), calls, canvases };
 }
 
-test("drawDots: everything at first, then only the dots that changed", () => {
+test("drawDots: a stamp per kind of dot, put down for every dot, then only where dots changed", () => {
   const { log, lay } = crowdRun();
   const [c] = lay.crowds;
   const { layer, calls, canvases } = fakeLayer(lay.crowds);
@@ -93,21 +106,26 @@ test("drawDots: everything at first, then only the dots that changed", () => {
   drawDots(layer, before, lay, { k: 2, look: "" });
   assert.equal(canvases[0].width, Math.round(c.w * 2), "the bitmap has k pixels a unit");
   assert.equal(canvases[0].height, Math.round(c.h * 2));
-  const fills = calls.filter((x) => x[0] === "fill");
-  assert.equal(fills.length, 1, "one class of dot, one fill");
-  assert.equal(fills[0][1], "rgb(2, 2, 2)", "in the colour the page's CSS gives it");
-  assert.equal(fills[0][2].d, [...before.values()].map((html) => pieceOf(html).d).join(""), "of all sixty dots");
-  assert.equal(calls.filter((x) => x[0] === "stroke").length, 1);
+  const painted = calls.filter((x) => x[1] === "fill" || x[1] === "stroke");
+  assert.deepEqual(painted.map((x) => x.slice(0, 3)), [["stamp 1", "fill", "rgb(2, 2, 2)"], ["stamp 1", "stroke", "rgb(3, 3, 3)"]], "one kind of dot, one stamp, in the colours the page's CSS gives it");
+  assert.equal(painted[0][3], pieceOf(before.get(2)).d, "drawn from the dot's own path");
+  const stamped = calls.filter((x) => x[1] === "stamp");
+  assert.equal(stamped.length, 60, "put down for all sixty dots");
+  const p2 = lay.pos.g.get(2);
+  const x2 = Math.round((p2.x - c.gap / 2 - c.x) * 2);
+  const y2 = Math.round((p2.y - c.gap / 2 - c.y) * 2);
+  assert.deepEqual(stamped[0], ["crowd", "stamp", "stamp 1", x2, y2], "at its cell's top left pixel");
 
   calls.length = 0;
   const after = scene(lay, stateAt(log, 62), log).layers.dots; // worker 2 blocks
   drawDots(layer, after, lay, { k: 2, look: "" });
-  const p = lay.pos.g.get(2);
-  assert.deepEqual(calls.filter((x) => x[0] === "clear"), [["clear", p.x - c.gap / 2, p.y - c.gap / 2, p.w + c.gap, p.h + c.gap]], "its cell alone is cleared");
-  const drawn = calls.filter((x) => x[0] === "fill");
-  assert.equal(drawn.length, 1);
-  assert.equal(drawn[0][1], "rgb(1, 1, 1)", "and drawn blocked");
-  assert.equal(drawn[0][2].d, pieceOf(after.get(2)).d, "in the shape the SVG has");
+  assert.deepEqual(calls.filter((x) => x[1] === "fill").map((x) => x.slice(0, 3)), [["stamp 2", "fill", "rgb(1, 1, 1)"]], "a new kind of dot, a new stamp");
+  const cleared = calls.filter((x) => x[1] === "clear");
+  assert.equal(cleared.length, 1, "one cell cleared");
+  assert.deepEqual(cleared[0].slice(2, 4), [x2, y2], "worker 2's");
+  const again = calls.filter((x) => x[1] === "stamp");
+  assert.deepEqual(again.find((x) => x[3] === x2 && x[4] === y2), ["crowd", "stamp", "stamp 2", x2, y2], "stamped blocked");
+  assert.ok(again.length <= 9, "with its neighbours, no more");
 
   calls.length = 0;
   drawDots(layer, after, lay, { k: 2, look: "" });
@@ -115,17 +133,18 @@ test("drawDots: everything at first, then only the dots that changed", () => {
 
   drawDots(layer, after, lay, { k: 3, look: "" });
   assert.equal(canvases[0].width, Math.round(c.w * 3), "a new scale makes a new bitmap");
-  assert.deepEqual(new Set(calls.filter((x) => x[0] === "fill").map((x) => x[1])), new Set(["rgb(1, 1, 1)", "rgb(2, 2, 2)"]), "with every dot");
+  assert.equal(calls.filter((x) => x[1] === "stamp").length, 60, "with every dot");
+  assert.equal(calls.filter((x) => x[1] === "fill").length, 2, "and new stamps for it");
 
   calls.length = 0;
   drawDots(layer, after, lay, { k: 3, look: "present" });
-  assert.ok(calls.some((x) => x[0] === "fill"), "a new look (projector mode) draws all again, in its colours");
+  assert.equal(calls.filter((x) => x[1] === "fill").length, 2, "a new look (projector mode) makes new stamps, in its colours");
 });
 
 test("drawDots: unborn dots are rings, not filled", () => {
   const { log, lay } = crowdRun();
   const { layer, calls } = fakeLayer(lay.crowds);
   drawDots(layer, scene(lay, stateAt(log, 1), log).layers.dots, lay, { k: 1, look: "" });
-  assert.equal(calls.filter((x) => x[0] === "fill").length, 0);
-  assert.deepEqual(calls.filter((x) => x[0] === "stroke").map((x) => x[1]), ["rgb(4, 4, 4)"]);
+  assert.equal(calls.filter((x) => x[1] === "fill").length, 0);
+  assert.deepEqual(calls.filter((x) => x[1] === "stroke").map((x) => x[2]), ["rgb(4, 4, 4)"]);
 });

@@ -738,13 +738,15 @@ function crowdBox(state, c, name) {
 function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, choose = false } = {}) {
   const x = state.gs[id];
   const st = x ? x.state : "unborn";
+  // Bold states take more room a character.
+  const room2 = fits(p.w, st === "blocked" || st === "running" ? 7.8 : 7);
   let line2 = "";
   let line3 = "";
   if (!x) {
     line2 = "not started yet";
   } else {
     line2 = `${ICON[st]} ${STATE_WORD[st]}`;
-    if (st === "blocked") line2 = `${ICON[st]} ${x.reason}`;
+    if (st === "blocked") line2 = blockedLine(x.reason, room2);
     if (st === "sleeping") line2 = `${ICON[st]} ${x.reason === "sleep" && x.wake != null ? `asleep until ${duration(x.wake)}` : x.reason}`;
     if (x.line && st !== "done") line3 = `line ${x.line}`;
     if (st === "blocked") {
@@ -755,10 +757,6 @@ function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, ch
       }
     }
   }
-  // Bold states take more room a character; a blocked card that has not
-  // the room for its icon and reason keeps the reason (its square corners
-  // and stripe say blocked).
-  const room2 = fits(p.w, st === "blocked" || st === "running" ? 7.8 : 7);
   const title = ghost ? `${label} ↩` : label;
   const cls = `gnode ${st}${ghost ? " ghost" : ""}${deadlocked ? " deadlocked" : ""}${choose ? " choosable" : ""}${state.running === id ? " current" : ""}`;
   const attrs = choose ? ` role="button" tabindex="0" data-run="${id}" aria-label="Run ${esc(label)} next"` : "";
@@ -767,10 +765,20 @@ function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, ch
     <title>${esc(label)}: ${esc(line2)}${line3 ? ", " + esc(line3) : ""}</title>
     ${shape}<rect class="stripe" width="${st === "blocked" ? 6 : 0}" height="${p.h}" rx="2"/>
     <text x="14" y="21" class="gname">${esc(clip(title, fits(p.w, 7.6)))}</text>
-    <text x="14" y="39" class="gstate">${esc(clip(line2.length > room2 && st === "blocked" ? x.reason : line2, room2))}</text>
+    <text x="14" y="39" class="gstate">${esc(clip(line2, room2))}</text>
     <text x="14" y="55" class="gline">${esc(clip(line3, fits(p.w, 6.9) - (choose ? 6 : 0)))}</text>
     <text x="${p.w - 10}" y="55" class="choose-hint" text-anchor="end">${choose ? "run ▸" : ""}</text>
   </g>`;
+}
+
+/**
+ * blockedLine is a blocked card's state: Go's wait reason after the icon,
+ * shortened to fit n characters: "sync." dropped first, then the icon (the
+ * card's square corners and stripe say blocked too).
+ */
+export function blockedLine(reason, n) {
+  const short = reason.replace(/^sync\./, "");
+  return [`${ICON.blocked} ${reason}`, `${ICON.blocked} ${short}`, reason, short].find((s) => s.length <= n) ?? short;
 }
 
 function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: SLOT = 30 }) {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { newLog, addEvents, stateAt, names } from "./fold.js";
-import { layout, render, scene, diff, markup, fit, simple } from "./graph.js";
+import { layout, render, scene, diff, markup, fit, simple, blockedLine } from "./graph.js";
 import { row, handLog, chan, gor } from "./testkit.js";
 
 function poolLog() {
@@ -190,4 +190,13 @@ test("a closed channel says so under its slots, clear of its name", () => {
   assert.match(shut, /class="ccap" text-anchor="end">0\/3</, "the corner keeps the count alone");
   assert.match(shut, /class="slot-note closed"[^>]*>⊘ closed</);
   assert.match(shut, /class="cname">jobs</);
+});
+
+test("blockedLine: Go's wait reason, shortened only as far as the card needs", () => {
+  assert.equal(blockedLine("chan receive", 16), "■ chan receive");
+  assert.equal(blockedLine("chan receive", 12), "chan receive", "the icon goes first");
+  assert.equal(blockedLine("sync.Mutex.Lock", 17), "■ sync.Mutex.Lock");
+  assert.equal(blockedLine("sync.Mutex.Lock", 14), "■ Mutex.Lock", "then the package");
+  assert.equal(blockedLine("sync.WaitGroup.Wait", 14), "WaitGroup.Wait");
+  assert.equal(blockedLine("sync.WaitGroup.Wait", 9), "WaitGroup.Wait", "the shortest; the card clips it");
 });

@@ -102,9 +102,9 @@ func TestBrowserCrowdDotsOnCanvas(t *testing.T) {
 
 // TestBrowserSliderDrag drags the slider as a hand does (input events,
 // then change when let go): each input shows its step at once, and the
-// link holds the step where the slider was let go. (While it moves, the
-// page writes the link later, not at each step: that is not asserted, as
-// it depends on timing.)
+// link and the code's badges hold the step where the slider was let go.
+// (While it moves, the page writes the link and the badges less often than
+// it steps: that is not asserted, as it depends on timing.)
 func TestBrowserSliderDrag(t *testing.T) {
 	ctx := tab(t, chromium(t))
 	open(t, ctx, liveServer(t)+"/s/worker-pool-deadlock?step=3")
@@ -118,4 +118,60 @@ func TestBrowserSliderDrag(t *testing.T) {
 	}
 	drag(30, "change")
 	poll(t, ctx, `location.search.includes("step=30")`, "the link holds the step where the slider was let go")
+	badges := `[...document.querySelectorAll(".badges")].map((b) => b.textContent).join("|")`
+	let := eval[string](t, ctx, badges)
+	eval[bool](t, ctx, "(concviz.redraw(), true)")
+	assert.Equal(t, eval[string](t, ctx, badges), let, "the code shows where the slider was let go")
+}
+
+// canonical is what the graph and the code's badges show: the SVG layers'
+// pieces, as strings that do not depend on the order of attributes (a
+// piece changed in place gets new attributes last, one drawn afresh in the
+// markup's order), each crowd canvas's pixels, and the badges.
+const canonical = `() => {
+	const canon = (n) => {
+		if (n.nodeType === 3) return JSON.stringify(n.data);
+		if (n.nodeType !== 1) return "";
+		const attrs = [...n.attributes].map((a) => a.name + "=" + JSON.stringify(a.value)).sort().join(" ");
+		return "<" + n.tagName + " " + attrs + ">" + [...n.childNodes].map(canon).join("") + "</>";
+	};
+	return JSON.stringify({
+		// Each layer's pieces as a set: their order matters only where they
+		// overlap, which they do not.
+		graph: ["edges", "waits", "crowds", "nodes"].map((l) => [...document.querySelector("#graph > g." + l).childNodes].map(canon).sort()),
+		dots: [...document.querySelectorAll("#graph canvas")].map((c) => c.toDataURL()),
+		badges: [...document.querySelectorAll(".badges")].map(canon),
+	});
+}`
+
+// TestBrowserDrawnStepByStepEqualsDrawnAfresh walks runs one step at a
+// time, as playing does, where each step changes the pieces on screen in
+// place (morphed, patched, dots repainted), and compares what is on screen
+// at points on the way with the same step drawn afresh on an empty page.
+func TestBrowserDrawnStepByStepEqualsDrawnAfresh(t *testing.T) {
+	alloc := chromium(t)
+	base := liveServer(t)
+	for _, id := range []string{"worker-pool-deadlock", "fan-out-fan-in", "mutex-counter", "dining-philosophers", "context-timeout"} {
+		t.Run(id, func(t *testing.T) {
+			ctx := tab(t, alloc)
+			open(t, ctx, base+"/s/"+id+"?step=0")
+			ready(t, ctx)
+			total := eval[int](t, ctx, "concviz.total")
+			for _, at := range []int{total / 5, total / 2, total - 1, total} {
+				// In one go, so that nothing (the graph's box changing size as
+				// the choice of who runs next comes and goes) redraws it all in
+				// between.
+				var shown struct{ Walked, Afresh string }
+				require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, fmt.Sprintf(`(() => {
+					const canonical = %s;
+					for (let n = concviz.step + 1; n <= %d; n++) concviz.go(n);
+					const walked = canonical();
+					concviz.redraw();
+					return JSON.stringify({ walked, afresh: canonical() });
+				})()`, canonical, at))), &shown))
+				require.Equal(t, at, eval[int](t, ctx, "concviz.step"))
+				assert.JSONEq(t, shown.Afresh, shown.Walked, "step %d of %d", at, total)
+			}
+		})
+	}
 }
