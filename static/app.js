@@ -659,12 +659,15 @@ function draw({ prev = null, animate = false, dragging = false }) {
     draw.outcomeOf = { atEnd, outcome: log.outcome, who };
   }
   // Snapshots of the whole run, taken while the page is idle, so that a
-  // jump anywhere folds at most a few hundred events.
+  // jump anywhere folds at most a few hundred events. Not while it plays:
+  // playing needs none, and the snapshots (large, and kept) would make the
+  // garbage collector's pauses longer, and frames late.
   if (log.outcome && draw.preparing !== log) {
     draw.preparing = log;
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 50));
     const more = (deadline) => {
       if (draw.preparing !== log) return;
+      if (playing) return setTimeout(() => idle(more), 250);
       while (deadline.timeRemaining() > 4) if (prepare(log, 1024)) return;
       idle(more);
     };
