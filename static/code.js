@@ -105,10 +105,22 @@ export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, 
 // and many of them to "worker ×12".
 export function badgeLabel(names) {
   if (names.length === 1) return names[0];
-  const m = names.map((n) => /^(.*) (\d+)$/.exec(n));
-  if (m.every((x) => x && x[1] === m[0][1])) {
-    const ids = m.map((x) => x[2]);
-    return ids.length > 4 ? `${m[0][1]} ×${ids.length}` : `${m[0][1]} ${ids.join(" · ")}`;
+  // A line can hold a thousand goroutines, and this runs at every step:
+  // the names are checked against the first one's stem without a match
+  // (and its garbage) for each.
+  const m = /^(.*) (\d+)$/.exec(names[0]);
+  if (m && names.every((n) => numbered(n, m[1]))) {
+    return names.length > 4 ? `${m[1]} ×${names.length}` : `${m[1]} ${names.map((n) => n.slice(m[1].length + 1)).join(" · ")}`;
   }
   return names.length > 2 ? `${names[0]}, ${names[1]} +${names.length - 2}` : names.join(", ");
+}
+
+// numbered tells whether name is stem, a space and a number.
+function numbered(name, stem) {
+  if (name.length < stem.length + 2 || !name.startsWith(stem) || name.charCodeAt(stem.length) !== 32) return false;
+  for (let i = stem.length + 1; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }

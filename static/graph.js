@@ -725,14 +725,17 @@ function waitLine(a, b, cls) {
 function crowdBox(state, c, name) {
   const count = { running: 0, runnable: 0, blocked: 0, sleeping: 0, done: 0, unborn: 0 };
   for (const id of c.ids) count[state.gs[id]?.state ?? "unborn"]++;
-  const label = `${c.ids.length} × ${name(c.ids[0]).replace(/ \d+$/, "")}`;
-  const tally = ["running", "runnable", "blocked", "sleeping", "done"].filter((k) => count[k]).map((k) => `${ICON[k]} ${count[k]}`).join("  ");
-  return [
-    `<g class="crowd" transform="translate(${c.x},${c.y})"><title>${esc(label)}</title>
+  const first = name(c.ids[0]);
+  // The frame is the same at every step: made once per name.
+  if (c.frameOf !== first) {
+    const label = `${c.ids.length} × ${first.replace(/ \d+$/, "")}`;
+    c.frameOf = first;
+    c.frame = `<g class="crowd" transform="translate(${c.x},${c.y})"><title>${esc(label)}</title>
     <rect class="crowd-box" width="${c.w}" height="${c.h}" rx="10"/>
-    <text x="10" y="18" class="gname">${esc(label)}</text></g>`,
-    `<text class="crowd-tally gstate" x="${c.x + 10}" y="${c.y + 34}">${esc(tally || "not started yet")}</text>`,
-  ];
+    <text x="10" y="18" class="gname">${esc(label)}</text></g>`;
+  }
+  const tally = ["running", "runnable", "blocked", "sleeping", "done"].filter((k) => count[k]).map((k) => `${ICON[k]} ${count[k]}`).join("  ");
+  return [c.frame, `<text class="crowd-tally gstate" x="${c.x + 10}" y="${c.y + 34}">${esc(tally || "not started yet")}</text>`];
 }
 
 function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, choose = false } = {}) {
