@@ -33,4 +33,10 @@ test("badgeLabel", () => {
   assert.equal(badgeLabel(["worker 2", "worker 3", "worker 4", "worker 5", "worker 6"]), "worker ×5");
   assert.equal(badgeLabel(["main", "worker 2"]), "main, worker 2");
   assert.equal(badgeLabel(["main", "worker 2", "collector 9"]), "main, worker 2 +1");
+  assert.equal(badgeLabel(["worker 2", "workers 3"]), "worker 2, workers 3", "another stem");
+  assert.equal(badgeLabel(["worker 2", "worker 3b"]), "worker 2, worker 3b", "not a number");
+  assert.equal(badgeLabel(["worker 2", "worker "]), "worker 2, worker ", "no number");
+  assert.equal(badgeLabel(["go func 12", "go func 7"]), "go func 12 · 7", "a stem with spaces");
+  const many = Array.from({ length: 998 }, (_, i) => `go func ${i + 2}`);
+  assert.equal(badgeLabel(many), "go func ×998");
 });
