@@ -364,7 +364,9 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 		if f := os.Getenv("CONCVIZ_TRACE"); f != "" {
 			cats, path = fullCategories, strings.TrimSuffix(f, ".json")+fmt.Sprintf("-%d.json", i)
 		}
+		before := cpuTimes()
 		events := traced(t, ctx, cats, path, func() { p = r.do() })
+		p.Stolen = cpuTimes().stolenSince(before)
 		p.Busy, p.Own, p.Phases = frameWork(t, events, 3)
 		require.Greater(t, p.Steps, 0, "%s advances", r.name)
 		figures = append(figures, p)
@@ -373,8 +375,8 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	heap, pss := memory(t, ctx)
 	t.Logf("events %d; load to ready %v", total, load.Round(time.Millisecond))
 	for i, p := range figures {
-		t.Logf("%s (step %d on): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms, %d of %d over 16 ms; main thread between frames p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
-			runs[i].name, p.From, len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn,
+		t.Logf("%s (step %d on; CPU stolen by the host %s): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms, %d of %d over 16 ms; main thread between frames p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
+			runs[i].name, p.From, percent(p.Stolen), len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn,
 			pct(p.Intervals, 50), pct(p.Intervals, 95), over(p.Intervals, 20), pct(p.Own, 50), pct(p.Own, 95), over(p.Own, 16), len(p.Own),
 			pct(p.Busy, 50), pct(p.Busy, 95), p.Phases["script and other"], p.Phases["style"], p.Phases["layout"], p.Phases["paint"], p.Phases["raster and compositing"])
 	}
@@ -387,12 +389,56 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	}
 }
 
+// cpu is the machine's CPU time so far, in clock ticks: all of it, and
+// what the hypervisor gave to others while this machine wanted to run
+// ("steal" in /proc/stat). Where there is no /proc/stat both are zero.
+type cpu struct{ total, steal float64 }
+
+func cpuTimes() cpu {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpu{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return cpu{}
+	}
+	var c cpu
+	for i, v := range f[1:] {
+		var n float64
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			c.total += n
+			if i == 7 {
+				c.steal = n
+			}
+		}
+	}
+	return c
+}
+
+// stolenSince is the share of CPU time stolen since before, or -1.
+func (c cpu) stolenSince(before cpu) float64 {
+	if c.total <= before.total {
+		return -1
+	}
+	return (c.steal - before.steal) / (c.total - before.total)
+}
+
+func percent(x float64) string {
+	if x < 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f%%", 100*x)
+}
+
 type playFigures struct {
 	From      int
 	Steps     int       // steps advanced
 	Drawn     int       // frames in which the page stepped
 	Seconds   float64   // time played
 	Intervals []float64 // between frames, ms
+	Stolen    float64   // the share of this machine's CPU time its host took meanwhile, or -1
 	Own       []float64 // each frame's own work on the main thread, ms (from a trace)
 	Busy      []float64 // all the main thread's work between two frames, ms (from a trace)
 	Phases    map[string]float64
