@@ -78,7 +78,7 @@ export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, 
     if (!el) continue;
     if (!was) el.classList.add("has-badge");
     if (!was || was.dead !== b.dead) el.classList.toggle("dead", b.dead);
-    if (!was || was.html !== b.html) setChildren(el.querySelector(".badges"), b.html);
+    if (!was || was.html !== b.html) setChildren(el.querySelector(".badges"), b.html, was?.html);
   }
   v.badges = next;
   const cur = lineOfEvent ? lineEl(lineOfEvent) : null;

@@ -13,7 +13,7 @@
 import { kindName, waitEdges } from "./fold.js";
 import { duration } from "./narrate.js";
 import { canvasMarkup, dotsLayer, drawDots, runAt } from "./crowd.js";
-import { sameShape, morph } from "./morph.js";
+import { sameShape, morph, morphMarkup } from "./morph.js";
 
 const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
@@ -603,27 +603,16 @@ function patch(layer, next) {
     layer.els.get(k)?.remove();
     layer.els.delete(k);
   }
-  // A piece that is one element without children, of the same kind as
-  // before, gets its attributes changed; the others are made anew.
-  const remake = [];
-  for (const k of change) {
-    const was = simple(layer.html.get(k));
-    const now = was && simple(next.get(k));
-    if (!now || now.tag !== was.tag) {
-      remake.push(k);
-      continue;
-    }
-    const el = layer.els.get(k);
-    for (const [name, v] of now.attrs) if (was.attrs.get(name) !== v) el.setAttribute(name, v);
-    for (const name of was.attrs.keys()) if (!now.attrs.has(name)) el.removeAttribute(name);
-  }
+  // Most changes keep a piece's shape (a card's state, a channel's values,
+  // an edge turning hot): then only the attributes and texts that differ
+  // change, read from the markup, and the browser lays out those texts
+  // alone. The others are parsed and, if they still have the piece's
+  // shape (an empty text filled), morphed into it, or else replace it.
+  const remake = change.filter((k) => !morphMarkup(layer.els.get(k), layer.html.get(k), next.get(k)));
   const made = parse(layer.g, [...remake, ...add].map((k) => next.get(k)));
   remake.forEach((k, i) => {
     const old = layer.els.get(k);
     const el = made[i];
-    // Most changes keep a piece's shape (a card's state, a channel's
-    // values): then only the attributes and texts that differ change, and
-    // the browser lays out those texts alone, not the piece's every one.
     if (sameShape(old, el)) {
       morph(old, el);
       return;
@@ -639,16 +628,6 @@ function patch(layer, next) {
     layer.els.set(k, el);
   });
   layer.html = next;
-}
-
-// simple reads a piece that is one element without children, like
-// <path class="a" d="…"/>: its tag and attributes; null for any other.
-export function simple(html) {
-  const m = /^<([a-z]+)((?: [a-z-]+="[^"&<>]*")*)\/>$/.exec(html);
-  if (!m) return null;
-  const attrs = new Map();
-  for (const a of m[2].matchAll(/ ([a-z-]+)="([^"]*)"/g)) attrs.set(a[1], a[2]);
-  return { tag: m[1], attrs };
 }
 
 // parse makes SVG elements of pieces of markup, in one go.

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { newLog, addEvents, stateAt, names } from "./fold.js";
-import { layout, render, scene, diff, markup, fit, simple, blockedLine } from "./graph.js";
+import { layout, render, scene, diff, markup, fit, blockedLine } from "./graph.js";
 import { row, handLog, chan, gor } from "./testkit.js";
 
 function poolLog() {
@@ -158,13 +158,6 @@ test("a crowd: its dots in rows, ready ones clickable when they may run next", (
   assert.match(sc.layers.dots.get(2), /class="gdot blocked"/);
   assert.match([...sc.layers.crowds.values()].join(""), /60 × worker/);
   assert.match([...sc.layers.crowds.values()].join(""), /■ 40/);
-});
-
-test("simple: a piece that is one element without children, to patch in place", () => {
-  assert.deepEqual(simple(`<path class="gdot blocked" d="M1,2h9v9h-9z"/>`), { tag: "path", attrs: new Map([["class", "gdot blocked"], ["d", "M1,2h9v9h-9z"]]) });
-  assert.equal(simple(`<path class="gdot runnable choosable" d="M1,2z" data-run="5"><title>x</title></path>`), null, "children: made anew");
-  assert.equal(simple(`<text x="1">a</text>`), null);
-  assert.equal(simple(`<path class="a &amp; b"/>`), null, "entities: made anew");
 });
 
 test("a mutex shows a drawn padlock, shut while held, open when free", () => {
