@@ -102,25 +102,24 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
     const ctx = cv.getContext("2d");
     const sx = cv.width / c.w;
     const sy = cv.height / c.h;
-    // Where a dot's stamp goes, in the bitmap's pixels: its cell (the dot
-    // and half the gap around it) from its top left pixel.
-    const m = c.gap / 2;
+    // Where a dot's stamp goes, in the bitmap's pixels: its top left.
     const at = (id) => {
       const p = lay.pos.g.get(id);
-      return [Math.round((p.x - m - c.x) * sx), Math.round((p.y - m - c.y) * sy)];
+      return [Math.round((p.x - c.x) * sx), Math.round((p.y - c.y) * sy)];
     };
     const stamp = (id) => {
       const piece = pieceFor(layer, next.get(id));
       return piece && stampOf(layer, c, lay.pos.g.get(id), piece, sx, sy);
     };
     if (changed.length * 8 < c.ids.length) {
-      // A few: each one's cell is cleared and stamped again, with the
-      // neighbours that reach into it, inside it.
+      // A few: each one's place is cleared and stamped again, with the
+      // neighbours (should rounding have made them touch), inside it.
       for (const id of changed) {
         const [x, y] = at(id);
         const own = stamp(id);
-        const w = own?.width ?? Math.ceil((c.step + 1) * sx);
-        const h = own?.height ?? Math.ceil((c.step + 1) * sy);
+        const p = lay.pos.g.get(id);
+        const w = own?.width ?? Math.max(2, Math.round(p.w * sx));
+        const h = own?.height ?? Math.max(2, Math.round(p.h * sy));
         ctx.save();
         ctx.beginPath();
         ctx.rect(x, y, w, h);
@@ -145,18 +144,23 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
 }
 
 // stampOf is the stamp of a kind of dot of crowd c at this scale: the
-// dot's path drawn, in its class's style, on a canvas the size of its cell.
+// dot's path drawn, in its class's style, on a canvas of whole pixels the
+// size of the dot, its stroke inside it. Stamps put down at whole pixels
+// then never spill into one another (where they did, their soft edges
+// added up into seams across the crowd).
 function stampOf(layer, c, p, piece, sx, sy) {
   const key = `${c.index} ${piece.cls}`; // crowds' bitmaps round their scale apart
   let st = layer.stamps.get(key);
   if (st) return st;
-  const m = c.gap / 2;
+  const style = styleOf(layer, piece.cls);
+  const w = style.stroke ? style.width : 0;
   st = layer.g.ownerDocument.createElement("canvas");
-  st.width = Math.ceil((p.w + 2 * m) * sx) + 1;
-  st.height = Math.ceil((p.h + 2 * m) * sy) + 1;
-  const ctx = st.getContext("2d");
-  ctx.setTransform(sx, 0, 0, sy, (m - p.x) * sx, (m - p.y) * sy);
-  paint(ctx, new Path2D(piece.d), styleOf(layer, piece.cls));
+  st.width = Math.max(2, Math.round(p.w * sx));
+  st.height = Math.max(2, Math.round(p.h * sy));
+  const kx = st.width / (p.w + w);
+  const ky = st.height / (p.h + w);
+  st.getContext("2d").setTransform(kx, 0, 0, ky, (w / 2 - p.x) * kx, (w / 2 - p.y) * ky);
+  paint(st.getContext("2d"), new Path2D(piece.d), style);
   layer.stamps.set(key, st);
   return st;
 }

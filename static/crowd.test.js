@@ -112,9 +112,9 @@ test("drawDots: a stamp per kind of dot, put down for every dot, then only where
   const stamped = calls.filter((x) => x[1] === "stamp");
   assert.equal(stamped.length, 60, "put down for all sixty dots");
   const p2 = lay.pos.g.get(2);
-  const x2 = Math.round((p2.x - c.gap / 2 - c.x) * 2);
-  const y2 = Math.round((p2.y - c.gap / 2 - c.y) * 2);
-  assert.deepEqual(stamped[0], ["crowd", "stamp", "stamp 1", x2, y2], "at its cell's top left pixel");
+  const x2 = Math.round((p2.x - c.x) * 2);
+  const y2 = Math.round((p2.y - c.y) * 2);
+  assert.deepEqual(stamped[0], ["crowd", "stamp", "stamp 1", x2, y2], "at its top left pixel");
 
   calls.length = 0;
   const after = scene(lay, stateAt(log, 62), log).layers.dots; // worker 2 blocks
@@ -122,7 +122,7 @@ test("drawDots: a stamp per kind of dot, put down for every dot, then only where
   assert.deepEqual(calls.filter((x) => x[1] === "fill").map((x) => x.slice(0, 3)), [["stamp 2", "fill", "rgb(1, 1, 1)"]], "a new kind of dot, a new stamp");
   const cleared = calls.filter((x) => x[1] === "clear");
   assert.equal(cleared.length, 1, "one cell cleared");
-  assert.deepEqual(cleared[0].slice(2, 4), [x2, y2], "worker 2's");
+  assert.deepEqual(cleared[0].slice(2, 6), [x2, y2, Math.round(p2.w * 2), Math.round(p2.h * 2)], "worker 2's dot, in whole pixels");
   const again = calls.filter((x) => x[1] === "stamp");
   assert.deepEqual(again.find((x) => x[3] === x2 && x[4] === y2), ["crowd", "stamp", "stamp 2", x2, y2], "stamped blocked");
   assert.ok(again.length <= 9, "with its neighbours, no more");
