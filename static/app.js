@@ -585,11 +585,12 @@ function draw({ prev = null, animate = false, dragging = false }) {
   const fitted = fit(lay, sizes.graph.width, sizes.graph.height);
   renderGraph(graph, fitted, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
   if (animate && prev && s.last && prev.step === s.step - 1) animateToken(graph, fitted, s.last, Math.min(450, 800 / speed));
-  // The code's badges. Dragging the slider, ten times a second is as
-  // often as anyone reads them (a drag crosses thousands of steps a
-  // second), and the last step is drawn when the slider stops.
+  // The code's badges. Playing fast or dragging the slider, ten times a
+  // second is as often as anyone reads them, and each change repaints
+  // the lines they are on (most of what the browser painted in a frame);
+  // the last step is drawn when the page stops.
   clearTimeout(draw.codeLater);
-  if (!dragging || performance.now() - (draw.codeAt ?? 0) >= 100) {
+  if (!(dragging || (playing && speed > 8)) || performance.now() - (draw.codeAt ?? 0) >= 100) {
     draw.codeAt = performance.now();
     drawCode(s, dead, { scroll: !dragging && (!playing || speed <= 3) });
   } else {
