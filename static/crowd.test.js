@@ -3,18 +3,11 @@ import assert from "node:assert/strict";
 import { stateAt, names } from "./fold.js";
 import { layout, fit, scene } from "./graph.js";
 import { dotAt, pieceOf, canvasMarkup, dotsLayer, drawDots } from "./crowd.js";
-import { row, handLog, chan, gor } from "./testkit.js";
+import { crowdLog } from "./testkit.js";
 
 // crowdRun: main starts 60 workers; 40 of them block receiving on jobs.
 function crowdRun() {
-  const rows = [row("make", 1, { obj: 1, value: 2 })];
-  const goroutines = [];
-  for (let id = 2; id <= 61; id++) {
-    rows.push(row("go", 1, { peer: id }));
-    goroutines.push(gor(id, "main.worker"));
-  }
-  for (let id = 2; id <= 41; id++) rows.push(row("recv.block", id, { obj: 1 }));
-  const log = handLog(rows, { objects: [chan(1, "jobs", 2)], goroutines });
+  const log = crowdLog();
   return { log, lay: fit(layout(log, "worker-pool"), 800, 500) };
 }
 

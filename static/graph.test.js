@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { newLog, addEvents, stateAt, names } from "./fold.js";
 import { layout, render, scene, diff, markup, fit, blockedLine } from "./graph.js";
-import { row, handLog, chan, gor } from "./testkit.js";
+import { row, handLog, chan, gor, crowdLog } from "./testkit.js";
 
 function poolLog() {
   const data = JSON.parse(readFileSync(new URL("./testdata/pool.json", import.meta.url)));
@@ -139,14 +139,7 @@ test("fit: the graph is placed to be as large as the view allows", () => {
 });
 
 test("a crowd: its dots in rows, ready ones clickable when they may run next", () => {
-  const rows = [row("make", 1, { obj: 1, value: 2 })];
-  const goroutines = [];
-  for (let id = 2; id <= 61; id++) {
-    rows.push(row("go", 1, { peer: id }));
-    goroutines.push(gor(id, "main.worker"));
-  }
-  for (let id = 2; id <= 41; id++) rows.push(row("recv.block", id, { obj: 1 }));
-  const log = handLog(rows, { objects: [chan(1, "jobs", 2)], goroutines });
+  const log = crowdLog();
   const lay = fit(layout(log, "worker-pool"), 800, 500);
   assert.equal(lay.crowds.length, 1, "sixty workers make a crowd");
   const s = stateAt(log, log.events.length);

@@ -82,15 +82,22 @@ func click(t *testing.T, ctx context.Context, selector string) {
 	require.True(t, ok, "no %s on the page", selector)
 }
 
+// presenting opens url in a new tab and presents it to a class: the tab
+// holds a room, with its code.
+func presenting(t *testing.T, alloc context.Context, url string) context.Context {
+	t.Helper()
+	pres := tab(t, alloc)
+	open(t, pres, url)
+	ready(t, pres)
+	require.NoError(t, chromedp.Do(pres, chromedp.Click("#present-room")))
+	poll(t, pres, `concviz.room && concviz.room.role === "presenter" && concviz.room.code.length === 8`, "Present to class opens a room")
+	return pres
+}
+
 func TestBrowserClassFollowsThePresenter(t *testing.T) {
 	alloc := chromium(t)
 	base := liveServer(t)
-	pres := tab(t, alloc)
-	open(t, pres, base+"/s/worker-pool-deadlock?seed=3&step=0")
-	ready(t, pres)
-
-	require.NoError(t, chromedp.Do(pres, chromedp.Click("#present-room")))
-	poll(t, pres, `concviz.room && concviz.room.role === "presenter" && concviz.room.code.length === 8`, "Present to class opens a room")
+	pres := presenting(t, alloc, base+"/s/worker-pool-deadlock?seed=3&step=0")
 	code := eval[string](t, pres, "concviz.room.code")
 	joinURL := eval[string](t, pres, "concviz.room.url")
 	assert.True(t, strings.HasSuffix(joinURL, "/r/"+code), "join URL %s", joinURL)
@@ -171,11 +178,7 @@ func TestBrowserClassFollowsThePresenter(t *testing.T) {
 func TestBrowserViewerCannotControlTheRoom(t *testing.T) {
 	alloc := chromium(t)
 	base := liveServer(t)
-	pres := tab(t, alloc)
-	open(t, pres, base+"/s/worker-pool-deadlock?seed=5&step=4")
-	ready(t, pres)
-	require.NoError(t, chromedp.Do(pres, chromedp.Click("#present-room")))
-	poll(t, pres, `concviz.room && concviz.room.role === "presenter"`, "room opens")
+	pres := presenting(t, alloc, base+"/s/worker-pool-deadlock?seed=5&step=4")
 	code := eval[string](t, pres, "concviz.room.code")
 	mallory, bob := tab(t, alloc), tab(t, alloc)
 	for _, v := range []context.Context{mallory, bob} {
