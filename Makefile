@@ -3,12 +3,12 @@
 #   make run       start the visualizer (go run .)
 #   make test      go vet, every Go test with -race, and the JS tests in static/ if any
 #   make bench     every benchmark, no tests
-#   make lint      gofmt, go vet, staticcheck
+#   make lint      gofmt, go vet, staticcheck, the 600-line rule
 #   make generate  go generate and templ generate
 
 SHELL := /bin/bash
 
-.PHONY: all run test bench lint generate
+.PHONY: all run test bench lint linelimit generate
 
 all: lint test
 
@@ -43,6 +43,23 @@ lint:
 	fi
 	go vet ./...
 	go tool staticcheck ./...
+	@$(MAKE) --no-print-directory linelimit
+
+# No hand-written Go or JS file over $(MAXLINES) lines: split it on its seams.
+# Generated files (a "Code generated ... DO NOT EDIT." line in their first
+# three lines, as Go's convention says) are exempt.
+MAXLINES := 600
+linelimit:
+	@over="$$(git ls-files -co --exclude-standard -- '*.go' '*.js' | while read -r f; do \
+		[ -f "$$f" ] || continue; \
+		head -3 "$$f" | grep -qE '^// Code generated .* DO NOT EDIT\.$$' && continue; \
+		n=$$(wc -l < "$$f"); [ "$$n" -gt $(MAXLINES) ] && echo "  $$f: $$n lines"; \
+	done)"; \
+	if [ -n "$$over" ]; then \
+		echo "linelimit: hand-written files over $(MAXLINES) lines (split them on their seams):"; \
+		echo "$$over"; \
+		exit 1; \
+	fi
 
 generate:
 	go generate ./...
