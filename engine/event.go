@@ -100,16 +100,6 @@ func (k Kind) String() string {
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// ParseKind returns the Kind with the given wire name.
-func ParseKind(s string) (Kind, bool) {
-	for k, n := range kindNames {
-		if n == s {
-			return Kind(k), true
-		}
-	}
-	return KindNone, false
-}
-
 // ValKind says how an [Event]'s Val bits are to be read.
 type ValKind uint8
 

@@ -260,8 +260,9 @@ func (rt *runtime) finish(gg *g) {
 	}
 }
 
-// cur returns the running goroutine of the active run, unwinding the caller
-// if the run has ended (a deferred call running during unwinding).
+// enter starts an operation at pos: it returns the active run and its running
+// goroutine, after the scheduling point every operation is, and unwinds the
+// caller if the run has ended (a deferred call running during unwinding).
 func enter(pos Pos) (*runtime, *g) {
 	rt := active
 	if rt == nil || rt.ending {
