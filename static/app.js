@@ -10,100 +10,30 @@ import { layout, fit, render as renderGraph, animateToken, runTarget, withDotsAs
 import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
 import { markCode, forgetCode } from "./code.js";
 import { Room, viewOf, sameRun, settingsOf, formatCode, normalizeCode } from "./room.js";
+import { readURL, urlQuery, seedProblem, knobProblem, nudgeCap, withIntervention, runRequest } from "./settings.js";
 import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);
 const capKnobs = data.knobs.filter((k) => k.kind === "cap");
 const otherKnobs = data.knobs.filter((k) => k.kind !== "cap");
-const MAX_SEED = 2 ** 53 - 1;
 // A standalone export carries its run in the page: no server, no new runs.
 const recordingEl = document.getElementById("recording");
 const standalone = !!recordingEl;
 
 // ---- Settings, from and to the URL -------------------------------------
 
-/**
- * readURL parses the page's query into settings, collecting a sentence for
- * every parameter it cannot use (which then keeps its default).
- */
-function readURL(search) {
-  const q = new URLSearchParams(search);
-  const problems = [];
-  const s = { seed: 1, policy: "random", knobs: {}, caps: {}, interventions: [], step: 0, toEnd: false, projector: false, follow: "" };
-  const int = (name, text, lo, hi) => {
-    if (!/^-?\d+$/.test(text) || Number(text) < lo || Number(text) > hi) {
-      problems.push(`${name} must be a whole number from ${lo} to ${hi}, not “${text}”`);
-      return null;
-    }
-    return Number(text);
-  };
-  for (const [key, val] of q) {
-    if (key === "seed") {
-      const v = int("seed", val, 0, MAX_SEED);
-      if (v !== null) s.seed = v;
-    } else if (key === "policy") {
-      if (["random", "go", "fifo"].includes(val)) s.policy = val;
-      else problems.push(`policy must be random, go or fifo, not “${val}”`);
-    } else if (key === "step") {
-      if (val === "end") s.toEnd = true;
-      else {
-        const v = int("step", val, 0, 1e9);
-        if (v !== null) s.step = v;
-      }
-    } else if (key.startsWith("c.")) {
-      const name = key.slice(2);
-      const k = capKnobs.find((k) => k.name === name);
-      if (!k) problems.push(`this program has no channel “${name}”${capKnobs.length ? ` (its channels: ${capKnobs.map((k) => k.name).join(", ")})` : ""}`);
-      else {
-        const v = int(`the buffer of ${name}`, val, k.min, k.max);
-        if (v !== null) s.caps[name] = v;
-      }
-    } else if (key.startsWith("k.")) {
-      const name = key.slice(2);
-      const k = otherKnobs.find((k) => k.name === name);
-      if (!k) problems.push(`this program has no knob “${name}”`);
-      else {
-        const v = int(`knob ${name}`, val, k.min, k.max);
-        if (v !== null) s.knobs[name] = v;
-      }
-    } else if (key === "iv") {
-      for (const part of val.split(",").filter(Boolean)) {
-        let m;
-        if ((m = /^(\d+):r(\d+)$/.exec(part))) s.interventions.push({ step: Number(m[1]), run: Number(m[2]) });
-        else if ((m = /^(\d+):c(\d+)=(\d+)$/.exec(part)) && Number(m[3]) <= 1000) s.interventions.push({ step: Number(m[1]), chan: Number(m[2]), cap: Number(m[3]) });
-        else problems.push(`“${part}” is not an intervention (write STEP:rG to run goroutine G next, or STEP:cCHAN=CAP to resize a channel)`);
-      }
-      s.interventions.sort((a, b) => a.step - b.step);
-    } else if (key === "projector" || key === "present") {
-      s.projector = val === "1"; // "present" is what links said before rooms existed
-    } else if (key === "follow") {
-      s.follow = normalizeCode(val);
-      if (!s.follow) problems.push(`“${val}” is not a class code (8 letters and digits, like ABCD-EFGH)`);
-    } else {
-      problems.push(`the page does not know the parameter “${key}”`);
-    }
-  }
-  return { settings: s, problems };
-}
-
 function writeURL() {
-  const q = new URLSearchParams();
-  q.set("seed", String(settings.seed));
-  q.set("policy", settings.policy);
-  for (const k of capKnobs) if (settings.caps[k.name] !== undefined && settings.caps[k.name] !== k.default) q.set(`c.${k.name}`, settings.caps[k.name]);
-  for (const k of otherKnobs) if (settings.knobs[k.name] !== undefined && settings.knobs[k.name] !== k.default) q.set(`k.${k.name}`, settings.knobs[k.name]);
-  if (settings.interventions.length) {
-    q.set("iv", settings.interventions.map((iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`)).join(","));
-  }
-  q.set("step", String(cur ? cur.step : settings.step));
-  if (document.body.classList.contains("present")) q.set("projector", "1");
-  if (room?.role === "viewer" && room.following) q.set("follow", room.code);
+  const q = urlQuery(settings, data.knobs, {
+    step: cur ? cur.step : settings.step,
+    projector: document.body.classList.contains("present"),
+    follow: room?.role === "viewer" && room.following ? room.code : "",
+  });
   const url = `${location.pathname}?${q}`;
   if (url !== location.pathname + location.search) history.replaceState(null, "", url);
 }
 
-const parsed = readURL(location.search);
+const parsed = readURL(location.search, data.knobs);
 const settings = parsed.settings;
 let room = null; // the class this page presents to or follows (room.js)
 
@@ -166,8 +96,7 @@ for (const row of document.querySelectorAll(".cap[data-cap]")) {
   const k = capKnobs.find((k) => k.name === name);
   const change = (d) => {
     if (refuseFrozen()) return;
-    const v = Math.max(k.min, Math.min(k.max, (settings.caps[name] ?? k.default) + d));
-    settings.caps[name] = v;
+    settings.caps[name] = nudgeCap(settings, k, d);
     syncInputs();
     restartWithNewInputs();
   };
@@ -181,8 +110,9 @@ for (const input of document.querySelectorAll("[data-knob]")) {
   input.addEventListener("change", () => {
     if (refuseFrozen()) return syncInputs();
     const v = input.type === "checkbox" ? (input.checked ? 1 : 0) : Number(input.value);
-    if (!Number.isInteger(v) || v < k.min || v > k.max) {
-      showNotice(`${escapeHTML(name)} must be from ${k.min} to ${k.max}.`);
+    const problem = knobProblem(k, v);
+    if (problem) {
+      showNotice(escapeHTML(problem));
       input.value = String(settings.knobs[name] ?? k.default);
       return;
     }
@@ -194,8 +124,9 @@ syncInputs();
 seedIn.addEventListener("change", () => {
   if (refuseFrozen()) return syncInputs();
   const v = Number(seedIn.value);
-  if (!Number.isInteger(v) || v < 0 || v > MAX_SEED) {
-    showNotice("The seed must be a whole number from 0 to 2^53−1.");
+  const problem = seedProblem(v);
+  if (problem) {
+    showNotice(problem);
     seedIn.value = String(settings.seed);
     return;
   }
@@ -227,9 +158,7 @@ function restartWithNewInputs() {
 function addIntervention(iv) {
   if (refuseFrozen()) return;
   // Later choices were made in a run that this one replaces.
-  settings.interventions = settings.interventions.filter((x) => x.step < iv.step || (x.step === iv.step && (x.run ? !iv.run : x.chan !== iv.chan)));
-  settings.interventions.push(iv);
-  settings.interventions.sort((a, b) => a.step - b.step);
+  settings.interventions = withIntervention(settings.interventions, iv);
   afterRunStep = cur.step + 1; // show what the intervention did
   startRun();
 }
@@ -286,12 +215,7 @@ function startRun(from = 0) {
     // At the end of the old run, the end of the new one is what you want.
     if (afterRunStep == null && log?.outcome && cur.step === total()) wantEnd = true;
   }
-  const msg = { type: "run", id: runID, scenario: data.id, seed: settings.seed, policy: settings.policy };
-  if (Object.keys(settings.knobs).length) msg.knobs = settings.knobs;
-  if (Object.keys(settings.caps).length) msg.caps = settings.caps;
-  if (settings.interventions.length) msg.interventions = settings.interventions;
-  if (from) msg.from = from;
-  ws.send(JSON.stringify(msg));
+  ws.send(JSON.stringify(runRequest(runID, data.id, settings, from)));
   setStatus("running…");
   writeURL();
   publish();
