@@ -23,6 +23,7 @@ type Spec struct {
 	MaxGoroutines int                `json:"maxGoroutines,omitempty"`
 	MaxTime       time.Duration      `json:"maxTime,omitempty"`
 	Internet      *Internet          `json:"internet,omitempty"`
+	Leaks         bool               `json:"leaks,omitempty"`   // print the goroutines still blocked when main returned on stderr (Go prints nothing)
 	Events        string             `json:"events,omitempty"`  // file to write the log to as JSON lines
 	Outcome       string             `json:"outcome,omitempty"` // file to write the OutcomeRecord to
 }
@@ -118,6 +119,9 @@ func MainSpec(prog Program, specJSON string) int {
 	}
 	cfg.Stdout, cfg.Stderr = os.Stdout, os.Stderr
 	res := Run(prog, cfg)
+	if spec.Leaks && res.Outcome.Kind == OutcomeLeak {
+		fmt.Fprint(os.Stderr, res.Outcome.Report)
+	}
 	if spec.Events != "" {
 		if err := writeFile(spec.Events, func(f *os.File) error { return res.Log.WriteJSONL(f, prog.Sites) }); err != nil {
 			fmt.Fprintf(os.Stderr, "concviz: write events: %v\n", err)

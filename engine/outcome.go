@@ -22,6 +22,12 @@ const (
 	OutcomeLimit    OutcomeKind = "limit"    // an event, goroutine or virtual-time cap was reached
 )
 
+// OnStderr reports whether a run that ends this way prints its Report on
+// standard error. A leak does not: Go prints nothing when main returns, so the
+// list of goroutines still blocked is concviz's note, shown only on request.
+// A limit does: Go has no such end, and the user must learn why the run stopped.
+func (k OutcomeKind) OnStderr() bool { return k != OutcomeLeak }
+
 // Outcome is how a run ended, in Go's own words where Go has them.
 type Outcome struct {
 	Kind     OutcomeKind

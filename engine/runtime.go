@@ -26,7 +26,7 @@ type Config struct {
 	Knobs         map[string]int64 // values of the program's marked constants, by name (see Knob)
 	Interventions []Intervention   // sorted by Step
 	Limits        Limits
-	Internet      *Internet // the simulated internet for HTTPGet (nil: every URL fails)
+	Internet      *Internet // the simulated internet for HTTPGet (nil: every URL fails as go run fails offline)
 	Stdout        io.Writer // if set, receives the program's standard output as it is printed
 	Stderr        io.Writer // if set, receives the program's standard error as it is printed
 
@@ -72,7 +72,7 @@ type Result struct {
 	Outcome Outcome
 	Log     *Log
 	Stdout  string
-	Stderr  string // what the program printed to standard error, then the runtime's report as Go prints it
+	Stderr  string // what the program printed to standard error, then the report if OnStderr: the stderr of go run's binary
 }
 
 // gstate is a goroutine's scheduling state.
@@ -197,9 +197,11 @@ func Run(prog Program, cfg Config) *Result {
 		}
 	}
 	res := &Result{Outcome: rt.outcome, Log: rt.log, Stdout: rt.stdout.String()}
-	rt.stderr.WriteString(rt.outcome.Report)
-	if rt.cfg.Stderr != nil && rt.outcome.Report != "" {
-		io.WriteString(rt.cfg.Stderr, rt.outcome.Report)
+	if rt.outcome.Kind.OnStderr() {
+		rt.stderr.WriteString(rt.outcome.Report)
+		if rt.cfg.Stderr != nil && rt.outcome.Report != "" {
+			io.WriteString(rt.cfg.Stderr, rt.outcome.Report)
+		}
 	}
 	res.Stderr = rt.stderr.String()
 	return res

@@ -4,11 +4,66 @@ import (
 	"container/heap"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // Epoch is the virtual wall-clock time at which every run starts (the Go
 // playground's): Now returns Epoch plus the virtual time elapsed.
 var Epoch = time.Date(2009, time.November, 10, 23, 0, 0, 0, time.UTC)
+
+// virtualNow is what time.Now returns at virtual time clock: wall clock
+// Epoch+clock with a monotonic reading of clock+1ns, as on Go's fake clock
+// (the time package starts its monotonic clock one nanosecond before the
+// first reading), so it prints as "2009-11-10 23:00:00 +0000 UTC
+// m=+0.000000001".
+func virtualNow(clock int64) time.Time {
+	return withMono(Epoch.Add(time.Duration(clock)), clock+1)
+}
+
+// timeLayout mirrors time.Time's fields. The time package gives a monotonic
+// reading only to times read from the real clock, so a virtual Now sets it
+// itself; monoOK checks the layout once and, should it ever change, Now
+// simply carries no reading.
+type timeLayout struct {
+	wall uint64 // with hasMonotonic: 33 bits of seconds since 1885, 30 of nanoseconds
+	ext  int64  // with hasMonotonic: the monotonic reading in nanoseconds
+	loc  *time.Location
+}
+
+const (
+	hasMonotonic   = 1 << 63
+	nsecShift      = 30
+	secondsPerDay  = 86400
+	wallToInternal = (1884*365 + 1884/4 - 1884/100 + 1884/400) * secondsPerDay // 1885-01-01 from year 1
+	unixToInternal = (1969*365 + 1969/4 - 1969/100 + 1969/400) * secondsPerDay // 1970-01-01 from year 1
+)
+
+var monoOK = unsafe.Sizeof(time.Time{}) == unsafe.Sizeof(timeLayout{}) && func() bool {
+	t := rawWithMono(Epoch.Add(1500*time.Millisecond), 1500_000_001)
+	return t.String() == "2009-11-10 23:00:01.5 +0000 UTC m=+1.500000001" &&
+		t.Round(0).String() == "2009-11-10 23:00:01.5 +0000 UTC" &&
+		t.Sub(rawWithMono(Epoch, 1)) == 1500*time.Millisecond
+}()
+
+// withMono returns the UTC time t carrying the monotonic reading mono.
+func withMono(t time.Time, mono int64) time.Time {
+	if !monoOK {
+		return t
+	}
+	return rawWithMono(t, mono)
+}
+
+func rawWithMono(t time.Time, mono int64) time.Time {
+	sec := t.Unix() + unixToInternal - wallToInternal
+	if sec < 0 || sec >= 1<<33 {
+		return t // outside 1885..2157 Go keeps no reading either
+	}
+	var m time.Time
+	p := (*timeLayout)(unsafe.Pointer(&m))
+	p.wall = hasMonotonic | uint64(sec)<<nsecShift | uint64(t.Nanosecond())
+	p.ext = mono // loc stays nil: UTC
+	return m
+}
 
 type timerKind uint8
 
@@ -103,7 +158,7 @@ func (rt *runtime) fire(t *timer) {
 		rt.ready(t.g)
 	case timerChan:
 		rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
-		now := Epoch.Add(time.Duration(rt.clock))
+		now := virtualNow(rt.clock)
 		c := t.c
 		if s := c.recvq.dequeue(); s != nil {
 			c.completeRecv(rt, s, now, true, 0)
@@ -126,13 +181,14 @@ func (rt *runtime) fire(t *timer) {
 	}
 }
 
-// Now returns the virtual current time.
+// Now returns the virtual current time, with its monotonic reading as
+// time.Now has one.
 func Now() time.Time {
-	rt := active
-	if rt == nil {
-		return Epoch
+	var clock int64
+	if rt := active; rt != nil {
+		clock = rt.clock
 	}
-	return Epoch.Add(time.Duration(rt.clock))
+	return virtualNow(clock)
 }
 
 // Since returns the virtual time elapsed since t.

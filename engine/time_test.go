@@ -156,7 +156,7 @@ func TestSimulatedHTTP(t *testing.T) {
 			"https://slow.example": {Latency: 2 * time.Second, Status: 200, Body: "hello"},
 			"https://down.example": {Latency: time.Second, Err: "dial tcp: lookup down.example: no such host"},
 		},
-		Default: Reply{Latency: 100 * time.Millisecond, Status: 404},
+		Default: &Reply{Latency: 100 * time.Millisecond, Status: 404},
 	}
 	r := run(func() {
 		resp, err := HTTPGet("https://slow.example", P(1))
