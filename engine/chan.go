@@ -384,6 +384,11 @@ type SendCase[T any] struct {
 // Send makes a send case that sends v (already evaluated) on c if it fires.
 func Send[T any](c *Chan[T], v T) *SendCase[T] { return &SendCase[T]{c: c, v: v} }
 
+// SelectSend makes a send case that sends v on c, as Send does; v is
+// assigned to c's element type, as in case c <- v, where Send's type
+// inference would refuse an int for a chan any.
+func (c *Chan[T]) SelectSend(v T) *SendCase[T] { return &SendCase[T]{c: c, v: v} }
+
 func (rc *RecvCase[T]) channel() (int32, bool) { return rc.c.ID(), rc.c != nil }
 func (rc *RecvCase[T]) send() bool             { return false }
 

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/importer"
 	"go/parser"
 	"go/scanner"
@@ -131,9 +132,11 @@ func plural(n int) string {
 	return "s"
 }
 
-// ReadProgram reads a program from path: a .go file, or a directory whose
-// non-test .go files form the program. File names are made absolute, as go
-// run shows them in stack traces.
+// ReadProgram reads a program from path as go run reads it: a .go file is
+// compiled whatever its build constraints say, a directory's files are those
+// go build would choose (build constraints, _GOOS/_GOARCH file names, no
+// _test.go files). File names are made absolute, as go run shows them in
+// stack traces.
 func ReadProgram(path string) ([]File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -145,24 +148,16 @@ func ReadProgram(path string) ([]File, error) {
 	}
 	var names []string
 	if st.IsDir() {
-		ents, err := os.ReadDir(path)
+		names, err = dirFiles(path)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range ents {
-			n := e.Name()
-			if e.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") &&
-				!strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_") {
-				names = append(names, filepath.Join(path, n))
-			}
-		}
-		if len(names) == 0 {
-			return nil, fmt.Errorf("%s: no Go files", path)
-		}
-		sort.Strings(names)
 	} else {
 		if !strings.HasSuffix(path, ".go") {
 			return nil, fmt.Errorf("%s: not a .go file or a directory", path)
+		}
+		if strings.HasSuffix(path, "_test.go") {
+			return nil, fmt.Errorf("cannot run *_test.go files (%s)", path)
 		}
 		names = []string{path}
 	}
@@ -179,6 +174,39 @@ func ReadProgram(path string) ([]File, error) {
 		files = append(files, File{Name: abs, Src: src})
 	}
 	return files, nil
+}
+
+// dirFiles lists the files of the package in dir that go build would compile
+// on this machine, with go build's messages when there are none. Files that
+// import "C" stay in, so that the allow-list refuses them by name.
+func dirFiles(dir string) ([]string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	bp, err := build.Default.ImportDir(dir, 0)
+	var noGo *build.NoGoError
+	var multi *build.MultiplePackageError
+	switch {
+	case errors.As(err, &noGo):
+		if len(bp.IgnoredGoFiles) > 0 {
+			return nil, fmt.Errorf("build constraints exclude all Go files in %s", abs)
+		}
+		return nil, fmt.Errorf("no Go files in %s", abs)
+	case errors.As(err, &multi):
+		return nil, err
+	}
+	names := append(append([]string{}, bp.GoFiles...), bp.CgoFiles...)
+	if err != nil {
+		// A file go/build could not read (a syntax error in its header):
+		// the parser reports it at its position.
+		names = append(names, bp.InvalidGoFiles...)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		names[i] = filepath.Join(dir, n)
+	}
+	return names, nil
 }
 
 // stdImporter is shared: importing net/http from export data takes a while,

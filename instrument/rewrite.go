@@ -83,7 +83,7 @@ func rewrite(p *program, opts Options) (*Result, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		res.Files = append(res.Files, File{Name: filepath.Base(p.names[fi]), Src: []byte(out)})
+		res.Files = append(res.Files, File{Name: buildName(filepath.Base(p.names[fi]), out), Src: []byte(out)})
 	}
 	res.Files = append(res.Files, File{Name: GenFile, Src: []byte(r.genFile())})
 	res.Knobs = r.knobs
@@ -263,12 +263,56 @@ func (r *rw) typeOf(e ast.Expr) types.Type {
 	return nil
 }
 
+// isChan reports whether t is a channel type, or a type parameter whose
+// every type is a channel of one element type (func f[C ~chan int](c C)).
 func isChan(t types.Type) (*types.Chan, bool) {
 	if t == nil {
 		return nil, false
 	}
+	if tp, ok := types.Unalias(t).(*types.TypeParam); ok {
+		c := termsChan(tp.Constraint())
+		return c, c != nil
+	}
 	c, ok := t.Underlying().(*types.Chan)
 	return c, ok
+}
+
+// termsChan returns a channel type of the type set of constraint t when all
+// its terms are channels with identical element types, else nil.
+func termsChan(t types.Type) *types.Chan {
+	var found *types.Chan
+	var visit func(t types.Type) bool
+	visit = func(t types.Type) bool {
+		switch u := t.Underlying().(type) {
+		case *types.Interface:
+			for i := 0; i < u.NumEmbeddeds(); i++ {
+				if !visit(u.EmbeddedType(i)) {
+					return false
+				}
+			}
+			return true
+		case *types.Union:
+			for i := 0; i < u.Len(); i++ {
+				if !visit(u.Term(i).Type()) {
+					return false
+				}
+			}
+			return true
+		case *types.Chan:
+			if found != nil && !types.Identical(found.Elem(), u.Elem()) {
+				return false
+			}
+			if found == nil {
+				found = u
+			}
+			return true
+		}
+		return false
+	}
+	if !visit(t) {
+		return nil
+	}
+	return found
 }
 
 func isRecv(e ast.Expr) (*ast.UnaryExpr, bool) {

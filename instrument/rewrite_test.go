@@ -105,7 +105,7 @@ func main() {
 }
 `),
 			want: []string{
-				`switch _cvz_s0_0, _cvz_s0_1, _cvz_s0_2 := engine.Recv(in), engine.Send(out, x * 2), engine.Recv(in); engine.Select(`,
+				`switch _cvz_s0_0, _cvz_s0_1, _cvz_s0_2 := engine.Recv(in), out.SelectSend(x * 2), engine.Recv(in); engine.Select(`,
 				`, true, _cvz_s0_0, _cvz_s0_1, _cvz_s0_2) {`,
 				`case 0: v, ok := _cvz_s0_0.V, _cvz_s0_0.OK;`, `case 1:`, `case 2: a[0] = _cvz_s0_2.V;`, `default:`,
 				// a select without default: its last case is the switch's default, so it stays terminating

@@ -42,7 +42,7 @@ func (r *rw) selectStmt(s *ast.SelectStmt) string {
 			cls = append(cls, c)
 			continue
 		case *ast.SendStmt:
-			vals = append(vals, r.eng+".Send("+r.chanArg(comm.Chan)+", "+r.text(comm.Value)+")")
+			vals = append(vals, r.chanRecv(comm.Chan)+".SelectSend("+r.text(comm.Value)+")")
 		case *ast.ExprStmt:
 			u, _ := isRecv(comm.X)
 			if u == nil {
