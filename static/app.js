@@ -10,7 +10,8 @@ import { layout, fit, render as renderGraph, animateToken, runTarget, withDotsAs
 import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
 import { markCode, forgetCode } from "./code.js";
 import { Room, viewOf, sameRun, settingsOf, formatCode, normalizeCode } from "./room.js";
-import { readURL, urlQuery, seedProblem, knobProblem, nudgeCap, withIntervention, runRequest } from "./settings.js";
+import { Session } from "./session.js";
+import { readURL, withinLimits, urlQuery, seedProblem, knobProblem, nudgeCap, withIntervention, runRequest } from "./settings.js";
 import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -165,11 +166,7 @@ function addIntervention(iv) {
 
 // ---- The run -------------------------------------------------------------
 
-let ws = null;
-let runSeq = 0;
-let runID = "";
 let log = null; // the log on screen
-let pending = null; // the log of a newer run, until it reaches the step on screen
 let cur = null; // the state on screen
 let lay = null;
 let who = new Map();
@@ -182,82 +179,63 @@ let firstRun = true; // the run the URL asked for, not one the user made since
 let playing = false;
 let lastRender = 0;
 
-function connect() {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  ws = new WebSocket(`${proto}//${location.host}/ws`);
-  ws.addEventListener("open", () => {
-    ws.send(JSON.stringify({ type: "hello", version: 1 }));
-    // Back in the room this tab presents or follows (also after a reconnect).
-    if (room.role === "viewer" || (!room.role && settings.follow)) room.follow(room.code || settings.follow);
-    else room.claim();
-    startRun(pending?.events.length ?? 0);
-  });
-  ws.addEventListener("message", (e) => onMessage(JSON.parse(e.data)));
-  ws.addEventListener("close", (e) => {
-    if (e.code === 1001 || e.code === 4001 || e.code === 1006) {
-      // Going away, too slow, or a dropped network: come back and resume.
-      setStatus(e.code === 4001 ? "catching up…" : "reconnecting…");
-      setTimeout(connect, e.code === 4001 ? 50 : 1500);
-      return;
-    }
-    showNotice(`<strong>The connection to the server closed</strong> (${e.code}${e.reason ? ": " + escapeHTML(e.reason) : ""}). Reload the page to try again.`, "error");
-  });
-}
+// The connection and the run it receives (session.js); its pending log is
+// that of a newer run until it reaches the step on screen.
+const session = new Session({
+  open: () => new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`),
+  hooks: {
+    ready(limits) {
+      if (firstRun) {
+        const over = withinLimits(settings, limits);
+        if (over.length) showNotice(`<strong>This link has settings the page cannot use</strong>, so it uses the defaults for them: ${[...parsed.problems, ...over].map(escapeHTML).join("; ")}.`);
+      }
+      // Back in the room this tab presents or follows (also after a reconnect).
+      if (room.role === "viewer" || (!room.role && settings.follow)) room.follow(room.code || settings.follow);
+      else room.claim();
+      startRun(session.resumeFrom());
+    },
+    other(m) {
+      if (room.onMessage(m)) {
+        if (m.type === "room" && m.role === "presenter") publish(); // the class sees this page at once
+        return true;
+      }
+      if (m.type === "error" && ROOM_REQUESTS.has(m.request)) {
+        roomError(m);
+        return true;
+      }
+      return false;
+    },
+    runError(m) {
+      showNotice(`<strong>The run could not finish.</strong> ${escapeHTML(RUN_ERRORS[m.code] ?? "")} <span class="detail">${escapeHTML(m.message)}</span>`, "error");
+      setStatus("error");
+    },
+    progress: () => adopt(),
+    status: (text) => setStatus(text),
+    closed(code, reason) {
+      showNotice(`<strong>The connection to the server closed</strong> (${code}${reason ? ": " + escapeHTML(reason) : ""}). Reload the page to try again.`, "error");
+    },
+  },
+});
+
+// What the page says of the errors a run may end with (PROTOCOL.md).
+const RUN_ERRORS = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." };
 
 function startRun(from = 0) {
-  if (standalone || !ws || ws.readyState !== WebSocket.OPEN) return;
-  if (from === 0) {
-    runID = String(++runSeq);
-    pending = null;
-  }
+  if (standalone || !session.run((id, from) => runRequest(id, data.id, settings, from), from)) return;
   if (cur) {
-    wantStep = afterRunStep ?? cur.step;
     // At the end of the old run, the end of the new one is what you want.
     if (afterRunStep == null && log?.outcome && cur.step === total()) wantEnd = true;
+    wantStep = afterRunStep ?? cur.step;
   }
-  ws.send(JSON.stringify(runRequest(runID, data.id, settings, from)));
   setStatus("running…");
   writeURL();
   publish();
 }
 
-function onMessage(m) {
-  if (m.type === "hello") {
-    setKinds(m.kinds);
-    return;
-  }
-  if (room.onMessage(m)) {
-    if (m.type === "room" && m.role === "presenter") publish(); // the class sees this page at once
-    return;
-  }
-  if (m.type === "error" && ROOM_REQUESTS.has(m.request)) return roomError(m);
-  if (m.type === "error") {
-    if (m.id && m.id !== runID) return;
-    const why = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." }[m.code] ?? "";
-    showNotice(`<strong>The run could not finish.</strong> ${escapeHTML(why)} <span class="detail">${escapeHTML(m.message)}</span>`, "error");
-    setStatus("error");
-    return;
-  }
-  if (m.id !== runID) return; // an older run's leftovers
-  if (m.type === "run") {
-    if (pending && pending.run.run === m.run) return; // a resumed stream
-    pending = newLog(m);
-    return;
-  }
-  if (!pending) return;
-  if (m.type === "events") {
-    addEvents(pending, m);
-  } else if (m.type === "outcome") {
-    pending.outcome = m;
-    setStatus("");
-  }
-  adopt();
-}
-
 // adopt shows the pending log once it reaches the step the user is on (the
 // new run is the same as the old one up to there), or once it is complete.
 function adopt() {
-  const p = pending;
+  const p = session.pending;
   const target = wantEnd ? Infinity : wantStep;
   const ready = p.outcome || p.events.length >= target;
   if (p !== log) {
@@ -785,7 +763,7 @@ const roomBar = $("#room-bar");
 let followStep = null; // a presenter's step the run on screen has yet to reach
 
 room = new Room({
-  send: (m) => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m)),
+  send: (m) => session.send(m),
   apply: (v) => applyView(v),
   onChange: () => drawRoomBar(),
 });
@@ -812,7 +790,7 @@ function applyView(v) {
     afterRunStep = wantStep = v.step;
     wantEnd = false;
     startRun();
-  } else if (pending && pending !== log) {
+  } else if (session.pending && session.pending !== log) {
     wantStep = v.step; // the presenter's run is on its way
     wantEnd = false;
   } else if (log && (v.step <= total() || log.outcome)) {
@@ -974,7 +952,7 @@ if (standalone) {
     Object.assign(settings, settingsOf(rec.settings));
     syncInputs();
     for (const el of document.querySelectorAll(".settings input, .settings select, .settings button, .cap button")) el.disabled = true;
-    pending = logFromRecording(rec);
+    session.pending = logFromRecording(rec);
     if (Number.isInteger(rec.settings?.step) && !parsed.settings.step) wantStep = rec.settings.step;
     showNotice(`A recorded run of <strong>${escapeHTML(data.title)}</strong> (seed ${escapeHTML(settings.seed)}, ${escapeHTML(settings.policy)} scheduler): play, step and scrub it here; changing it needs a concviz server.`, "info");
     adopt();
@@ -986,7 +964,7 @@ if (standalone) {
   $("#outcome-badge .text").textContent = "cannot run";
   $(".placeholder .hint")?.replaceChildren(document.createTextNode("No program to run in this build."));
 } else {
-  connect();
+  session.connect();
 }
 
 // For tests and the curious: the page's state, read-only.

@@ -1,0 +1,154 @@
+// Tests for session.js, driven through a fake socket: hello, run
+// requests, batches of events, the outcome, errors, and reconnecting.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { Session, CLOSE, PROTOCOL_VERSION, RECONNECT_MS } from "./session.js";
+import { KIND_NAMES, kindName, setKinds } from "./fold.js";
+
+// FakeSocket records what the page sends; the test plays the server.
+class FakeSocket {
+  constructor() {
+    this.readyState = 0;
+    this.sent = [];
+    this.listeners = {};
+  }
+  addEventListener(type, fn) {
+    (this.listeners[type] ??= []).push(fn);
+  }
+  send(text) {
+    this.sent.push(JSON.parse(text));
+  }
+  emit(type, e = {}) {
+    for (const fn of this.listeners[type] ?? []) fn(e);
+  }
+  opened() {
+    this.readyState = 1;
+    this.emit("open");
+  }
+  serve(m) {
+    this.emit("message", { data: JSON.stringify(m) });
+  }
+  closed(code, reason = "") {
+    this.readyState = 3;
+    this.emit("close", { code, reason });
+  }
+}
+
+// harness is a session on fake sockets; calls lists what its hooks saw.
+function harness({ other = () => false } = {}) {
+  const sockets = [];
+  const timers = [];
+  const calls = [];
+  const session = new Session({
+    open: () => sockets[sockets.push(new FakeSocket()) - 1],
+    later: (fn, ms) => timers.push({ fn, ms }),
+    hooks: {
+      ready: (limits) => calls.push(["ready", limits]),
+      other: (m) => other(m) && calls.push(["other", m.type]),
+      runError: (m) => calls.push(["runError", m.code]),
+      progress: (log) => calls.push(["progress", log.events.length, log.outcome?.outcome ?? null]),
+      status: (text) => calls.push(["status", text]),
+      closed: (code, reason) => calls.push(["closed", code, reason]),
+    },
+  });
+  const ask = (from = 0) => session.run((id, from) => ({ type: "run", id, scenario: "pool", ...(from ? { from } : {}) }), from);
+  return { session, sockets, timers, calls, ask, ws: () => sockets.at(-1) };
+}
+
+const LIMITS = { maxEvents: 1000000, maxCap: 1000, maxInterventions: 1000, maxMessage: 65536, wallMillis: 10000 };
+const hello = { type: "hello", version: 1, limits: LIMITS, kinds: KIND_NAMES };
+const row = (kind, g) => [0, g, KIND_NAMES.indexOf(kind), 0, 0, "", 0, 0, 0];
+
+test("the page says hello and asks for runs only once the server has said it", () => {
+  const h = harness();
+  h.session.connect();
+  assert.equal(h.ask(), false, "not connected yet");
+  h.ws().opened();
+  assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION }]);
+  assert.equal(h.ask(), false, "the server has not said hello");
+  h.ws().serve({ ...hello, kinds: [...KIND_NAMES.slice(0, -1), "exit2"] });
+  assert.deepEqual(h.calls, [["ready", LIMITS]]);
+  assert.equal(kindName(KIND_NAMES.length - 1), "exit2", "the server's kind names are the page's");
+  setKinds(KIND_NAMES);
+  assert.equal(h.ask(), true);
+  assert.deepEqual(h.ws().sent.at(-1), { type: "run", id: "1", scenario: "pool" });
+});
+
+test("a run arrives as run, batches of events and an outcome; older runs are dropped", () => {
+  const h = harness();
+  h.session.connect();
+  h.ws().opened();
+  h.ws().serve(hello);
+  h.ask();
+  h.ask(); // the user changed a knob: run 2 replaces run 1
+  assert.deepEqual(h.ws().sent.slice(1).map((m) => m.id), ["1", "2"]);
+  h.ws().serve({ type: "run", id: "1", run: "k1", sites: [] });
+  h.ws().serve({ type: "events", id: "1", from: 0, events: [row("go", 1)] });
+  assert.equal(h.session.pending, null, "run 1's messages are leftovers");
+  h.ws().serve({ type: "run", id: "2", run: "k2", sites: [] });
+  h.ws().serve({ type: "events", id: "2", from: 0, events: [row("go", 1), row("goend", 2)] });
+  h.ws().serve({ type: "events", id: "2", from: 2, events: [row("goend", 1)] });
+  h.ws().serve({ type: "outcome", id: "2", outcome: "ok", events: 3 });
+  assert.deepEqual(h.calls.slice(1), [["progress", 2, null], ["progress", 3, null], ["status", ""], ["progress", 3, "ok"]]);
+  assert.equal(h.session.pending.run.run, "k2");
+});
+
+test("errors: about this run they are said, about an older run dropped, about rooms passed on", () => {
+  const h = harness({ other: (m) => m.type === "error" && m.request === "follow" });
+  h.session.connect();
+  h.ws().opened();
+  h.ws().serve(hello);
+  h.ask();
+  h.ask();
+  h.ws().serve({ type: "error", id: "1", request: "run", code: "busy", message: "busy" });
+  h.ws().serve({ type: "error", id: "2", request: "run", code: "timeout", message: "too long" });
+  h.ws().serve({ type: "error", request: "follow", code: "unknown_room", message: "no room" });
+  h.ws().serve({ type: "error", code: "bad_json", message: "not JSON" });
+  assert.deepEqual(h.calls.slice(1), [["runError", "timeout"], ["other", "error"], ["runError", "bad_json"]]);
+});
+
+test("after going away, being too slow or losing the network, the page resumes the run it was receiving", () => {
+  for (const [code, status] of [[CLOSE.SLOW, "catching up…"], [CLOSE.GOING_AWAY, "reconnecting…"], [CLOSE.ABNORMAL, "reconnecting…"]]) {
+    const h = harness();
+    h.session.connect();
+    h.ws().opened();
+    h.ws().serve(hello);
+    h.ask();
+    h.ws().serve({ type: "run", id: "1", run: "k1", sites: [] });
+    h.ws().serve({ type: "events", id: "1", from: 0, events: [row("go", 1), row("goend", 2)] });
+    h.ws().closed(code, "bye");
+    assert.deepEqual(h.calls.at(-1), ["status", status], code);
+    assert.equal(h.ask(), false, `${code}: closed, nothing is asked`);
+    assert.equal(h.timers.length, 1);
+    assert.equal(h.timers[0].ms, code === CLOSE.SLOW ? RECONNECT_MS[CLOSE.SLOW] : RECONNECT_MS.other);
+    h.timers[0].fn();
+    assert.equal(h.sockets.length, 2, `${code}: a new connection`);
+    h.ws().opened();
+    h.ws().serve(hello);
+    assert.equal(h.session.resumeFrom(), 2);
+    h.ask(h.session.resumeFrom());
+    assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION }, { type: "run", id: "1", scenario: "pool", from: 2 }], "the same run, from where it stopped");
+    h.ws().serve({ type: "run", id: "1", run: "k1", sites: [] }); // the resumed stream starts again
+    h.ws().serve({ type: "events", id: "1", from: 1, events: [row("goend", 2), row("goend", 1)] });
+    assert.equal(h.session.pending.events.length, 3, `${code}: the log continues, without the resent event twice`);
+  }
+});
+
+test("any other close is for good, and says why", () => {
+  const h = harness();
+  h.session.connect();
+  h.ws().opened();
+  h.ws().closed(1009, "message too big");
+  assert.deepEqual(h.calls, [["closed", 1009, "message too big"]]);
+  assert.equal(h.timers.length, 0);
+});
+
+// The page's copies of the server's numbers, checked against the server's
+// source so that a change there fails here.
+test("the protocol version and the slow client's close code are the server's", () => {
+  const dir = new URL("../server/", import.meta.url);
+  const src = readdirSync(dir).filter((f) => f.endsWith(".go") && !f.endsWith("_test.go")).map((f) => readFileSync(new URL(f, dir), "utf8")).join("\n");
+  assert.equal(Number(/\bProtocolVersion\s*=\s*(\d+)/.exec(src)?.[1]), PROTOCOL_VERSION);
+  assert.equal(Number(/\bCloseSlowClient\s*=\s*(\d+)/.exec(src)?.[1]), CLOSE.SLOW);
+});
