@@ -39,3 +39,39 @@ func TestStderrIsGos(t *testing.T) {
 		})
 	}
 }
+
+// TestLimitKeepsOutputSoFar: whichever limit stops a run, what the program
+// printed before is in the result and was streamed as printed, and the
+// limit's name follows on standard error.
+func TestLimitKeepsOutputSoFar(t *testing.T) {
+	tests := []struct {
+		name, limit string
+		main        func()
+	}{
+		{"events", "event cap reached: 100 events", func() {
+			for i := 0; ; i++ {
+				Println(P(1), "line", i)
+			}
+		}},
+		{"goroutines", "goroutine cap reached: 10 live goroutines", func() {
+			Println(P(1), "starting")
+			for {
+				Go("main.worker", P(2), func() { Select(W(1), false) })
+			}
+		}},
+		{"virtual time", "virtual time cap reached: 24h0m0s", func() {
+			Println(P(1), "sleeping")
+			Sleep(48*time.Hour, P(2))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			r := run(tt.main, Config{Stdout: &out, Stderr: &errOut, Limits: Limits{MaxEvents: 100, MaxGoroutines: 10}})
+			require.Equal(t, OutcomeLimit, r.Outcome.Kind)
+			assert.NotEmpty(t, r.Stdout)
+			assert.Equal(t, r.Stdout, out.String())
+			assert.Equal(t, "concviz: limit: "+tt.limit+"\n", errOut.String())
+		})
+	}
+}
