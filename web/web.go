@@ -42,7 +42,7 @@ func New(opts Options) http.Handler {
 		opts.Lookup = scenarios.Lookup
 	}
 	h := &handler{opts: opts, files: loadStatic()}
-	h.bundleErr = addBundle(h.files, bundleSource)
+	h.bundleErr = addBundle(h.files)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.catalog)
 	mux.HandleFunc("GET /s/{id}", h.scenario)
