@@ -18,22 +18,54 @@ import (
 	"github.com/concviz/concviz/server"
 )
 
-// serveCmd starts the visualizer's server and serves until SIGINT or SIGTERM.
-func serveCmd(args []string, stdout, stderr io.Writer) int {
+// serveConfig is what serve's flags set.
+type serveConfig struct {
+	addr    string
+	open    bool
+	origins stringList
+	run     server.Limits
+	class   server.ClassLimits
+	memMiB  int64
+	cache   int64 // MiB
+}
+
+// serveFlags declares serve's flags, each defaulting to the server's own
+// default, so a default is written once.
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", defaultAddr(), "address to listen on (PORT is honoured when -addr is not given)")
-	open := fs.Bool("open", false, "open the page in the default browser")
-	var origins stringList
-	fs.Var(&origins, "allow-origin", "an origin allowed to use the WebSocket besides the page's own (repeatable; * for any)")
-	lim := server.DefaultLimits
+	c := &serveConfig{run: server.DefaultLimits, class: server.DefaultClassLimits}
+	fs.StringVar(&c.addr, "addr", defaultAddr(), "address to listen on (PORT is honoured when -addr is not given)")
+	fs.BoolVar(&c.open, "open", false, "open the page in the default browser")
+	fs.Var(&c.origins, "allow-origin", "an origin allowed to use the WebSocket besides the page's own, whose host the server also answers to (repeatable; * for any)")
+	lim, cl := &c.run, &c.class
 	fs.DurationVar(&lim.Wall, "run-timeout", lim.Wall, "wall-clock limit of one run")
-	mem := fs.Int64("run-memory", lim.Memory>>20, "memory limit of one run's process, in MiB")
+	fs.Int64Var(&c.memMiB, "run-memory", lim.Memory>>20, "memory limit of one run's process, in MiB")
 	fs.IntVar(&lim.Events, "run-events", lim.Events, "event limit of one run")
 	fs.IntVar(&lim.Concurrent, "runs", lim.Concurrent, "runs at once; more wait in a queue")
 	fs.DurationVar(&lim.Queue, "run-queue", lim.Queue, "how long a run waits for a free slot before it is refused")
-	cache := fs.Int64("cache", 256, "run cache size, in MiB")
-	roomIdle := fs.Duration("room-idle", 2*time.Hour, "how long a presenter's room stays open without a message from the presenter")
+	fs.Int64Var(&c.cache, "cache", server.DefaultCacheBytes>>20, "run cache size, in MiB")
+	fs.IntVar(&cl.Conns, "conns", cl.Conns, "WebSocket connections at once, in total")
+	fs.IntVar(&cl.ConnsPerAddr, "conns-per-addr", cl.ConnsPerAddr, "WebSocket connections at once from one address (an IPv6 /64 is one address)")
+	fs.IntVar(&cl.QueueBytes, "client-queue", cl.QueueBytes, "bytes of unread replies after which a client is cut off")
+	fs.IntVar(&cl.Rooms, "rooms", cl.Rooms, "presenter rooms open at once")
+	fs.IntVar(&cl.RoomsPerAddr, "rooms-per-addr", cl.RoomsPerAddr, "rooms open at once from one address")
+	fs.IntVar(&cl.Viewers, "room-viewers", cl.Viewers, "viewers of one room")
+	fs.IntVar(&cl.SeatsPerAddr, "seats-per-addr", cl.SeatsPerAddr, "viewers of one room from one address")
+	fs.IntVar(&cl.Guesses, "room-guesses", cl.Guesses, "unknown room codes, wrong secrets and join links per address per minute")
+	fs.DurationVar(&cl.RoomIdle, "room-idle", cl.RoomIdle, "how long a room stays open without a message from its presenter")
+	fs.DurationVar(&cl.RoomGrace, "room-grace", cl.RoomGrace, "how long a room stays open once no connection presents it")
+	fs.DurationVar(&cl.HeaderTimeout, "header-timeout", cl.HeaderTimeout, "time to read a request's headers")
+	fs.DurationVar(&cl.RequestTimeout, "request-timeout", cl.RequestTimeout, "time to read a whole request, and to write its answer (not the WebSocket)")
+	fs.DurationVar(&cl.IdleTimeout, "idle-timeout", cl.IdleTimeout, "an idle keep-alive connection is closed after this")
+	fs.DurationVar(&cl.ShutdownTimeout, "shutdown-timeout", cl.ShutdownTimeout, "shutting down takes at most this long")
+	fs.DurationVar(&cl.LogEvery, "log-every", cl.LogEvery, "a repeated log line is written once per this, with a count")
+	return fs, c
+}
+
+// serveCmd starts the visualizer's server and serves until SIGINT or SIGTERM.
+func serveCmd(args []string, stdout, stderr io.Writer) int {
+	fs, c := serveFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -44,19 +76,33 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "concviz serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsageErr
 	}
-	lim.Memory = *mem << 20
-	if lim.Wall <= 0 || lim.Memory <= 0 || lim.Events <= 0 || lim.Concurrent <= 0 || *cache <= 0 || *roomIdle <= 0 {
+	lim := c.run
+	lim.Memory = c.memMiB << 20
+	positive := true
+	fs.Visit(func(f *flag.Flag) {
+		if g, ok := f.Value.(flag.Getter); ok {
+			switch v := g.Get().(type) {
+			case int:
+				positive = positive && v > 0
+			case int64:
+				positive = positive && v > 0
+			case time.Duration:
+				positive = positive && v > 0
+			}
+		}
+	})
+	if !positive || lim.Memory <= 0 || c.cache <= 0 {
 		fmt.Fprintln(stderr, "concviz serve: limits must be positive")
 		return exitUsageErr
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := server.Options{Limits: lim, CacheBytes: *cache << 20, AllowOrigins: origins, Logger: logger, Page: page(), RoomIdle: *roomIdle}
-	err := server.Serve(ctx, *addr, opts, func(url string) {
+	opts := server.Options{Limits: lim, Class: c.class, CacheBytes: c.cache << 20, AllowOrigins: c.origins, Logger: logger, Page: page()}
+	err := server.Serve(ctx, c.addr, opts, func(url string) {
 		fmt.Fprintf(stdout, "concviz: serving on %s\n", url)
-		logger.Info("listening", "addr", *addr, "url", url)
-		if *open {
+		logger.Info("listening", "addr", c.addr, "url", url)
+		if c.open {
 			openBrowser(url, logger)
 		}
 	})

@@ -61,10 +61,3 @@ func (c *Cache) Put(key string, l *RunLog) {
 		c.used -= e.size
 	}
 }
-
-// Len returns the number of logs cached.
-func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.items)
-}

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"strings"
 
 	"github.com/concviz/concviz/engine"
@@ -178,18 +182,23 @@ func badf(code, format string, a ...any) *protoError {
 }
 
 // parseClient decodes one client message, refusing unknown fields and
-// mistyped values with a message that names them.
+// mistyped values with a message that names them. encoding/json matches
+// keys case-insensitively and takes the last of duplicate keys, so the
+// keys are checked first, exactly, against the message's own names.
 func parseClient(b []byte) (*clientMessage, *protoError) {
+	if perr := checkKeys(b, reflect.TypeFor[clientMessage]()); perr != nil {
+		return nil, perr
+	}
 	var m clientMessage
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
 		var te *json.UnmarshalTypeError
-		if ok := asTypeError(err, &te); ok && te.Field == "" {
+		if errors.As(err, &te) && te.Field == "" {
 			return nil, badf("bad_json", "a message must be a JSON object, not a JSON %s", te.Value)
 		}
-		if ok := asTypeError(err, &te); ok {
-			return nil, badf("bad_field", "field %q must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
+		if errors.As(err, &te) {
+			return nil, badf("bad_field", "field %q must be a %s, not a JSON %s", clip(te.Field, maxEcho), te.Type, te.Value)
 		}
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			return nil, badf("bad_field", "%s", strings.TrimPrefix(err.Error(), "json: "))
@@ -205,10 +214,97 @@ func parseClient(b []byte) (*clientMessage, *protoError) {
 	return &m, nil
 }
 
-func asTypeError(err error, target **json.UnmarshalTypeError) bool {
-	te, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*target = te
+// checkKeys walks the JSON in b beside the Go type it will decode into and
+// refuses a key that is not exactly one of a struct's JSON names, and a key
+// that appears twice in one object. Malformed JSON is left to the decoder.
+func checkKeys(b []byte, t reflect.Type) *protoError {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	perr, _ := walkKeys(dec, t)
+	return perr
+}
+
+// walkKeys checks the next value of dec against t; false means the JSON is
+// malformed, for the decoder to say so.
+func walkKeys(dec *json.Decoder, t reflect.Type) (*protoError, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return ok
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, false
+	}
+	switch tok {
+	case json.Delim('{'):
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		switch {
+		case t != nil && t.Kind() == reflect.Struct:
+			fields = jsonFields(t)
+		case t != nil && t.Kind() == reflect.Map:
+			elem = t.Elem()
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, false
+			}
+			key, _ := tok.(string)
+			if seen[key] {
+				return badf("bad_field", "field %q appears twice", clip(key, maxEcho)), true
+			}
+			seen[key] = true
+			next := elem
+			if fields != nil {
+				ft, ok := fields[key]
+				if !ok {
+					return badf("bad_field", "unknown field %q", clip(key, maxEcho)), true
+				}
+				next = ft
+			}
+			if perr, ok := walkKeys(dec, next); perr != nil || !ok {
+				return perr, ok
+			}
+		}
+		_, err := dec.Token()
+		return nil, err == nil
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for dec.More() {
+			if perr, ok := walkKeys(dec, elem); perr != nil || !ok {
+				return perr, ok
+			}
+		}
+		_, err := dec.Token()
+		return nil, err == nil
+	}
+	return nil, true
+}
+
+// jsonFields are the names encoding/json gives t's fields, with their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				maps.Copy(out, jsonFields(f.Type))
+				continue
+			}
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }

@@ -196,12 +196,6 @@ func (r *Runner) initSlots() {
 	r.once.Do(func() { r.sem = make(chan struct{}, max(r.Limits.Concurrent, 1)) })
 }
 
-// Running returns the number of runs holding a slot now.
-func (r *Runner) Running() int {
-	r.initSlots()
-	return len(r.sem)
-}
-
 func (r *Runner) runChild(ctx context.Context, req RunRequest, emit func(*RunLog)) (*RunLog, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
 	defer cancel()

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,11 +27,15 @@ import (
 
 const maxCap = scenarios.MaxCap
 
+// DefaultCacheBytes is the run cache's budget when Options leaves it zero.
+const DefaultCacheBytes = 256 << 20
+
 // Options configure a Server. Zero fields take defaults.
 type Options struct {
 	Limits       Limits
-	CacheBytes   int64    // budget of the run cache; default 256 MiB
-	AllowOrigins []string // origins allowed besides the page's own (e.g. "http://lab.example:8080"); "*" allows any
+	Class        ClassLimits // what the network may take; zero fields from DefaultClassLimits
+	CacheBytes   int64       // budget of the run cache; default DefaultCacheBytes
+	AllowOrigins []string    // origins allowed besides the page's own (e.g. "http://lab.example:8080"); "*" allows any
 	Logger       *slog.Logger
 	// ChildCommand starts a run's child process; by default the running
 	// binary re-executes itself, and its main must call ChildMain when
@@ -41,19 +46,12 @@ type Options struct {
 	// RunRate is how many runs a second one connection may start (with
 	// bursts of twice that); default 20.
 	RunRate float64
-	// SendQueue is how many messages may wait for one client before it is
-	// cut off as too slow; default 256.
-	SendQueue int
 	// Scenarios looks up the scenario a run names; by default the built-in
 	// catalog. The child's Resolver must know the same ids.
 	Scenarios func(id string) (*scenarios.Scenario, bool)
-	// MaxRooms is how many presenter rooms may be open at once; default 1000.
-	MaxRooms int
-	// MaxViewers is how many connections may follow one room; default 2000.
-	MaxViewers int
-	// RoomIdle is how long a room stays open without a message from its
-	// presenter; default 2 h.
-	RoomIdle time.Duration
+	// Landing is the scenario whose page a join link opens before the
+	// room's first view leads on; default the catalog's first.
+	Landing string
 	// PublicURL is where people reach the server (e.g.
 	// "http://192.168.1.5:8080/"), for rooms' join links; empty uses the host
 	// each page was loaded from. Serve sets it to the LAN address when
@@ -67,12 +65,16 @@ type Server struct {
 	log       *slog.Logger
 	runner    *Runner
 	lookup    func(id string) (*scenarios.Scenario, bool)
-	sendQueue int
+	class     ClassLimits
 	runRate   float64
 	origins   []string
+	hosts     hostCheck
 	page      http.Handler
 	upgrader  websocket.Upgrader
 	rooms     *roomRegistry
+	guesses   *guessLimiter
+	conns     connCounter
+	landing   string
 	publicURL string // ends with "/", or empty
 
 	mu       sync.Mutex
@@ -102,7 +104,7 @@ func New(opts Options) *Server {
 		lim.Queue = def.Queue
 	}
 	if opts.CacheBytes <= 0 {
-		opts.CacheBytes = 256 << 20
+		opts.CacheBytes = DefaultCacheBytes
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -113,33 +115,30 @@ func New(opts Options) *Server {
 	if opts.RunRate <= 0 {
 		opts.RunRate = 20
 	}
-	if opts.SendQueue <= 0 {
-		opts.SendQueue = defaultSendQueue
-	}
 	if opts.Scenarios == nil {
 		opts.Scenarios = scenarios.Lookup
 	}
-	if opts.MaxRooms <= 0 {
-		opts.MaxRooms = defaultMaxRooms
-	}
-	if opts.MaxViewers <= 0 {
-		opts.MaxViewers = defaultMaxViewers
-	}
-	if opts.RoomIdle <= 0 {
-		opts.RoomIdle = defaultRoomIdle
+	if opts.Landing == "" {
+		if all := scenarios.All(); len(all) > 0 {
+			opts.Landing = all[0].ID
+		}
 	}
 	if opts.PublicURL != "" && !strings.HasSuffix(opts.PublicURL, "/") {
 		opts.PublicURL += "/"
 	}
+	class := opts.Class.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		log:       opts.Logger,
+		log:       slog.New(newSampler(opts.Logger.Handler(), class.LogEvery)),
 		lookup:    opts.Scenarios,
-		sendQueue: opts.SendQueue,
+		class:     class,
 		runRate:   opts.RunRate,
 		origins:   opts.AllowOrigins,
+		hosts:     newHostCheck(opts.AllowOrigins),
 		page:      opts.Page,
-		rooms:     newRoomRegistry(opts.RoomIdle, opts.MaxRooms, opts.MaxViewers),
+		rooms:     newRoomRegistry(class),
+		guesses:   newGuessLimiter(class.Guesses),
+		landing:   opts.Landing,
 		publicURL: opts.PublicURL,
 		sessions:  map[*session]struct{}{},
 		ctx:       ctx,
@@ -180,7 +179,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /r/{code}", s.serveRoomLink)
 	mux.HandleFunc("GET /join", s.serveJoin)
 	mux.Handle("/", s.page)
-	return mux
+	return limitRanges(mux)
 }
 
 // checkOrigin admits the page's own origin and the configured ones, so a
@@ -202,7 +201,25 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	})
 }
 
+// serveWS refuses, before the upgrade and with a sentence, a Host that does
+// not name this server (403) and a connection past the limits per address
+// (429) or in total (503); then it serves the session.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if !s.hosts.allowed(r) {
+		s.log.Info("WebSocket refused: Host is not this server", "host", clip(r.Host, maxEcho))
+		http.Error(w, "This server does not answer to the host "+strconv.Quote(clip(r.Host, maxEcho))+
+			": open the page at the address the server printed, or start it with -allow-origin.", http.StatusForbidden)
+		return
+	}
+	addr := addrKey(r.RemoteAddr)
+	release, status, why := s.conns.acquire(addr, s.class)
+	if release == nil {
+		s.log.Info("WebSocket refused: too many connections", "addr", addr, "status", status)
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, why, status)
+		return
+	}
+	defer release()
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered with an HTTP error
@@ -215,7 +232,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		joinBase = scheme + "://" + r.Host + "/"
 	}
-	sess := newSession(s, conn, joinBase)
+	sess := newSession(s, conn, addr, joinBase)
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()
@@ -237,14 +254,32 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 // Close ends every room (its viewers and presenter get room.closed with
 // the reason shutdown), then every session with a close frame, cancelling
 // their runs (and killing the children), and waits for them to finish.
+// It takes at most the shutdown time and a little more: connections whose
+// close frame cannot be written by then are closed under their writers.
 func (s *Server) Close() {
+	deadline := time.Now().Add(s.class.ShutdownTimeout)
 	// Rooms first: the sessions' write pumps send what the rooms leave in
 	// their slots before the close frame.
 	s.rooms.closeAll("shutdown")
 	s.mu.Lock()
 	s.cancel()
 	s.mu.Unlock()
-	s.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-time.After(time.Until(deadline)):
+	}
+	s.mu.Lock()
+	for sess := range s.sessions {
+		sess.conn.UnderlyingConn().Close()
+	}
+	s.mu.Unlock()
+	<-done
 }
 
 // validate checks a run message and turns it into a request.
@@ -254,7 +289,7 @@ func (s *Server) validate(m *clientMessage) (RunRequest, []engine.Site, *protoEr
 		return RunRequest{}, nil, badf("bad_field", "run needs a \"scenario\"")
 	}
 	if !ok || sc.Program.Main == nil {
-		return RunRequest{}, nil, badf("unknown_scenario", "no scenario %q", m.Scenario)
+		return RunRequest{}, nil, badf("unknown_scenario", "no scenario %q", clip(m.Scenario, maxEcho))
 	}
 	for name, c := range m.Caps {
 		if c < 0 || c > maxCap {
@@ -340,25 +375,53 @@ func Serve(ctx context.Context, addr string, opts Options, ready func(url string
 	if a := ln.Addr().(*net.TCPAddr); opts.PublicURL == "" && a.IP.IsUnspecified() && lanAddress() != "" {
 		opts.PublicURL = displayURL(a)
 	}
+	return serveOn(ctx, []net.Listener{ln}, opts, func() {
+		if ready != nil {
+			ready(displayURL(ln.Addr().(*net.TCPAddr)))
+		}
+	})
+}
+
+// serveOn serves on every listener until ctx ends, then shuts down within
+// the shutdown time.
+func serveOn(ctx context.Context, lns []net.Listener, opts Options, ready func()) error {
 	s := New(opts)
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	if ready != nil {
-		ready(displayURL(ln.Addr().(*net.TCPAddr)))
+	hs := s.httpServer()
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { errc <- hs.Serve(ln) }()
 	}
+	ready()
 	select {
 	case err := <-errc:
+		hs.Close()
+		s.Close()
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), s.class.ShutdownTimeout)
 	defer cancel()
 	s.Close()
 	if err := hs.Shutdown(shutdown); err != nil {
+		hs.Close()
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// httpServer is the HTTP server for s's handler, with its timeouts. The
+// read and write timeouts apply to pages and files: the WebSocket upgrade
+// clears them, and the session keeps its own deadlines.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.class.HeaderTimeout,
+		ReadTimeout:       s.class.RequestTimeout,
+		WriteTimeout:      s.class.RequestTimeout,
+		IdleTimeout:       s.class.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
+	}
 }
 
 // displayURL is the address a person should open: loopback stays as it

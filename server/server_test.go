@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,6 +128,10 @@ func testOptions(lim Limits) Options {
 			return cmd
 		},
 		Scenarios: lookupTest,
+		Landing:   "pool",
+		// Every test client comes from loopback, one address: the tests of
+		// the per-address limits set them; the others need room.
+		Class: ClassLimits{Conns: 10_000, ConnsPerAddr: 10_000, RoomsPerAddr: 1000, SeatsPerAddr: 10_000, Guesses: 10_000},
 	}
 }
 
@@ -347,7 +352,7 @@ func TestFloodOfRunsIsRateLimited(t *testing.T) {
 }
 
 func TestCacheServesRepeatedRuns(t *testing.T) {
-	s, ts := newTestServer(t, testLimits())
+	_, ts := newTestServer(t, testLimits())
 	c := dial(t, ts)
 	run := map[string]any{"type": "run", "id": "a", "scenario": "pool", "seed": 11}
 	c.send(run)
@@ -358,7 +363,9 @@ func TestCacheServesRepeatedRuns(t *testing.T) {
 	assert.Equal(t, true, second[0]["cached"])
 	assert.Equal(t, first[0]["run"], second[0]["run"], "equal inputs, equal run key")
 	assert.Equal(t, events(t, first), events(t, second))
-	assert.Equal(t, 1, s.runner.Cache.Len())
+	run["seed"] = 12
+	c.send(run)
+	assert.Equal(t, false, c.runToEnd()[0]["cached"], "other inputs, another run")
 }
 
 func TestResumeFrom(t *testing.T) {
@@ -444,42 +451,48 @@ func TestCancelStopsTheRun(t *testing.T) {
 	assert.Equal(t, "outcome", lastOf(ms)["type"])
 }
 
-func TestSlowClientIsCutOffAlone(t *testing.T) {
-	lim := testLimits()
-	lim.Events = 1_000_000
-	lim.Wall = 60 * time.Second
-	srv, ts := newTestServer(t, lim, func(o *Options) { o.SendQueue = 8 })
-	// The slow client's socket buffers little, so the server feels it stall.
-	slow := dialStalled(t, ts, 256<<10)
+// A client that sends requests and never reads the replies is cut off
+// once they pass the byte limit, at once rather than after a blocked
+// write times out, and nobody else notices.
+func TestClientThatDoesNotReadIsCutOffAlone(t *testing.T) {
+	o := testOptions(testLimits())
+	o.Class.QueueBytes = 32 << 10
+	srv := New(o)
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Listener = smallSendBuffers{ts.Listener}
+	ts.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	stalled := dialStalled(t, ts, 128<<10)
 	fast := dial(t, ts)
-	slow.send(map[string]any{"type": "run", "scenario": "chatty"})
+	hello := []byte(`{"type":"hello","version":1}`)
+	for range 5000 {
+		if stalled.conn.WriteMessage(websocket.TextMessage, hello) != nil {
+			break // the server has closed the connection
+		}
+	}
 	fast.send(map[string]any{"type": "run", "scenario": "pool"})
 	assert.Equal(t, "outcome", lastOf(fast.runToEnd())["type"], "a stalled client does not hold up another")
-
-	// The slow client reads nothing until the server has given up on it.
-	require.Eventually(t, func() bool {
+	sessions := func() int {
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
-		for sess := range srv.sessions {
-			select {
-			case <-sess.overflow:
-				return true
-			default:
-			}
-		}
-		return false
-	}, 60*time.Second, 10*time.Millisecond, "the slow client's queue overflows")
-	var closeErr *websocket.CloseError
-	slow.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		return len(srv.sessions)
+	}
+	// Well within the 10 s a blocked write would take.
+	require.Eventually(t, func() bool { return sessions() == 1 }, 5*time.Second, 10*time.Millisecond, "the stalled client is cut off")
+	stalled.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
-		_, _, err := slow.conn.ReadMessage()
+		_, _, err := stalled.conn.ReadMessage()
 		if err != nil {
-			require.ErrorAs(t, err, &closeErr)
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				assert.Equal(t, CloseSlowClient, ce.Code)
+			}
 			break
 		}
 	}
-	assert.Equal(t, CloseSlowClient, closeErr.Code)
-	assert.Contains(t, closeErr.Text, "from")
 }
 
 func TestOriginCheck(t *testing.T) {
@@ -581,15 +594,19 @@ func TestBusyWhenEverySlotIsTaken(t *testing.T) {
 	lim.Concurrent = 1
 	lim.Queue = 200 * time.Millisecond
 	lim.Wall = 20 * time.Second
-	srv, ts := newTestServer(t, lim)
+	_, ts := newTestServer(t, lim)
 	hog := dial(t, ts)
 	hog.send(map[string]any{"type": "run", "scenario": "spin"})
 	assert.Equal(t, "run", hog.read()["type"])
-	require.Eventually(t, func() bool { return srv.runner.Running() == 1 }, 10*time.Second, 5*time.Millisecond, "the spinning run holds the only slot")
 	c := dial(t, ts)
-	c.send(map[string]any{"type": "run", "id": "late", "scenario": "pool"})
-	end := lastOf(c.runToEnd())
-	assert.Equal(t, "busy", end["code"])
+	// Once the spinning run holds the only slot, a run waits the queue
+	// time and is refused.
+	var end msg
+	require.Eventually(t, func() bool {
+		c.send(map[string]any{"type": "run", "id": "late", "scenario": "pool"})
+		end = lastOf(c.runToEnd())
+		return end["code"] == "busy"
+	}, 10*time.Second, 10*time.Millisecond, "the spinning run holds the only slot")
 	assert.Contains(t, end["message"], "try again")
 	hog.send(map[string]any{"type": "cancel"})
 	require.Eventually(t, func() bool {

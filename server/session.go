@@ -6,10 +6,9 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/concviz/concviz/engine"
 )
 
 // Connection timing, as in gorilla/websocket's chat example.
@@ -17,30 +16,36 @@ const (
 	writeWait  = 10 * time.Second
 	pongWait   = 60 * time.Second
 	pingPeriod = pongWait * 9 / 10
-	// defaultSendQueue bounds the messages waiting for a slow client; past
-	// it the client is cut off and resumes with "from".
-	defaultSendQueue = 256
 	// maxBatch is the most events one events message carries.
 	maxBatch = 1000
 )
 
-// CloseSlowClient is the close code sent to a client that fell too far
-// behind; it reconnects and asks for the run again with "from".
-const CloseSlowClient = 4001
+// Close codes the server sends besides the standard ones.
+const (
+	// CloseSlowClient is sent to a client whose unread replies passed
+	// ClassLimits.QueueBytes; it reconnects and asks for its run again
+	// with "from".
+	CloseSlowClient = 4001
+)
 
 // session is one browser page's WebSocket: one reader (the connection's
 // goroutine), one writer, and at most one run at a time.
 type session struct {
 	srv  *Server
 	conn *websocket.Conn
-	send chan []byte
+	addr string // addrKey of the peer: whom per-address limits count against
+
+	queue  outQueue  // replies, bounded in bytes
+	stream runStream // the current run's messages, pulled by the writer as it has room
+	wake   chan struct{}
 
 	overflow     chan struct{} // closed when the send queue overflowed
 	overflowOnce sync.Once
+	cutTimer     *time.Timer   // closes the connection if the close frame cannot be written
 	done         chan struct{} // closed when the session ends
 
 	ctx       context.Context // ends with the connection or the server
-	mu        sync.Mutex
+	mu        sync.Mutex      // guards runCancel and stream
 	runCancel context.CancelFunc
 	runs      sync.WaitGroup
 	bucket    tokenBucket
@@ -55,15 +60,15 @@ type session struct {
 	// from the server's public URL or the host the page was loaded from.
 	joinBase string
 	// Only the read goroutine touches these, so they need no lock.
-	following  *room      // the room this session follows, if any
-	presenting *room      // the room whose viewer counts come here, if any
-	failures   failWindow // room messages naming unknown rooms or wrong secrets, for rate_limited
+	following  *room // the room this session follows, if any
+	presenting *room // the room whose viewer counts come here, if any
 }
 
-func newSession(srv *Server, conn *websocket.Conn, joinBase string) *session {
+func newSession(srv *Server, conn *websocket.Conn, addr, joinBase string) *session {
 	return &session{
-		srv: srv, conn: conn,
-		send:     make(chan []byte, srv.sendQueue),
+		srv: srv, conn: conn, addr: addr,
+		queue:    outQueue{limit: srv.class.QueueBytes},
+		wake:     make(chan struct{}, 1),
 		overflow: make(chan struct{}),
 		done:     make(chan struct{}),
 		bucket:   tokenBucket{capacity: 2 * srv.runRate, perSecond: srv.runRate},
@@ -71,6 +76,40 @@ func newSession(srv *Server, conn *websocket.Conn, joinBase string) *session {
 		counts:   slot{ready: make(chan struct{}, 1)},
 		joinBase: joinBase,
 	}
+}
+
+// outQueue holds the replies waiting for a client, bounded in bytes.
+type outQueue struct {
+	mu    sync.Mutex
+	msgs  [][]byte
+	bytes int
+	limit int
+}
+
+// push queues b; it reports false, queueing nothing, if b would pass the limit.
+func (q *outQueue) push(b []byte) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.bytes+len(b) > q.limit {
+		return false
+	}
+	q.msgs = append(q.msgs, b)
+	q.bytes += len(b)
+	return true
+}
+
+// pop takes the oldest reply, nil if none.
+func (q *outQueue) pop() []byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.msgs) == 0 {
+		return nil
+	}
+	b := q.msgs[0]
+	q.msgs[0] = nil
+	q.msgs = q.msgs[1:]
+	q.bytes -= len(b)
+	return b
 }
 
 // serve runs the session until the connection closes: the caller's
@@ -90,6 +129,12 @@ func (s *session) serve(ctx context.Context) {
 	cancel()
 	s.runs.Wait()
 	<-writer
+	s.mu.Lock()
+	if s.cutTimer != nil {
+		s.cutTimer.Stop()
+	}
+	s.stream = runStream{}
+	s.mu.Unlock()
 }
 
 func (s *session) readPump() {
@@ -104,11 +149,30 @@ func (s *session) readPump() {
 			}
 			return
 		}
+		select {
+		case <-s.overflow:
+			return // cut off: nothing it sends is answered any more
+		default:
+		}
 		if typ != websocket.TextMessage {
 			s.sendError(badf("bad_json", "send JSON text messages"), nil)
 			continue
 		}
+		if !utf8.Valid(msg) {
+			// RFC 6455, 8.1: a text frame that is not UTF-8 fails the connection.
+			s.srv.log.Info("client text message is not UTF-8")
+			s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "text is not UTF-8"), time.Now().Add(closeWait))
+			return
+		}
 		s.handle(msg)
+	}
+}
+
+// signal wakes the write pump.
+func (s *session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -119,12 +183,9 @@ func (s *session) writePump(ctx context.Context) {
 		s.conn.Close()
 	}()
 	closeWith := func(code int, reason string) {
-		s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+		s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeWait))
 	}
 	write := func(msg []byte) bool {
-		if msg == nil {
-			return true // a slot emptied since it signalled
-		}
 		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
 		return s.conn.WriteMessage(websocket.TextMessage, msg) == nil
 	}
@@ -132,21 +193,21 @@ func (s *session) writePump(ctx context.Context) {
 		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
 		return s.conn.WriteMessage(websocket.PingMessage, nil) == nil
 	}
-	// A slot that has signalled is written only once the queue is empty,
-	// so a reply (the room that answers follow, an error) precedes any room
-	// traffic offered after it. Only this client's own messages wait in the
-	// queue, so its room traffic waits for nobody else's.
-	writeSlot := func(sl *slot) bool {
-		for {
-			select {
-			case msg := <-s.send:
-				if !write(msg) {
-					return false
-				}
-			default:
-				return write(sl.take())
-			}
+	// next is what to write now: replies first, so the room that answers
+	// follow precedes that room's traffic; then the room slots, which hold
+	// one message each; then the run's next batch, so a long run never
+	// holds up a view.
+	next := func() []byte {
+		if b := s.queue.pop(); b != nil {
+			return b
 		}
+		if b := s.views.take(); b != nil {
+			return b
+		}
+		if b := s.counts.take(); b != nil {
+			return b
+		}
+		return s.nextRunMessage()
 	}
 	for {
 		// A client cut off for being slow gets the close frame next, not
@@ -157,25 +218,31 @@ func (s *session) writePump(ctx context.Context) {
 			return
 		default:
 		}
-		ok := true
 		select {
-		case msg := <-s.send:
-			ok = write(msg)
-		case <-s.views.ready:
-			ok = writeSlot(&s.views)
-		case <-s.counts.ready:
-			ok = writeSlot(&s.counts)
-		case <-ticker.C:
-			ok = ping()
-		case <-s.overflow:
-			closeWith(CloseSlowClient, "too slow: reconnect and resume with from")
-			return
 		case <-ctx.Done():
 			s.flushSlots()
 			closeWith(websocket.CloseGoingAway, "server shutting down")
 			return
 		case <-s.done:
 			return
+		default:
+		}
+		if b := next(); b != nil {
+			if !write(b) {
+				return
+			}
+			continue
+		}
+		ok := true
+		select {
+		case <-s.wake:
+		case <-s.views.ready: // a signal only: next takes whatever the slot holds
+		case <-s.counts.ready:
+		case <-ticker.C:
+			ok = ping()
+		case <-s.overflow:
+		case <-ctx.Done():
+		case <-s.done:
 		}
 		if !ok {
 			return
@@ -187,7 +254,7 @@ func (s *session) writePump(ctx context.Context) {
 // on shutdown: the server closes its rooms first, so this is where their
 // room.closed messages are.
 func (s *session) flushSlots() {
-	s.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	s.conn.SetWriteDeadline(time.Now().Add(closeWait))
 	for _, sl := range []*slot{&s.views, &s.counts} {
 		if msg := sl.take(); msg != nil {
 			if err := s.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
@@ -197,25 +264,38 @@ func (s *session) flushSlots() {
 	}
 }
 
-// enqueue queues a message for the client without ever blocking: a client
-// that cannot keep up is disconnected instead of slowing the run.
+// enqueue queues a reply for the client without ever blocking: a client
+// whose unread replies pass the byte limit is cut off at once.
 func (s *session) enqueue(v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		s.srv.log.Error("marshal message", "err", err)
 		return
 	}
-	select {
-	case s.send <- b:
-	default:
-		s.overflowOnce.Do(func() { close(s.overflow) })
+	if !s.queue.push(b) {
+		s.cutOff()
+		return
 	}
+	s.signal()
+}
+
+// cutOff drops a client that does not read its replies: the writer sends
+// the close frame if it can, and the connection closes within closeWait
+// even if a write to the client is blocked.
+func (s *session) cutOff() {
+	s.overflowOnce.Do(func() {
+		s.srv.log.Info("client cut off: replies unread past the limit", "limit", s.srv.class.QueueBytes)
+		close(s.overflow)
+		s.mu.Lock()
+		s.cutTimer = time.AfterFunc(closeWait, func() { s.conn.UnderlyingConn().Close() })
+		s.mu.Unlock()
+	})
 }
 
 func (s *session) sendError(e *protoError, m *clientMessage) {
-	msg := errorMessage{Type: "error", Code: e.code, Message: e.msg}
+	msg := errorMessage{Type: "error", Code: e.code, Message: clip(e.msg, maxErrorText)}
 	if m != nil {
-		msg.ID, msg.Request = m.ID, m.Type
+		msg.ID, msg.Request = clip(m.ID, maxEcho), clip(m.Type, maxEcho)
 	}
 	s.enqueue(msg)
 }
@@ -262,92 +342,7 @@ func (s *session) handle(raw []byte) {
 	case "close":
 		s.closeRoom(m)
 	default:
-		s.sendError(badf("unknown_type", "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", m.Type), m)
-	}
-}
-
-func (s *session) cancelRun() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.runCancel != nil {
-		s.runCancel()
-		s.runCancel = nil
-	}
-}
-
-// startRun cancels the session's current run and starts req, streaming it.
-func (s *session) startRun(id string, req RunRequest, sites []engine.Site, from int) {
-	s.mu.Lock()
-	if s.runCancel != nil {
-		s.runCancel()
-	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	s.runCancel = cancel
-	s.runs.Add(1)
-	s.mu.Unlock()
-
-	go func() {
-		defer s.runs.Done()
-		defer cancel()
-		s.runOne(ctx, id, req, sites, from)
-	}()
-}
-
-func (s *session) runOne(ctx context.Context, id string, req RunRequest, sites []engine.Site, from int) {
-	key := req.Key()
-	rm := runMessage{Type: "run", ID: id, Run: key, Scenario: req.Scenario, Seed: req.Seed, Policy: req.Policy}
-	for _, st := range sites {
-		rm.Sites = append(rm.Sites, siteField{Line: st.Line, Func: st.Func})
-	}
-	if s.srv.runner.Cache != nil {
-		_, rm.Cached = s.srv.runner.Cache.Get(key)
-	}
-	s.enqueue(rm)
-	cur := cursor{events: from}
-	l, err := s.srv.runner.Run(ctx, req, func(l *RunLog) {
-		if ctx.Err() == nil {
-			s.sendEvents(id, l, &cur)
-		}
-	})
-	if ctx.Err() != nil {
-		return // cancelled by the client, a newer run, or the connection's end
-	}
-	if err != nil {
-		var re *RunError
-		if errors.As(err, &re) {
-			s.enqueue(errorMessage{Type: "error", Code: re.Code, Message: re.Msg, ID: id, Request: "run"})
-		} else {
-			s.enqueue(errorMessage{Type: "error", Code: "internal", Message: err.Error(), ID: id, Request: "run"})
-		}
-		return
-	}
-	s.sendEvents(id, l, &cur)
-	s.enqueue(outcomeMessage{Type: "outcome", ID: id, OutcomeRecord: l.Result.Outcome, Report: l.Result.Report,
-		Stdout: l.Result.Stdout, Stderr: l.Result.Stderr})
-}
-
-// cursor is how much of a run a session has sent.
-type cursor struct{ events, objects, gs int }
-
-// sendEvents sends what the log holds beyond the cursor, in batches.
-func (s *session) sendEvents(id string, l *RunLog, cur *cursor) {
-	for {
-		objs, gs := l.Objects[cur.objects:], l.Gs[cur.gs:]
-		n := min(len(l.Events)-cur.events, maxBatch)
-		if n <= 0 && len(objs) == 0 && len(gs) == 0 {
-			return
-		}
-		m := eventsMessage{Type: "events", ID: id, From: cur.events, Events: make([][9]any, 0, max(n, 0)),
-			Objects: append([]engine.Object(nil), objs...), Goroutines: append([]engine.Goroutine(nil), gs...)}
-		for i := cur.events; i < cur.events+n; i++ {
-			m.Events = append(m.Events, eventRow(l, l.Events[i]))
-		}
-		cur.objects, cur.gs = len(l.Objects), len(l.Gs)
-		cur.events += max(n, 0)
-		s.enqueue(m)
-		if n <= 0 {
-			return
-		}
+		s.sendError(badf("unknown_type", "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", clip(m.Type, maxEcho)), m)
 	}
 }
 

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ClassLimits bound what the network may take from the server: in class
+// mode every device on the network reaches it, and one misbehaving laptop
+// must not take the class down. Zero fields take DefaultClassLimits'.
+type ClassLimits struct {
+	Conns        int // WebSocket connections at once, in total
+	ConnsPerAddr int // WebSocket connections at once from one address
+	QueueBytes   int // bytes of replies waiting for one client before it is cut off
+
+	Rooms        int           // presenter rooms open at once
+	RoomsPerAddr int           // rooms open at once, opened from one address
+	Viewers      int           // viewers of one room
+	SeatsPerAddr int           // viewers of one room from one address
+	Guesses      int           // failed room lookups (and /r/, /join visits) per address per minute
+	RoomIdle     time.Duration // a room closes this long after its presenter's last message
+	RoomGrace    time.Duration // a room without a presenter's connection closes after this
+
+	HeaderTimeout   time.Duration // to read a request's headers
+	RequestTimeout  time.Duration // to read a whole request, and to write its answer
+	IdleTimeout     time.Duration // a keep-alive connection idle this long is closed
+	ShutdownTimeout time.Duration // shutting down takes at most this long
+	LogEvery        time.Duration // a repeated log line is written once per this, with a count
+}
+
+// DefaultClassLimits are the limits of a server started without flags.
+//
+// RoomGrace is 10 minutes: a reload, a laptop waking up or a Wi-Fi drop
+// gives the presenter's page its room back within seconds to minutes, while
+// a room nobody presents any more frees its place (and its address's share
+// of rooms) well within a lesson. RoomIdle stays long: a presenter whose page
+// is open but paused through a discussion keeps the room.
+var DefaultClassLimits = ClassLimits{
+	Conns: 1000, ConnsPerAddr: 32, QueueBytes: 256 << 10,
+	Rooms: 1000, RoomsPerAddr: 10, Viewers: 2000, SeatsPerAddr: 10, Guesses: 10,
+	RoomIdle: 2 * time.Hour, RoomGrace: 10 * time.Minute,
+	HeaderTimeout: 10 * time.Second, RequestTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
+	ShutdownTimeout: 5 * time.Second, LogEvery: 10 * time.Second,
+}
+
+// withDefaults fills the zero fields from DefaultClassLimits.
+func (l ClassLimits) withDefaults() ClassLimits {
+	d := DefaultClassLimits
+	fill := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fillD := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fill(&l.Conns, d.Conns)
+	fill(&l.ConnsPerAddr, d.ConnsPerAddr)
+	fill(&l.QueueBytes, d.QueueBytes)
+	fill(&l.Rooms, d.Rooms)
+	fill(&l.RoomsPerAddr, d.RoomsPerAddr)
+	fill(&l.Viewers, d.Viewers)
+	fill(&l.SeatsPerAddr, d.SeatsPerAddr)
+	fill(&l.Guesses, d.Guesses)
+	fillD(&l.RoomIdle, d.RoomIdle)
+	fillD(&l.RoomGrace, d.RoomGrace)
+	fillD(&l.HeaderTimeout, d.HeaderTimeout)
+	fillD(&l.RequestTimeout, d.RequestTimeout)
+	fillD(&l.IdleTimeout, d.IdleTimeout)
+	fillD(&l.ShutdownTimeout, d.ShutdownTimeout)
+	fillD(&l.LogEvery, d.LogEvery)
+	return l
+}
+
+// Fixed limits, not worth a flag.
+const (
+	// guessWindow is the window of ClassLimits.Guesses.
+	guessWindow = time.Minute
+	// maxRanges is the most ranges a Range header may ask for; a request
+	// with more is answered whole, as if it had none (RFC 9110 allows it).
+	maxRanges = 8
+	// maxHeaderBytes bounds a request's line and headers.
+	maxHeaderBytes = 32 << 10
+	// maxEcho is the most bytes of a client's own input an error repeats.
+	maxEcho = 64
+	// maxErrorText is the most bytes of an error message's text.
+	maxErrorText = 400
+	// closeWait bounds the writing of a close frame: a client that does not
+	// read is not waited for.
+	closeWait = time.Second
+)
+
+// addrKey is whom a per-address limit counts against: an IPv4 address, an
+// IPv6 /64 (what one machine or one home network gets, so a machine
+// cannot make itself many addresses), or every loopback IPv4 address as
+// one (127/8 is all this machine).
+func addrKey(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return host
+	case ip.To4() != nil && ip.IsLoopback():
+		return "127.0.0.0/8"
+	case ip.To4() != nil:
+		return ip.To4().String()
+	default:
+		return (&net.IPNet{IP: ip.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
+	}
+}
+
+// connCounter counts open connections, in total and per address.
+type connCounter struct {
+	mu     sync.Mutex
+	total  int
+	byAddr map[string]int
+}
+
+// acquire takes a place for a connection from key, or answers why not
+// with an HTTP status and a sentence.
+func (c *connCounter) acquire(key string, lim ClassLimits) (release func(), status int, why string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.total >= lim.Conns {
+		return nil, http.StatusServiceUnavailable, fmt.Sprintf("The server already has its maximum of %d connections: try again in a moment.", lim.Conns)
+	}
+	if c.byAddr[key] >= lim.ConnsPerAddr {
+		return nil, http.StatusTooManyRequests, fmt.Sprintf("This address already has %d connections open: close some tabs of this page.", lim.ConnsPerAddr)
+	}
+	if c.byAddr == nil {
+		c.byAddr = map[string]int{}
+	}
+	c.total++
+	c.byAddr[key]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.total--
+			if c.byAddr[key]--; c.byAddr[key] <= 0 {
+				delete(c.byAddr, key)
+			}
+		})
+	}, 0, ""
+}
+
+// guessLimiter counts, per address, the room lookups that could tell a
+// guessed code: failed follows, wrong secrets, and every /r/ and /join
+// visit. Past the limit in a window, every lookup from the address is
+// refused, a right code too, or the refusal itself would tell a guess.
+type guessLimiter struct {
+	limit int
+	mu    sync.Mutex
+	times map[string][]time.Time // per address, oldest first, at most limit
+}
+
+func newGuessLimiter(limit int) *guessLimiter {
+	return &guessLimiter{limit: limit, times: map[string][]time.Time{}}
+}
+
+// prune drops what is older than the window, and the address once empty,
+// so the map holds only addresses that failed in the last minute.
+func (g *guessLimiter) prune(key string, now time.Time) []time.Time {
+	ts := g.times[key]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= guessWindow {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(g.times, key)
+	} else {
+		g.times[key] = ts
+	}
+	return ts
+}
+
+// limited reports whether key must wait before naming rooms again.
+func (g *guessLimiter) limited(key string, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.prune(key, now)) >= g.limit
+}
+
+// add counts one lookup from key.
+func (g *guessLimiter) add(key string, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ts := g.prune(key, now); len(ts) < g.limit {
+		g.times[key] = append(ts, now)
+	}
+}
+
+// refusal is the error for a limited address.
+func (g *guessLimiter) refusal() *protoError {
+	return badf("rate_limited", "more than %d unknown rooms or wrong secrets in a minute from this address: wait", g.limit)
+}
+
+// clip shortens s to at most n bytes, on a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// limitRanges answers a request asking for more than maxRanges ranges
+// whole: a header of thousands of one-byte ranges costs the server far
+// more than the file.
+func limitRanges(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rg := r.Header.Get("Range"); strings.Count(rg, ",") >= maxRanges {
+			r.Header.Del("Range")
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,252 @@
+package server
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/concviz/concviz/engine"
+)
+
+// Views (PROTOCOL.md, "Rooms: a presenter drives, a class follows").
+const (
+	maxStep  = 1_000_000_000
+	maxSpeed = 120
+)
+
+// joinURL is the link a room's viewers open.
+func (s *session) joinURL(code string) string { return s.joinBase + "r/" + code }
+
+// findRoom returns the open room m names, counting a miss against the
+// connection's address. A limited address is refused before the lookup,
+// so the refusal says nothing about the code.
+func (s *session) findRoom(m *clientMessage, now time.Time) (*room, *protoError) {
+	g := s.srv.guesses
+	if g.limited(s.addr, now) {
+		return nil, g.refusal()
+	}
+	r := s.srv.rooms.lookup(m.Code)
+	if r == nil {
+		g.add(s.addr, now)
+		return nil, unknownRoom(m.Code)
+	}
+	return r, nil
+}
+
+// authorize returns the room m names if m carries its secret. Every room
+// message naming an unknown room or a wrong secret counts towards the
+// address's limit, so none of them can test codes faster than follow can.
+func (s *session) authorize(m *clientMessage) (*room, *protoError) {
+	now := time.Now()
+	r, perr := s.findRoom(m, now)
+	if perr != nil {
+		return nil, perr
+	}
+	if subtle.ConstantTimeCompare([]byte(m.Secret), []byte(r.secret)) != 1 {
+		s.srv.guesses.add(s.addr, now)
+		return nil, badf("not_presenter", "that is not room %s's secret", r.code)
+	}
+	return r, nil
+}
+
+// present opens a room with this connection as its presenter.
+func (s *session) present(m *clientMessage) {
+	if m.Scenario == "" {
+		s.sendError(badf("bad_field", "present needs a \"scenario\""), m)
+		return
+	}
+	sc, ok := s.srv.lookup(m.Scenario)
+	if !ok || sc.Program.Main == nil {
+		s.sendError(badf("unknown_scenario", "no scenario %q", clip(m.Scenario, maxEcho)), m)
+		return
+	}
+	r, perr := s.srv.rooms.open(sc.ID, s.addr)
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	s.takeSeat(r, m)
+}
+
+// claim makes this connection the presenter's again, e.g. after a reload.
+func (s *session) claim(m *clientMessage) {
+	r, perr := s.authorize(m)
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	s.takeSeat(r, m)
+}
+
+// takeSeat moves r's presenter seat here. A connection holds one seat:
+// its former room stays open, for a claim from elsewhere, until it expires.
+func (s *session) takeSeat(r *room, m *clientMessage) {
+	n, perr := r.seat(s)
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	if old := s.presenting; old != nil && old != r {
+		old.unseat(s)
+	}
+	s.presenting = r
+	r.resyncPresenter(s, n)
+}
+
+// publish relays the presenter's view, checked and re-encoded.
+func (s *session) publish(m *clientMessage) {
+	r, perr := s.authorize(m)
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	v, perr := s.srv.validateView(m.View)
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	if perr := r.publish(v); perr != nil {
+		s.sendError(perr, m)
+	}
+}
+
+// follow makes this connection a viewer of the room m names, leaving the
+// room it followed before; a refused follow changes nothing.
+func (s *session) follow(m *clientMessage) {
+	r, perr := s.findRoom(m, time.Now())
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	if perr := r.join(s); perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	if old := s.following; old != nil && old != r {
+		old.leave(s)
+	}
+	s.following = r
+	r.resyncViewer(s)
+}
+
+// unfollow stops following, dropping any view not yet sent.
+func (s *session) unfollow() {
+	if s.following == nil {
+		return
+	}
+	s.following.leave(s)
+	s.following = nil
+	s.views.clear()
+}
+
+// closeRoom ends the room for everyone.
+func (s *session) closeRoom(m *clientMessage) {
+	r, perr := s.authorize(m)
+	if perr != nil {
+		s.sendError(perr, m)
+		return
+	}
+	if !s.srv.rooms.close(r, "closed") {
+		s.sendError(unknownRoom(r.code), m)
+	}
+}
+
+// leaveRooms runs when the connection ends: it stops following, and the
+// room it presents keeps going without it until claimed or expired.
+func (s *session) leaveRooms() {
+	if s.following != nil {
+		s.following.leave(s)
+		s.following = nil
+	}
+	if s.presenting != nil {
+		s.presenting.unseat(s)
+		s.presenting = nil
+	}
+}
+
+// validateView checks a view as a run is checked, plus the step and speed,
+// and returns the form the server relays.
+func (s *Server) validateView(v *viewInput) (viewField, *protoError) {
+	if v == nil {
+		return viewField{}, badf("bad_field", "view needs a \"view\"")
+	}
+	if v.Scenario == "" {
+		return viewField{}, badf("bad_field", "a view needs a \"scenario\"")
+	}
+	req, _, perr := s.validate(&clientMessage{Type: "run", Scenario: v.Scenario, Knobs: v.Knobs, Caps: v.Caps,
+		Seed: v.Seed, Policy: v.Policy, Interventions: v.Interventions})
+	if perr != nil {
+		return viewField{}, perr
+	}
+	if v.Step < 0 || v.Step > maxStep {
+		return viewField{}, badf("bad_field", "step must be between 0 and %d, not %d", maxStep, v.Step)
+	}
+	if v.Speed < 1 || v.Speed > maxSpeed {
+		return viewField{}, badf("bad_field", "speed must be between 1 and %d steps a second, not %d", maxSpeed, v.Speed)
+	}
+	out := viewField{Scenario: req.Scenario, Seed: req.Seed, Policy: req.Policy, Knobs: req.Knobs, Caps: req.Caps,
+		Interventions: req.Interventions, Step: v.Step, Playing: v.Playing, Speed: v.Speed}
+	// Every field present, so a viewer never has to guess a default.
+	if out.Knobs == nil {
+		out.Knobs = map[string]int64{}
+	}
+	if out.Caps == nil {
+		out.Caps = map[string]int{}
+	}
+	if out.Interventions == nil {
+		out.Interventions = []engine.InterventionSpec{}
+	}
+	return out, nil
+}
+
+// countVisit counts a /r/ or /join visit against the visitor's address, or
+// answers 429 once the address has used up its lookups.
+func (s *Server) countVisit(w http.ResponseWriter, r *http.Request) bool {
+	key, now := addrKey(r.RemoteAddr), time.Now()
+	if s.guesses.limited(key, now) {
+		http.Error(w, s.guesses.refusal().msg+".", http.StatusTooManyRequests)
+		return false
+	}
+	s.guesses.add(key, now)
+	return true
+}
+
+// missing sends a visitor whose code is not a code to the catalog, which
+// says so, naming a short piece of what was typed.
+func missing(w http.ResponseWriter, r *http.Request, raw string) {
+	http.Redirect(w, r, "/?missing="+url.QueryEscape(clip(raw, maxEcho)), http.StatusSeeOther)
+}
+
+// serveRoomLink sends a join link's visitor to a scenario page that
+// follows the room; the page moves on to the room's scenario with its
+// first view. The answer is the same whether the room is open, closed or
+// never was, so only the rate-limited follow can tell.
+func (s *Server) serveRoomLink(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.countVisit(w, r) {
+		return
+	}
+	raw := r.PathValue("code")
+	code, ok := normalizeCode(raw)
+	if !ok {
+		missing(w, r, raw)
+		return
+	}
+	http.Redirect(w, r, "/s/"+url.PathEscape(s.landing)+"?follow="+code, http.StatusSeeOther)
+}
+
+// serveJoin answers the catalog's "join a room" form.
+func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.countVisit(w, r) {
+		return
+	}
+	raw := r.URL.Query().Get("code")
+	code, ok := normalizeCode(raw)
+	if !ok {
+		missing(w, r, raw)
+		return
+	}
+	http.Redirect(w, r, "/r/"+code, http.StatusSeeOther)
+}

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/concviz/concviz/engine"
+)
+
+// runStream is what a session still has to send of its current run: the
+// run message, the events as far as they have arrived, then the outcome or
+// the error. The log is the runner's (shared with the cache and every
+// session watching the same run), so a client that reads slowly costs a
+// cursor, not a copy: the writer encodes the next batch only when it has
+// written the last one.
+type runStream struct {
+	gen  int    // which run of the session this is; 0 for none
+	id   string // the client's name for the run
+	head []byte // the run message, until written
+	log  RunLog // what has arrived: slices the runner only appends to
+	cur  cursor
+	tail []byte // the outcome or error message, once the run has ended
+}
+
+// cursor is how much of a run a session has sent.
+type cursor struct{ events, objects, gs int }
+
+func (s *session) cancelRun() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runCancel != nil {
+		s.runCancel()
+		s.runCancel = nil
+	}
+	s.stream = runStream{gen: s.stream.gen} // nothing more is sent for it
+}
+
+// startRun cancels the session's current run and starts req, streaming it.
+func (s *session) startRun(id string, req RunRequest, sites []engine.Site, from int) {
+	s.mu.Lock()
+	if s.runCancel != nil {
+		s.runCancel()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.runCancel = cancel
+	gen := s.stream.gen + 1
+	s.stream = runStream{gen: gen, id: id, cur: cursor{events: from}}
+	s.runs.Add(1)
+	s.mu.Unlock()
+
+	go func() {
+		defer s.runs.Done()
+		defer cancel()
+		s.runOne(ctx, gen, id, req, sites)
+	}()
+}
+
+// update changes the stream of run gen, if it is still the session's, and
+// wakes the writer.
+func (s *session) update(gen int, f func(st *runStream)) {
+	s.mu.Lock()
+	ok := s.stream.gen == gen
+	if ok {
+		f(&s.stream)
+	}
+	s.mu.Unlock()
+	if ok {
+		s.signal()
+	}
+}
+
+func (s *session) runOne(ctx context.Context, gen int, id string, req RunRequest, sites []engine.Site) {
+	key := req.Key()
+	rm := runMessage{Type: "run", ID: id, Run: key, Scenario: req.Scenario, Seed: req.Seed, Policy: req.Policy}
+	for _, st := range sites {
+		rm.Sites = append(rm.Sites, siteField{Line: st.Line, Func: st.Func})
+	}
+	if s.srv.runner.Cache != nil {
+		_, rm.Cached = s.srv.runner.Cache.Get(key)
+	}
+	head, err := json.Marshal(rm)
+	if err != nil {
+		s.srv.log.Error("marshal message", "err", err)
+		return
+	}
+	s.update(gen, func(st *runStream) { st.head = head })
+	// emit runs on the runner's reading goroutine, which appends to the
+	// log: copying the slice headers there gives the writer a prefix that
+	// nobody writes to again.
+	l, err := s.srv.runner.Run(ctx, req, func(l *RunLog) {
+		snap := *l
+		s.update(gen, func(st *runStream) { st.log = snap })
+	})
+	if ctx.Err() != nil {
+		return // cancelled by the client, a newer run, or the connection's end
+	}
+	var end any
+	if err != nil {
+		em := errorMessage{Type: "error", Code: "internal", Message: clip(err.Error(), maxErrorText), ID: clip(id, maxEcho), Request: "run"}
+		var re *RunError
+		if errors.As(err, &re) {
+			em.Code, em.Message = re.Code, clip(re.Msg, maxErrorText)
+		}
+		end = em
+	} else {
+		end = outcomeMessage{Type: "outcome", ID: id, OutcomeRecord: l.Result.Outcome, Report: l.Result.Report,
+			Stdout: l.Result.Stdout, Stderr: l.Result.Stderr}
+	}
+	tail, merr := json.Marshal(end)
+	if merr != nil {
+		s.srv.log.Error("marshal message", "err", merr)
+		return
+	}
+	s.update(gen, func(st *runStream) {
+		if err != nil {
+			st.log = RunLog{} // events sent so far stay sent; the rest do not matter
+		} else {
+			st.log = *l
+		}
+		st.tail = tail
+	})
+}
+
+// nextRunMessage returns the next message of the current run, nil if
+// there is none yet: the run message, a batch of events (with the objects
+// and goroutines declared since the last), then the outcome.
+func (s *session) nextRunMessage() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.stream
+	if st.head != nil {
+		b := st.head
+		st.head = nil
+		return b
+	}
+	if b := st.nextBatch(); b != nil {
+		return b
+	}
+	if st.tail != nil && st.head == nil {
+		b := st.tail
+		st.tail = nil
+		st.log = RunLog{}
+		return b
+	}
+	return nil
+}
+
+// nextBatch encodes the events (and declarations) not sent yet, up to maxBatch.
+func (st *runStream) nextBatch() []byte {
+	l := &st.log
+	objs, gs := l.Objects[min(st.cur.objects, len(l.Objects)):], l.Gs[min(st.cur.gs, len(l.Gs)):]
+	n := min(len(l.Events)-st.cur.events, maxBatch)
+	if n <= 0 && len(objs) == 0 && len(gs) == 0 {
+		return nil
+	}
+	m := eventsMessage{Type: "events", ID: st.id, From: st.cur.events, Events: make([][9]any, 0, max(n, 0)),
+		Objects: objs, Goroutines: gs}
+	for i := st.cur.events; i < st.cur.events+n; i++ {
+		m.Events = append(m.Events, eventRow(l, l.Events[i]))
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	st.cur.objects, st.cur.gs = len(l.Objects), len(l.Gs)
+	st.cur.events += max(n, 0)
+	return b
+}
