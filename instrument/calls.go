@@ -39,78 +39,6 @@ func (r *rw) callText(c *ast.CallExpr, fun string, pre, post []string) string {
 	return b.String()
 }
 
-// pkgFuncs maps package functions onto the engine: the engine function and
-// where its position argument goes ("pre", "post", "" for none).
-var pkgFuncs = map[string][2]string{
-	"fmt.Println": {"Println", "pre"}, "fmt.Printf": {"Printf", "pre"}, "fmt.Print": {"Print", "pre"},
-	"time.Sleep": {"Sleep", "post"}, "time.Now": {"Now", ""}, "time.Since": {"Since", ""}, "time.Until": {"Until", ""},
-	"time.After": {"After", "post"}, "time.Tick": {"Tick", "post"}, "time.NewTimer": {"NewTimer", "post"},
-	"time.NewTicker": {"NewTicker", "post"}, "time.AfterFunc": {"AfterFunc", "post"},
-	"context.Background": {"Background", ""}, "context.TODO": {"TODO", ""},
-	"context.WithCancel": {"WithCancel", "post"}, "context.WithTimeout": {"WithTimeout", "post"},
-	"context.WithDeadline": {"WithDeadline", "post"}, "context.WithCancelCause": {"WithCancelCause", "post"},
-	"context.WithTimeoutCause": {"WithTimeoutCause", "post"}, "context.WithDeadlineCause": {"WithDeadlineCause", "post"},
-	"context.WithValue": {"WithValue", ""}, "context.WithoutCancel": {"WithoutCancel", ""}, "context.Cause": {"Cause", ""},
-	"sync.NewCond": {"NewCond", ""}, "sync.OnceFunc": {"OnceFunc", ""}, "sync.OnceValue": {"OnceValue", ""},
-	"sync.OnceValues": {"OnceValues", ""},
-	"net/http.Get":    {"HTTPGet", "post"}, "os.Exit": {"Exit", "post"},
-	"runtime.Gosched": {"Gosched", "post"}, "runtime.NumGoroutine": {"NumGoroutine", ""},
-	"runtime.GOMAXPROCS": {"GOMAXPROCS", ""}, "runtime.Goexit": {"Goexit", "post"},
-}
-
-func init() {
-	for _, op := range []string{"Add", "Load", "Store", "Swap", "CompareAndSwap"} {
-		for _, t := range []string{"Int32", "Int64", "Uint32", "Uint64", "Uintptr"} {
-			pkgFuncs["sync/atomic."+op+t] = [2]string{"Atomic" + op, "post"}
-		}
-	}
-}
-
-// engineTypes maps the standard library's types onto the engine's.
-var engineTypes = map[string]string{
-	"sync.Mutex": "Mutex", "sync.RWMutex": "RWMutex", "sync.WaitGroup": "WaitGroup", "sync.Once": "Once",
-	"sync.Cond": "Cond", "sync.Locker": "Locker",
-	"sync/atomic.Int32": "AtomicInt[int32]", "sync/atomic.Int64": "AtomicInt[int64]",
-	"sync/atomic.Uint32": "AtomicInt[uint32]", "sync/atomic.Uint64": "AtomicInt[uint64]",
-	"sync/atomic.Uintptr": "AtomicInt[uintptr]", "sync/atomic.Bool": "AtomicBool",
-	"sync/atomic.Value": "AtomicValue", "sync/atomic.Pointer": "AtomicPointer",
-	"time.Timer": "Timer", "time.Ticker": "Ticker", "context.Context": "Context",
-}
-
-// enginePkgVars maps package variables.
-var enginePkgVars = map[string]string{"os.Stdout": "Stdout", "os.Stderr": "Stderr"}
-
-// engineMethod reports whether fn is a method of a type the engine replaces
-// whose engine version takes a position.
-func engineMethod(fn *types.Func) bool {
-	if fn.Pkg() == nil {
-		return false
-	}
-	sig := fn.Type().(*types.Signature)
-	if sig.Recv() == nil {
-		return false
-	}
-	rt := sig.Recv().Type()
-	if p, ok := rt.(*types.Pointer); ok {
-		rt = p.Elem()
-	}
-	n, ok := types.Unalias(rt).(*types.Named)
-	if !ok {
-		return false
-	}
-	key := fn.Pkg().Path() + "." + n.Obj().Name()
-	if _, ok := engineTypes[key]; !ok || key == "context.Context" {
-		return false
-	}
-	switch fn.Pkg().Path() {
-	case "time":
-		return fn.Name() == "Stop" || fn.Name() == "Reset"
-	case "sync":
-		return fn.Name() != "RLocker"
-	}
-	return true
-}
-
 func (r *rw) pkgSel(sel *ast.SelectorExpr) (*types.PkgName, string) {
 	id, ok := sel.X.(*ast.Ident)
 	if !ok {
@@ -144,11 +72,11 @@ func (r *rw) call(c *ast.CallExpr) (string, bool) {
 			return "", false
 		}
 		r.consumed[sel] = true
-		f := r.eng + "." + m[0]
-		switch m[1] {
-		case "pre":
+		f := r.eng + "." + m.engineExpr()
+		switch m.pos {
+		case posPre:
 			return r.callText(c, f, []string{r.site(c.Lparen, "")}, nil), true
-		case "post":
+		case posPost:
 			return r.callText(c, f, nil, []string{r.site(c.Lparen, r.orig(sel))}), true
 		}
 		return r.callText(c, f, nil, nil), true
@@ -291,13 +219,17 @@ func (r *rw) selector(sel *ast.SelectorExpr) (string, bool) {
 			// A positioned writer: its prints point at this line.
 			return r.eng + "." + v + "At(" + r.site(sel.Pos(), "") + ")", true
 		}
+		if m, ok := pkgFuncs[key]; ok {
+			r.consumed[sel] = true
+			return r.funcValue(sel, m), true
+		}
 		return "", false
 	}
 	s := r.p.info.Selections[sel]
 	if s == nil || s.Kind() != types.MethodVal {
 		if s != nil && s.Kind() == types.MethodExpr {
 			if fn, ok := s.Obj().(*types.Func); ok && engineMethod(fn) {
-				r.fail(sel.Pos(), "method expression %s is not supported: call the method inside a func literal", r.orig(sel))
+				return r.methodExpr(sel, fn), true
 			}
 		}
 		return "", false
@@ -315,26 +247,20 @@ func (r *rw) selector(sel *ast.SelectorExpr) (string, bool) {
 		}
 	}
 	// A method value: bind the receiver now, call with a position later.
-	sig := fn.Type().(*types.Signature)
-	if sig.Params().Len() != 0 {
-		r.fail(sel.Pos(), "method value %s is not supported: call the method inside a func literal", r.orig(sel))
-		return "", false
-	}
-	res := ""
-	ret := ""
-	if sig.Results().Len() == 1 {
-		t, err := r.typeText(sig.Results().At(0).Type())
-		if err != nil {
-			r.fail(sel.Pos(), "%v", err)
-		}
-		res, ret = " "+t, "return "
-	}
 	recv := r.text(sel.X)
-	_, recvPtr := sig.Recv().Type().(*types.Pointer)
+	_, recvPtr := fn.Type().(*types.Signature).Recv().Type().(*types.Pointer)
 	_, xPtr := r.typeOf(sel.X).Underlying().(*types.Pointer)
 	if recvPtr && !xPtr && addressable(sel.X) {
 		recv = "&" + parenIfNeeded(sel.X, recv)
 	}
-	pos := r.site(sel.Sel.Pos(), r.orig(sel.X))
-	return "func() func()" + res + " { _cvz_r := " + recv + "; return func()" + res + " { " + ret + "_cvz_r." + fn.Name() + "(" + pos + ") } }()", true
+	sig, _ := r.typeOf(sel).(*types.Signature)
+	if sig == nil {
+		return "", false
+	}
+	w, err := r.wrapper(sig, func(args []string) string { return "_cvz_r." + r.methodCall(sel, fn, args, r.orig(sel.X)) })
+	if err != nil {
+		r.fail(sel.Pos(), "%v", err)
+		return "", false
+	}
+	return "func() " + w.typ + " { _cvz_r := " + recv + "; return " + w.lit + " }()", true
 }
