@@ -24,6 +24,12 @@ func checkImports(p *program) error {
 				continue
 			}
 			pkg, known := stdPackage(path)
+			if known && pkg.status != refusedPkg && is.Name != nil && is.Name.Name == "." && len(pkg.ids) > 0 {
+				// The checks and the rewriter find a package's identifiers by its name.
+				pos := p.fset.Position(is.Pos())
+				return &Error{File: pos.Filename, Line: pos.Line, Col: pos.Column,
+					Msg: fmt.Sprintf("import . %q is not supported: import it by name (%s.%s) so concviz can map its calls onto the engine", path, pathName(path), pkg.ids[0].name)}
+			}
 			if known && pkg.status != refusedPkg {
 				continue
 			}
@@ -102,4 +108,12 @@ func checkUses(p *program) error {
 		}
 	}
 	return nil
+}
+
+// pathName is the name a standard-library package is declared with.
+func pathName(path string) string {
+	if path == "math/rand/v2" {
+		return "rand"
+	}
+	return path[strings.LastIndex(path, "/")+1:]
 }

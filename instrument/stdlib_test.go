@@ -235,6 +235,8 @@ func TestStdlibRefusals(t *testing.T) {
 			`prog.go:5:15: http.Post is not allowed: only http.Get, http.Response, http.Header, http.StatusText, http.Status* and http.Method* are available: http.Get runs on the engine's simulated internet`},
 		{"sync/atomic pointers", "import \"sync/atomic\"\n\nfunc main() { var p *int; atomic.LoadPointer(nil); _ = p }\n",
 			`atomic.LoadPointer is not allowed: only atomic.Int32, `},
+		{"dot import of a mapped package", "import . \"time\"\n\nfunc main() { Sleep(Second) }\n",
+			`prog.go:3:8: import . "time" is not supported: import it by name (time.Sleep) so concviz can map its calls onto the engine`},
 		{"zip.OpenReader", "import \"archive/zip\"\n\nfunc main() { zip.OpenReader(\"x\") }\n", `zip.OpenReader is not allowed: it opens a file: zip.NewReader reads an archive from memory`},
 	}
 	for _, tt := range tests {
