@@ -4,15 +4,25 @@
 // badges, console, outcome. Every view shows the same step; the URL always
 // holds what it takes to see this view again.
 
-import { newLog, addEvents, stateAt, runnable, consoleAt, lanes, names as goroutineNames, setKinds, lineOf, ev, waitEdges, prepare } from "./fold.js";
-import { narrate, duration } from "./narrate.js";
-import { layout, fit, render as renderGraph, animateToken, runTarget, withDotsAsSVG } from "./graph.js";
-import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
-import { markCode, forgetCode } from "./code.js";
-import { Room, viewOf, sameRun, settingsOf, formatCode, normalizeCode } from "./room.js";
+import { stateAt, names as goroutineNames, setKinds, ev } from "./fold.js";
+import { duration } from "./narrate.js";
+import { layout, runTarget, withDotsAsSVG } from "./graph.js";
+import { Room, viewOf, sameRun, settingsOf } from "./room.js";
 import { Session } from "./session.js";
+import { Player, DEFAULT_SPEED } from "./player.js";
+import { View, ANIMATE_UP_TO } from "./view.js";
+import { escapeHTML } from "./html.js";
+import { RUN_ERRORS, ROOM_ERRORS, roomBarHTML, roomClosedHTML, joinURL } from "./panels.js";
 import { readURL, withinLimits, urlQuery, seedProblem, knobProblem, nudgeCap, withIntervention, runRequest } from "./settings.js";
 import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
+
+// How long, in milliseconds: a line linked from the banner flashes; "Link
+// copied" shows; between redrawings while a run streams in; between new
+// layouts of a growing run (the layout follows its data flow).
+const FLASH_MS = 1200;
+const COPIED_MS = 1800;
+const REDRAW_EVERY = 200;
+const RELAYOUT_EVERY = 3000;
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);
@@ -49,7 +59,6 @@ function showNotice(html, kind = "warn") {
 notice.addEventListener("click", (e) => {
   if (e.target.closest(".notice-close")) notice.hidden = true;
 });
-const escapeHTML = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 if (parsed.problems.length) {
   showNotice(`<strong>This link has settings the page cannot use</strong>, so it uses the defaults for them: ${parsed.problems.map(escapeHTML).join("; ")}.`);
@@ -170,13 +179,10 @@ let log = null; // the log on screen
 let cur = null; // the state on screen
 let lay = null;
 let who = new Map();
-let tl = null;
-let tlFor = -1;
 let afterRunStep = null;
 let wantStep = settings.step;
 let wantEnd = settings.toEnd;
 let firstRun = true; // the run the URL asked for, not one the user made since
-let playing = false;
 let lastRender = 0;
 
 // The connection and the run it receives (session.js); its pending log is
@@ -217,9 +223,6 @@ const session = new Session({
   },
 });
 
-// What the page says of the errors a run may end with (PROTOCOL.md).
-const RUN_ERRORS = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." };
-
 function startRun(from = 0) {
   if (standalone || !session.run((id, from) => runRequest(id, data.id, settings, from), from)) return;
   if (cur) {
@@ -244,7 +247,7 @@ function adopt() {
     lay = layout(log, data.layout);
     lay.at = performance.now();
     who = goroutineNames(log);
-    tlFor = -1;
+    view.stale();
     const step = wantEnd ? log.events.length : Math.min(wantStep, log.events.length);
     if (!wantEnd && wantStep > log.events.length && log.outcome && firstRun) {
       showNotice(`This run has only ${log.events.length} steps, so the page shows the last one instead of step ${wantStep}.`, "info");
@@ -253,17 +256,14 @@ function adopt() {
     wantEnd = false;
     firstRun = false;
     go(step);
-    if (playWhenReady) {
-      playWhenReady = false;
-      play();
-    }
+    player.arrived();
   } else {
     // More of the run on screen: refresh what depends on its length.
     const now = performance.now();
-    if (log.outcome || now - lastRender > 200) {
+    if (log.outcome || now - lastRender > REDRAW_EVERY) {
       // The layout follows the data flow of the whole log: redo it as the
       // log grows (rarely, so nothing jumps) and once it is complete.
-      if (log.outcome || log.objects.size !== lay.objs || log.goroutines.size !== lay.gs || now - lay.at > 3000) {
+      if (log.outcome || log.objects.size !== lay.objs || log.goroutines.size !== lay.gs || now - lay.at > RELAYOUT_EVERY) {
         lay = layout(log, data.layout);
         lay.at = now;
         who = goroutineNames(log);
@@ -304,69 +304,40 @@ function stepBy(d) {
   if (cur) go(cur.step + d, { animate: d === 1 });
 }
 
-let playWhenReady = false;
-function play() {
-  if (!log || !cur) {
-    playWhenReady = true; // the run is still on its way
-    return;
-  }
-  if (cur.step >= total() && log.outcome) go(0);
-  playing = true;
-  playBtn.textContent = "❚❚";
-  playBtn.setAttribute("aria-label", "Pause");
-  tick();
-  publish();
+// Playing, in animation frames (player.js).
+const player = new Player({
+  hooks: {
+    ready: () => !!(log && cur),
+    atEnd: () => cur.step >= total() && !!log.outcome,
+    rewind: () => go(0),
+    speed,
+    advance(n) {
+      if (cur.step < total()) {
+        const to = Math.min(total(), cur.step + n);
+        // The step before the last is the one the narration and the token
+        // start from.
+        if (to - 1 > cur.step) cur = stateAt(log, to - 1);
+        go(to, { animate: speed() <= ANIMATE_UP_TO });
+        return true;
+      }
+      return !log.outcome;
+    },
+    // A still page shows the choice of who runs next, and the URL.
+    still: () => log && cur && draw({}),
+    changed(on, was) {
+      playBtn.textContent = on ? "❚❚" : "▶︎";
+      playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+      if (on || was) publish();
+    },
+  },
+});
+const play = () => player.play();
+function speed() {
+  return Number(speedIn.value) || DEFAULT_SPEED;
 }
+const pause = () => player.pause();
 
-function pause() {
-  const was = playing;
-  playing = false;
-  clearTimeout(play.timer);
-  playBtn.textContent = "▶︎";
-  playBtn.setAttribute("aria-label", "Play");
-  if (was) publish();
-}
-
-// tick plays in animation frames: each frame takes the steps the speed
-// owes since the last one and draws once. At 120 steps a second on a 60 Hz
-// screen that is two steps a frame, drawn together; a slow frame is made up
-// for by the next (at most a quarter of a second's steps at once).
-function tick() {
-  tick.due = 1; // the first step at once
-  tick.last = performance.now();
-  if (!tick.frame) tick.frame = requestAnimationFrame(frame);
-}
-
-function frame(now) {
-  tick.frame = 0;
-  if (!playing) {
-    // Paused since the last frame: show what a still page shows (the
-    // choice of who runs next, the URL).
-    if (log && cur) draw({});
-    return;
-  }
-  const speed = Number(speedIn.value) || 8;
-  tick.due = Math.min(tick.due + (Math.max(0, now - tick.last) * speed) / 1000, Math.max(1, speed / 4));
-  tick.last = now;
-  const n = Math.floor(tick.due);
-  if (n >= 1) {
-    tick.due -= n;
-    if (cur.step < total()) {
-      const to = Math.min(total(), cur.step + n);
-      // The step before the last is the one the narration and the token
-      // start from.
-      if (to - 1 > cur.step) cur = stateAt(log, to - 1);
-      go(to, { animate: speed <= 8 });
-    } else if (log.outcome) {
-      pause();
-      draw({});
-      return;
-    }
-  }
-  tick.frame = requestAnimationFrame(frame);
-}
-
-playBtn.addEventListener("click", () => (playing ? pause() : play()));
+playBtn.addEventListener("click", () => player.toggle());
 $("#back").addEventListener("click", () => stepBy(-1));
 $("#fwd").addEventListener("click", () => stepBy(1));
 $("#restart").addEventListener("click", () => {
@@ -388,20 +359,21 @@ scrub.addEventListener("input", () => {
 });
 scrub.addEventListener("change", () => {
   if (!cur) return;
-  draw.line = 0; // and the code panel brings the current line into view
+  view.lineToView(); // and the code panel brings the current line into view
   draw({ prev: cur });
 });
 $("#timeline").addEventListener("click", (e) => {
-  if (!tl) return;
+  const step = view.timelineStep(e);
+  if (step === null) return;
   pause();
-  go(stepAtClick($("#timeline"), tl, e));
+  go(step);
 });
 
 document.addEventListener("keydown", (e) => {
   if (e.target.closest("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.target.closest("button") && (e.key === " " || e.key === "Enter")) return;
   const keys = {
-    " ": () => (playing ? pause() : play()),
+    " ": () => player.toggle(),
     ArrowLeft: () => stepBy(-1),
     ArrowRight: () => stepBy(1),
     Home: () => (pause(), go(0)),
@@ -419,224 +391,13 @@ document.addEventListener("keydown", (e) => {
 
 const graph = $("#graph");
 const codeRoot = $("#source");
-const consoleEl = $("#console");
-const narration = $("#narration");
 const banner = $("#banner");
 const choose = $("#choose");
-
-// Sizes of the graph and the timeline as the browser last laid them out,
-// from observers: drawing reads no layout (which would force one). The
-// graph gets its box's size in pixels: a picture of a fixed size is laid
-// out once, where one sized as a share of its box would have all its text
-// laid out again whenever anything else on the page changes.
-const sizes = { graph: null, timeline: 0 };
-const graphBox = graph.parentElement;
-function watchSizes() {
-  if (watchSizes.on || typeof ResizeObserver !== "function") return;
-  watchSizes.on = true;
-  const watch = new ResizeObserver((entries) => {
-    let redraw = false;
-    for (const e of entries) {
-      const { width, height } = e.contentRect;
-      if (e.target === graphBox) {
-        redraw ||= !sizes.graph || Math.abs(sizes.graph.width - width) >= 1 || Math.abs(sizes.graph.height - height) >= 1;
-        sizeGraph({ width, height });
-      } else if (Math.round(width) !== sizes.timeline) {
-        sizes.timeline = Math.round(width);
-        tlFor = -1;
-        redraw = true;
-      }
-    }
-    if (redraw) redrawSoon();
-  });
-  watch.observe(graphBox);
-  watch.observe($("#timeline"));
-}
-function sizeGraph(size) {
-  sizes.graph = size;
-  graph.style.width = `${Math.floor(size.width)}px`;
-  graph.style.height = `${Math.floor(size.height)}px`;
-}
-function redrawSoon() {
-  if (redrawSoon.frame) return;
-  redrawSoon.frame = requestAnimationFrame(() => {
-    redrawSoon.frame = 0;
-    if (log && cur) draw({});
-  });
-}
-
-// setText changes an element's text only when it differs.
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
-
-function draw({ prev = null, animate = false, dragging = false }) {
-  const s = cur;
-  const n = total();
-  const atEnd = s.step === n && !!log.outcome;
-  const outcome = log.outcome;
-  const dead = atEnd && outcome && ["deadlock", "leak"].includes(outcome.outcome) ? new Set((outcome.blocked ?? []).map((b) => b.g)) : new Set();
-  const canChoose = !s.ended && s.step < n + (log.outcome ? 0 : 1);
-  const run = runnable(s);
-  const choosable = canChoose && run.length >= 2 ? new Set(run.filter((id) => id !== s.running)) : new Set();
-  const speed = Number(speedIn.value) || 8;
-
-  // The graph, fitted to its box and changed only where the state did.
-  watchSizes();
-  if (!sizes.graph) sizeGraph({ width: graphBox.clientWidth, height: graphBox.clientHeight });
-  const fitted = fit(lay, sizes.graph.width, sizes.graph.height);
-  renderGraph(graph, fitted, s, log, { names: who, outcome, atEnd, choosable, canResize: s.step < n });
-  if (animate && prev && s.last && prev.step === s.step - 1) animateToken(graph, fitted, s.last, Math.min(450, 800 / speed));
-  // The code's badges. Playing fast or dragging the slider, ten times a
-  // second is as often as anyone reads them, and each change repaints
-  // the lines they are on (most of what the browser painted in a frame);
-  // the last step is drawn when the page stops.
-  clearTimeout(draw.codeLater);
-  if (!(dragging || (playing && speed > 8)) || performance.now() - (draw.codeAt ?? 0) >= 100) {
-    draw.codeAt = performance.now();
-    drawCode(s, dead, { scroll: !dragging && (!playing || speed <= 3) });
-  } else {
-    draw.codeLater = setTimeout(() => cur === s && drawCode(s, dead, { scroll: false }), 120);
-  }
-
-  // Console up to this step.
-  if (s.prints !== draw.prints || log !== draw.printsLog) {
-    const lines = consoleAt(log, s);
-    consoleEl.innerHTML = lines.map((p) => `<span class="${p.stream}">${escapeHTML(p.text)}</span>`).join("");
-    consoleEl.scrollTop = consoleEl.scrollHeight;
-    draw.prints = s.prints;
-    draw.printsLog = log;
-  }
-
-  // Timeline: drawn once per log (and size); the current step moves on it.
-  const tlEl = $("#timeline");
-  const tlDue = log.outcome ? tlFor !== -2 : tlFor !== n && performance.now() - (draw.tlAt ?? 0) > 1500;
-  if (tlDue) {
-    draw.tlAt = performance.now();
-    if (log._lanesAt !== log.events.length) {
-      log._lanes = lanes(log);
-      log._lanesAt = log.events.length;
-    }
-    if (!sizes.timeline) sizes.timeline = Math.round(tlEl.getBoundingClientRect().width);
-    tl = drawTimeline(tlEl, log._lanes, who, { width: sizes.timeline, ticks: timeTicks(log.events) });
-    tlFor = log.outcome ? -2 : n;
-  }
-  moveNow(tlEl, tl, s.step);
-
-  // Transport. Playing fast, ten times a second is as often as anyone
-  // reads a number (and each change costs the page a repaint).
-  if (!(playing && speed > 8 && performance.now() - (draw.transportAt ?? 0) < 100)) {
-    draw.transportAt = performance.now();
-    if (scrub.max !== String(n)) scrub.max = String(n);
-    if (scrub.value !== String(s.step)) scrub.value = String(s.step);
-    scrub.setAttribute("aria-valuetext", `step ${s.step} of ${n}`);
-    setText($("#step-no"), `step ${s.step} / ${n}${log.outcome ? "" : "+"}`);
-    setText($("#vtime"), `t = ${duration(s.time)}`);
-  }
-
-  // Narration: the event that led here. Playing fast or dragging the
-  // slider, a few sentences a second are all anyone reads (and each costs
-  // a layout of the page).
-  const fast = (playing && speed > 3) || dragging;
-  narration.setAttribute("aria-live", fast ? "off" : "polite");
-  let said;
-  if (((playing && speed > 8) || dragging) && performance.now() - (draw.saidAt ?? 0) < 400) {
-    said = draw.said;
-  } else if (s.last) {
-    const before = prev && prev.step === s.step - 1 ? prev : stateAt(log, s.step - 1);
-    said = `<span class="step-tag">step ${s.step}</span> ${escapeHTML(narrate(s.last, before, s, who))}`;
-  } else {
-    said = `<span class="step-tag">step 0</span> main is about to start. Press <kbd>space</kbd> to play or <kbd>→</kbd> to step.`;
-  }
-  if (said !== draw.said) {
-    narration.innerHTML = draw.said = said;
-    draw.saidAt = performance.now();
-  }
-
-  // Who runs next, when there is a choice.
-  drawChoice(playing || dragging ? [] : [...choosable]);
-
-  // The outcome, when it (or the names in it) changed.
-  if (draw.outcomeOf?.atEnd !== atEnd || draw.outcomeOf.outcome !== log.outcome || draw.outcomeOf.who !== who) {
-    drawOutcome(atEnd);
-    draw.outcomeOf = { atEnd, outcome: log.outcome, who };
-  }
-  // Snapshots of the whole run, taken while the page is idle, so that a
-  // jump anywhere folds at most a few hundred events. Not while it plays:
-  // playing needs none, and the snapshots (large, and kept) would make the
-  // garbage collector's pauses longer, and frames late.
-  if (log.outcome && draw.preparing !== log) {
-    draw.preparing = log;
-    const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 50));
-    const more = (deadline) => {
-      if (draw.preparing !== log) return;
-      if (playing) return setTimeout(() => idle(more), 250);
-      while (deadline.timeRemaining() > 4) if (prepare(log, 1024)) return;
-      idle(more);
-    };
-    idle(more);
-  }
-  // The URL: at once when still; while playing or dragging the slider,
-  // when the page is idle (history.replaceState makes the browser lay the
-  // page out, which costs a frame's worth of time), at most once a second,
-  // always with the step on screen then.
-  if (!playing && !dragging) writeURL();
-  else if (!draw.urlSoon) {
-    const later = window.requestIdleCallback ?? ((f) => setTimeout(f, 200));
-    draw.urlSoon = true;
-    setTimeout(() => later(() => {
-      draw.urlSoon = false;
-      writeURL();
-    }, { timeout: 1000 }), 1000);
-  }
-}
-
-// drawCode marks each goroutine's line of state s, and the current event's
-// line, which it brings into view if scroll and it changed.
-function drawCode(s, dead, { scroll }) {
-  const evLine = s.last ? lineOf(log, s.last.site) : 0;
-  markCode(codeRoot, s, who, { scroll: scroll && evLine !== draw.line, lineOfEvent: evLine, dead });
-  draw.line = evLine;
-}
-
-const OUTCOME = {
-  ok: { icon: "✓", word: "finished", cls: "ok" },
-  exit: { icon: "⏏", word: "exited", cls: "exit" },
-  deadlock: { icon: "✖", word: "deadlock", cls: "deadlock" },
-  leak: { icon: "⚠", word: "goroutines leaked", cls: "leak" },
-  panic: { icon: "✖", word: "panic", cls: "panic" },
-  limit: { icon: "⋯", word: "stopped at a limit", cls: "limit" },
-};
-
-function drawOutcome(atEnd) {
-  const badge = $("#outcome-badge");
-  const o = log.outcome;
-  if (!o) {
-    badge.className = "badge pending";
-    badge.innerHTML = `<span class="icon" aria-hidden="true">◌</span> <span class="text">running…</span>`;
-  } else {
-    const d = OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
-    badge.className = `badge ${d.cls}`;
-    badge.innerHTML = `<span class="icon" aria-hidden="true">${d.icon}</span> <span class="text">${escapeHTML(d.word)}</span>`;
-    badge.title = o.message || d.word;
-  }
-  if (!atEnd || !o) {
-    banner.hidden = true;
-    return;
-  }
-  const d = OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
-  const blocked = (o.blocked ?? [])
-    .map((b) => {
-      const line = Number(String(b.pos).split(":").pop()) || 0;
-      return `<li><strong>${escapeHTML(who.get(b.g) ?? b.name)}</strong> [${escapeHTML(b.reason)}] at <a href="#L${line}" data-line="${line}">${escapeHTML(b.pos || "?")}</a></li>`;
-    })
-    .join("");
-  let msg = o.message || (o.outcome === "ok" ? "The program finished normally." : d.word);
-  if (o.outcome === "ok") msg = `The program finished normally (exit status ${o.exitCode ?? 0}).`;
-  banner.className = `banner ${d.cls}`;
-  banner.innerHTML = `<p class="banner-msg"><span class="icon" aria-hidden="true">${d.icon}</span> <code>${escapeHTML(msg)}</code></p>${blocked ? `<ul class="blocked-list">${blocked}</ul>` : ""}${o.outcome === "deadlock" || o.outcome === "leak" ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.By.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>` : ""}`;
-  banner.hidden = false;
-}
+const view = new View(
+  { graph, code: codeRoot, console: $("#console"), narration: $("#narration"), banner, choose, timeline: $("#timeline"), scrub, stepNo: $("#step-no"), vtime: $("#vtime"), badge: $("#outcome-badge") },
+  { page: () => ({ log, cur, lay, who, playing: player.playing, speed: speed() }), writeURL: () => writeURL(), redraw: () => log && cur && draw({}) },
+);
+const draw = (opts) => view.draw(opts);
 
 banner.addEventListener("click", (e) => {
   const a = e.target.closest("a[data-line]");
@@ -645,39 +406,13 @@ banner.addEventListener("click", (e) => {
   const el = document.getElementById(`L${a.dataset.line}`);
   el?.scrollIntoView({ block: "center" });
   el?.classList.add("flash");
-  setTimeout(() => el?.classList.remove("flash"), 1200);
+  setTimeout(() => el?.classList.remove("flash"), FLASH_MS);
 });
 
 function runNext(id) {
   if (!cur) return;
   pause();
   addIntervention({ step: cur.step, run: id });
-}
-// drawChoice offers the goroutines that could run next: a button each
-// when they are few; when many, the first few and a list of every one of
-// them (a select: type a name to find it) with a Run button.
-const CHOICE_BUTTONS = 6;
-function drawChoice(ids) {
-  if (!ids.length) {
-    choose.hidden = true;
-    return;
-  }
-  const label = (id) => escapeHTML(who.get(id) ?? `goroutine ${id}`);
-  const button = (id) => `<button type="button" data-run="${id}">${label(id)}</button>`;
-  let html;
-  if (ids.length <= CHOICE_BUTTONS) {
-    html = `<span>Who runs next? You choose:</span> ${ids.map(button).join(" ")}`;
-  } else {
-    const few = ids.slice(0, CHOICE_BUTTONS - 3);
-    html = `<span>Who runs next? You choose:</span> ${few.map(button).join(" ")}
-      <span class="choose-any"><label for="choose-pick" class="more">or any of the ${ids.length} ready:</label>
-      <select id="choose-pick">${ids.map((id) => `<option value="${id}">${label(id)}</option>`).join("")}</select>
-      <button type="button" class="choose-run" data-run="${ids[0]}" aria-describedby="choose-pick">Run ▸</button></span>`;
-  }
-  if (html === drawChoice.html && !choose.hidden) return; // keep the focus and the selection
-  drawChoice.html = html;
-  choose.innerHTML = html;
-  choose.hidden = false;
 }
 choose.addEventListener("click", (e) => {
   const b = e.target.closest("button[data-run]");
@@ -726,7 +461,7 @@ function toggleProjector(on = !document.body.classList.contains("present")) {
   try {
     localStorage.setItem("concviz.projector", on ? "1" : "0");
   } catch {}
-  tlFor = -1;
+  view.stale();
   if (log && cur) draw({});
 }
 $("#projector").addEventListener("click", () => toggleProjector());
@@ -748,11 +483,11 @@ $("#copy-link").addEventListener("click", async () => {
     btn.textContent = "Copy link";
     return;
   }
-  setTimeout(() => (btn.textContent = "Copy link"), 1800);
+  setTimeout(() => (btn.textContent = "Copy link"), COPIED_MS);
 });
 
 window.addEventListener("resize", () => {
-  tlFor = -1;
+  view.stale();
   if (log && cur) draw({});
 });
 
@@ -771,7 +506,7 @@ room = new Room({
 // publish sends the presenter's view (the Room sends only changes).
 function publish() {
   if (room?.role !== "presenter" || !cur) return;
-  room.publish(viewOf(data.id, settings, { step: cur.step, playing, speed: speedIn.value }));
+  room.publish(viewOf(data.id, settings, { step: cur.step, playing: player.playing, speed: speedIn.value }));
 }
 
 // applyView shows a presenter's view: the same run (made here, usually a
@@ -802,12 +537,7 @@ function applyView(v) {
 }
 
 function roomError(m) {
-  const why = {
-    unknown_room: "No class is presenting with that code: it may have been mistyped, or the room has closed.",
-    not_presenter: "Only the presenter can change what the class sees.",
-    rate_limited: "Too many wrong codes; wait a minute and try again.",
-    busy: "The server has no room for another class right now.",
-  }[m.code];
+  const why = ROOM_ERRORS[m.code];
   if (m.request === "claim") {
     // The room this tab presented has closed (expired, or the server restarted).
     room.forget();
@@ -826,8 +556,7 @@ function drawRoomBar() {
   $("#present-room").textContent = r.role === "presenter" ? "Stop presenting" : "Present to class";
   $("#present-room").hidden = r.role === "viewer" || standalone;
   if (r.closed && !r.role) {
-    const what = { expired: "closed after a long time without the presenter", closed: "was closed by the presenter", shutdown: "closed: the server stopped" }[r.closed.reason] ?? "closed";
-    showNotice(`The class ${escapeHTML(formatCode(r.closed.code))} ${what}. ${r.closed.role === "viewer" ? "You can keep exploring this run on your own." : ""}`, "info");
+    showNotice(roomClosedHTML(r.closed), "info");
     r.closed = null;
   }
   if (!r.role) {
@@ -835,16 +564,7 @@ function drawRoomBar() {
     writeURL();
     return;
   }
-  const code = `<strong class="room-code" data-code="${escapeHTML(r.code)}">${escapeHTML(formatCode(r.code))}</strong>`;
-  if (r.role === "presenter") {
-    const url = r.url || `${location.origin}/r/${r.code}`;
-    roomBar.innerHTML = `<span class="room-role">Presenting</span> Class code ${code} · join at <a class="room-url" href="${escapeHTML(url)}" target="_blank" rel="noopener">${escapeHTML(url)}</a> · <span class="room-viewers">${r.viewers} following</span> <button type="button" data-room="copy">Copy join link</button> <button type="button" data-room="stop">Stop presenting</button>`;
-  } else {
-    const at = r.latest ? ` at step ${r.latest.step}${r.latest.playing ? ", playing" : ""}` : "";
-    roomBar.innerHTML = r.following
-      ? `<span class="room-role">Following</span> class ${code}: this page shows what the presenter shows${escapeHTML(at)}. Use any control to explore on your own. <button type="button" data-room="detach">Explore on my own</button> <button type="button" data-room="leave">Leave</button>`
-      : `<span class="room-role detached">On your own</span> The class ${code} is${escapeHTML(at || " waiting")}. <button type="button" class="primary" data-room="refollow">Follow the presenter</button> <button type="button" data-room="leave">Leave</button>`;
-  }
+  roomBar.innerHTML = roomBarHTML(r, location.origin);
   roomBar.hidden = false;
   writeURL();
 }
@@ -857,7 +577,7 @@ roomBar.addEventListener("click", async (e) => {
   else if (act === "detach") room.detach();
   else if (act === "refollow") room.refollow();
   else if (act === "copy") {
-    const url = room.url || `${location.origin}/r/${room.code}`;
+    const url = joinURL(room, location.origin);
     try {
       await navigator.clipboard.writeText(url);
       b.textContent = "Copied ✓";
@@ -996,8 +716,7 @@ window.concviz = {
   // Draws the step on screen afresh, as if nothing were on screen before:
   // what drawing step by step shows must be the same.
   redraw() {
-    graph.replaceChildren();
-    forgetCode(codeRoot);
+    view.forget();
     if (cur) draw({});
   },
 };

@@ -1,0 +1,101 @@
+// panels.js: the markup of the page's panels around the graph: the
+// outcome's badge and banner, the choice of who runs next, the class's
+// room bar, and what the page says of errors. Pure: each function returns
+// markup (escaped with html.js) for the view to put on screen.
+
+import { escapeHTML } from "./html.js";
+import { waitEdges } from "./fold.js";
+import { formatCode } from "./room.js";
+
+/** OUTCOME is how each outcome (PROTOCOL.md) is shown: icon, word and class. */
+export const OUTCOME = {
+  ok: { icon: "✓", word: "finished", cls: "ok" },
+  exit: { icon: "⏏", word: "exited", cls: "exit" },
+  deadlock: { icon: "✖", word: "deadlock", cls: "deadlock" },
+  leak: { icon: "⚠", word: "goroutines leaked", cls: "leak" },
+  panic: { icon: "✖", word: "panic", cls: "panic" },
+  limit: { icon: "⋯", word: "stopped at a limit", cls: "limit" },
+};
+
+const shown = (o) => OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
+
+/** badgeOf is the outcome badge for an outcome message, or for none yet: {cls, html, title}. */
+export function badgeOf(o) {
+  if (!o) return { cls: "badge pending", html: `<span class="icon" aria-hidden="true">◌</span> <span class="text">running…</span>`, title: null };
+  const d = shown(o);
+  return { cls: `badge ${d.cls}`, html: `<span class="icon" aria-hidden="true">${d.icon}</span> <span class="text">${escapeHTML(d.word)}</span>`, title: o.message || d.word };
+}
+
+/**
+ * bannerOf is the banner under the graph at the end of a run: Go's message,
+ * the goroutines that could not go on (named as the page names them, in
+ * who), with links to their lines, and the legend of a deadlock's arrows.
+ */
+export function bannerOf(o, who) {
+  const d = shown(o);
+  const blocked = (o.blocked ?? [])
+    .map((b) => {
+      const line = Number(String(b.pos).split(":").pop()) || 0;
+      return `<li><strong>${escapeHTML(who.get(b.g) ?? b.name)}</strong> [${escapeHTML(b.reason)}] at <a href="#L${line}" data-line="${line}">${escapeHTML(b.pos || "?")}</a></li>`;
+    })
+    .join("");
+  let msg = o.message || (o.outcome === "ok" ? "The program finished normally." : d.word);
+  if (o.outcome === "ok") msg = `The program finished normally (exit status ${o.exitCode ?? 0}).`;
+  const legend =
+    o.outcome === "deadlock" || o.outcome === "leak"
+      ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.By.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>`
+      : "";
+  return { cls: `banner ${d.cls}`, html: `<p class="banner-msg"><span class="icon" aria-hidden="true">${d.icon}</span> <code>${escapeHTML(msg)}</code></p>${blocked ? `<ul class="blocked-list">${blocked}</ul>` : ""}${legend}` };
+}
+
+/** CHOICE_BUTTONS is how many goroutines that could run next get a button each. */
+export const CHOICE_BUTTONS = 6;
+
+/**
+ * choiceHTML offers the goroutines ids that could run next: a button each
+ * when they are few; when many, the first few and a list of every one of
+ * them (a select: type a name to find it) with a Run button.
+ */
+export function choiceHTML(ids, who) {
+  const label = (id) => escapeHTML(who.get(id) ?? `goroutine ${id}`);
+  const button = (id) => `<button type="button" data-run="${id}">${label(id)}</button>`;
+  if (ids.length <= CHOICE_BUTTONS) return `<span>Who runs next? You choose:</span> ${ids.map(button).join(" ")}`;
+  const few = ids.slice(0, CHOICE_BUTTONS - 3);
+  return `<span>Who runs next? You choose:</span> ${few.map(button).join(" ")}
+      <span class="choose-any"><label for="choose-pick" class="more">or any of the ${ids.length} ready:</label>
+      <select id="choose-pick">${ids.map((id) => `<option value="${id}">${label(id)}</option>`).join("")}</select>
+      <button type="button" class="choose-run" data-run="${ids[0]}" aria-describedby="choose-pick">Run ▸</button></span>`;
+}
+
+/** joinURL is the link viewers join a room by. */
+export const joinURL = (r, origin) => r.url || `${origin}/r/${r.code}`;
+
+/** roomBarHTML is the room bar of a page that presents (or follows) room r. */
+export function roomBarHTML(r, origin) {
+  const code = `<strong class="room-code" data-code="${escapeHTML(r.code)}">${escapeHTML(formatCode(r.code))}</strong>`;
+  if (r.role === "presenter") {
+    const url = joinURL(r, origin);
+    return `<span class="room-role">Presenting</span> Class code ${code} · join at <a class="room-url" href="${escapeHTML(url)}" target="_blank" rel="noopener">${escapeHTML(url)}</a> · <span class="room-viewers">${r.viewers} following</span> <button type="button" data-room="copy">Copy join link</button> <button type="button" data-room="stop">Stop presenting</button>`;
+  }
+  const at = r.latest ? ` at step ${r.latest.step}${r.latest.playing ? ", playing" : ""}` : "";
+  return r.following
+    ? `<span class="room-role">Following</span> class ${code}: this page shows what the presenter shows${escapeHTML(at)}. Use any control to explore on your own. <button type="button" data-room="detach">Explore on my own</button> <button type="button" data-room="leave">Leave</button>`
+    : `<span class="room-role detached">On your own</span> The class ${code} is${escapeHTML(at || " waiting")}. <button type="button" class="primary" data-room="refollow">Follow the presenter</button> <button type="button" data-room="leave">Leave</button>`;
+}
+
+/** roomClosedHTML says that a room closed, and why (room.closed). */
+export function roomClosedHTML(closed) {
+  const what = { expired: "closed after a long time without the presenter", closed: "was closed by the presenter", shutdown: "closed: the server stopped" }[closed.reason] ?? "closed";
+  return `The class ${escapeHTML(formatCode(closed.code))} ${what}. ${closed.role === "viewer" ? "You can keep exploring this run on your own." : ""}`;
+}
+
+/** RUN_ERRORS is what the page says of the error codes a run may end with (PROTOCOL.md). */
+export const RUN_ERRORS = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." };
+
+/** ROOM_ERRORS is what the page says of the error codes of room requests (PROTOCOL.md). */
+export const ROOM_ERRORS = {
+  unknown_room: "No class is presenting with that code: it may have been mistyped, or the room has closed.",
+  not_presenter: "Only the presenter can change what the class sees.",
+  rate_limited: "Too many wrong codes; wait a minute and try again.",
+  busy: "The server has no room for another class right now.",
+};
