@@ -5,7 +5,7 @@
 // holds what it takes to see this view again.
 
 import { stateAt, names as goroutineNames, setKinds, ev } from "./fold.js";
-import { duration } from "./narrate.js";
+import { Controls } from "./controls.js";
 import { layout, runTarget, withDotsAsSVG } from "./graph.js";
 import { Room, viewOf, sameRun, settingsOf } from "./room.js";
 import { Session } from "./session.js";
@@ -13,7 +13,7 @@ import { Player, DEFAULT_SPEED } from "./player.js";
 import { View, ANIMATE_UP_TO } from "./view.js";
 import { escapeHTML } from "./html.js";
 import { RUN_ERRORS, ROOM_ERRORS, roomBarHTML, roomClosedHTML, joinURL } from "./panels.js";
-import { readURL, withinLimits, urlQuery, seedProblem, knobProblem, nudgeCap, withIntervention, runRequest } from "./settings.js";
+import { readURL, withinLimits, urlQuery, withIntervention, runRequest } from "./settings.js";
 import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
 
 // How long, in milliseconds: a line linked from the banner flashes; "Link
@@ -26,8 +26,6 @@ const RELAYOUT_EVERY = 3000;
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);
-const capKnobs = data.knobs.filter((k) => k.kind === "cap");
-const otherKnobs = data.knobs.filter((k) => k.kind !== "cap");
 // A standalone export carries its run in the page: no server, no new runs.
 const recordingEl = document.getElementById("recording");
 const standalone = !!recordingEl;
@@ -66,32 +64,9 @@ if (parsed.problems.length) {
 
 // ---- Controls ------------------------------------------------------------
 
-const seedIn = $("#seed");
-const policyIn = $("#policy");
 const speedIn = $("#speed");
 const scrub = $("#scrub");
 const playBtn = $("#play");
-// syncInputs shows the settings in the controls (after a link, a view
-// from the presenter, or a refused change).
-function syncInputs() {
-  seedIn.value = String(settings.seed);
-  policyIn.value = settings.policy;
-  for (const row of document.querySelectorAll(".cap[data-cap]")) {
-    const k = capKnobs.find((k) => k.name === row.dataset.cap);
-    row.querySelector(".cap-value").textContent = String(settings.caps[k.name] ?? k.default);
-  }
-  for (const input of document.querySelectorAll("[data-knob]")) {
-    const k = otherKnobs.find((k) => k.name === input.dataset.knob);
-    if (input.type === "checkbox") input.checked = (settings.knobs[k.name] ?? k.default) === 1;
-    else input.value = String(settings.knobs[k.name] ?? k.default);
-    showHuman(input, k);
-  }
-}
-
-function showHuman(input, k) {
-  const human = input.closest(".knob")?.querySelector(".knob-human");
-  if (human && (k.kind === "duration" || k.kind === "latency")) human.textContent = `= ${duration(Number(input.value))}`;
-}
 
 // refuseFrozen says no to a change of the run in a standalone export,
 // which holds one recorded run and has no server to make another.
@@ -101,59 +76,10 @@ function refuseFrozen() {
   return true;
 }
 
-for (const row of document.querySelectorAll(".cap[data-cap]")) {
-  const name = row.dataset.cap;
-  const k = capKnobs.find((k) => k.name === name);
-  const change = (d) => {
-    if (refuseFrozen()) return;
-    settings.caps[name] = nudgeCap(settings, k, d);
-    syncInputs();
-    restartWithNewInputs();
-  };
-  row.querySelector(".cap-minus").addEventListener("click", () => change(-1));
-  row.querySelector(".cap-plus").addEventListener("click", () => change(+1));
-}
-for (const input of document.querySelectorAll("[data-knob]")) {
-  const name = input.dataset.knob;
-  const k = otherKnobs.find((k) => k.name === name);
-  input.addEventListener("input", () => showHuman(input, k));
-  input.addEventListener("change", () => {
-    if (refuseFrozen()) return syncInputs();
-    const v = input.type === "checkbox" ? (input.checked ? 1 : 0) : Number(input.value);
-    const problem = knobProblem(k, v);
-    if (problem) {
-      showNotice(escapeHTML(problem));
-      input.value = String(settings.knobs[name] ?? k.default);
-      return;
-    }
-    settings.knobs[name] = v;
-    restartWithNewInputs();
-  });
-}
+const controls = new Controls(document, { knobs: data.knobs, settings, frozen: refuseFrozen, notice: (html) => showNotice(html), restart: () => restartWithNewInputs() });
+const syncInputs = () => controls.sync();
+controls.listen();
 syncInputs();
-seedIn.addEventListener("change", () => {
-  if (refuseFrozen()) return syncInputs();
-  const v = Number(seedIn.value);
-  const problem = seedProblem(v);
-  if (problem) {
-    showNotice(problem);
-    seedIn.value = String(settings.seed);
-    return;
-  }
-  settings.seed = v;
-  restartWithNewInputs();
-});
-$("#new-seed").addEventListener("click", () => {
-  if (refuseFrozen()) return;
-  settings.seed = Math.floor(Math.random() * 1e6) + 1;
-  seedIn.value = String(settings.seed);
-  restartWithNewInputs();
-});
-policyIn.addEventListener("change", () => {
-  if (refuseFrozen()) return syncInputs();
-  settings.policy = policyIn.value;
-  restartWithNewInputs();
-});
 
 // New inputs make a different run: earlier interventions named steps of
 // the old one, so they go.
