@@ -111,7 +111,7 @@ func MakeChan[T any](name string, size int, pos Pos) *Chan[T] {
 		panic(errMakeChan)
 	}
 	c := &Chan[T]{cap: size, buf: make([]T, size)}
-	c.id = rt.declare(Object{Kind: ObjChan, Name: name, Cap: size, Elem: reflect.TypeFor[T]().String(), Pos: pos}, c)
+	c.id = rt.declare(Object{Kind: ObjChan, Name: name, Cap: size, Elem: GoTypeName(reflect.TypeFor[T]()), Pos: pos}, c)
 	rt.record(Event{Kind: KindMake, G: gg.id, Obj: c.id, Pos: pos, VK: ValInt, Val: uint64(size)})
 	return c
 }

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"reflect"
+	"regexp"
 	goruntime "runtime"
+	"strings"
 )
 
 // Go starts fn in a new simulated goroutine, as a go statement does. name is
@@ -74,4 +77,33 @@ func Knob(name string, def int64) int64 {
 		}
 	}
 	return def
+}
+
+// closureName matches the names the compiler gives function literals and
+// the wrappers of go and defer statements: the rewritten program numbers
+// them differently from the original, so they are not shown.
+var closureName = regexp.MustCompile(`\.(func|gowrap|deferwrap)\d+(\.\d+)*$`)
+
+// FuncName is the name Go's traceback gives the function value f, for a go
+// statement that calls a function variable: "main.worker", "main.(*T).serve"
+// (a method value). For a function literal, or outside a run, it returns
+// fallback.
+func FuncName(f any, fallback string) string {
+	v := reflect.ValueOf(f)
+	rt := active
+	if rt == nil || v.Kind() != reflect.Func || v.IsNil() || rt.prog.Main == nil {
+		return fallback
+	}
+	fn := goruntime.FuncForPC(v.Pointer())
+	mainFn := goruntime.FuncForPC(reflect.ValueOf(rt.prog.Main).Pointer())
+	if fn == nil || mainFn == nil {
+		return fallback
+	}
+	name := strings.TrimSuffix(fn.Name(), "-fm")
+	// The program's package is main under go run, whatever it is called here.
+	pkg := strings.TrimSuffix(mainFn.Name(), "main")
+	if !strings.HasPrefix(name, pkg) || closureName.MatchString(name) {
+		return fallback
+	}
+	return "main." + strings.TrimPrefix(name, pkg)
 }

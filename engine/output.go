@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 )
 
@@ -126,4 +127,77 @@ func builtinText(v any) string {
 		return fmt.Sprintf("(%p,%p)", &x, &x)
 	}
 	return fmt.Sprintf("%p", v)
+}
+
+// chanAddrBase is where the addresses that channels print start. A channel
+// prints as an address, as in Go, but one derived from its object id: a real
+// address would change from run to run, and a run's output must not.
+const chanAddrBase = 0xc000100000
+
+// addr is the address c prints as (0 for a nil channel).
+func (c *Chan[T]) addr() uint64 {
+	if c == nil {
+		return 0
+	}
+	return chanAddrBase + uint64(c.id)<<7
+}
+
+// Format prints a channel as Go prints one: %v its address (<nil> for a nil
+// channel), %#v (chan T)(0x...), %d, %x and the other integer verbs the
+// address as a number, %P as Go's %p. fmt handles %p and %T before asking a
+// Formatter: instrument rewrites them where a channel meets a format string.
+func (c *Chan[T]) Format(f fmt.State, verb rune) {
+	u := c.addr()
+	switch verb {
+	case 'v':
+		switch {
+		case f.Flag('#'):
+			s := "nil"
+			if u != 0 {
+				s = fmt.Sprintf("%#x", u)
+			}
+			fmt.Fprintf(f, "(%s)(%s)", c.goType(), s)
+		case u == 0:
+			fmt.Fprintf(f, strings.Replace(fmt.FormatString(f, 'v'), "v", "s", 1), "<nil>")
+		default:
+			fmt.Fprintf(f, strings.Replace(fmt.FormatString(f, 'v'), "v", "#x", 1), u)
+		}
+	case 'P': // %p, which fmt formats itself: instrument rewrites it
+		if f.Flag('#') {
+			fmt.Fprintf(f, strings.Replace(strings.Replace(fmt.FormatString(f, 'P'), "#", "", 1), "P", "x", 1), u)
+		} else {
+			fmt.Fprintf(f, strings.Replace(fmt.FormatString(f, 'P'), "P", "#x", 1), u)
+		}
+	case 'b', 'o', 'd', 'x', 'X':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), u)
+	default:
+		fmt.Fprintf(f, "%%!%c(%s=%#x)", verb, c.goType(), u)
+	}
+}
+
+// goType is the channel's type as Go's %T prints it; the direction of the
+// static type is not known here.
+func (c *Chan[T]) goType() string { return "chan " + GoTypeName(reflect.TypeFor[T]()) }
+
+// GoTypeName is t's name as Go's %T would print it in the original program:
+// a channel (*Chan[T] here) is chan T. Other engine types keep their names.
+func GoTypeName(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer && t.Name() == "" {
+		if n, ok := reflect.Zero(t).Interface().(interface{ goType() string }); ok {
+			return n.goType()
+		}
+		return "*" + GoTypeName(t.Elem())
+	}
+	if t.Name() != "" {
+		return t.String()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return "[]" + GoTypeName(t.Elem())
+	case reflect.Array:
+		return fmt.Sprintf("[%d]%s", t.Len(), GoTypeName(t.Elem()))
+	case reflect.Map:
+		return "map[" + GoTypeName(t.Key()) + "]" + GoTypeName(t.Elem())
+	}
+	return t.String()
 }

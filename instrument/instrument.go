@@ -159,6 +159,11 @@ func ReadProgram(path string) ([]File, error) {
 		if strings.HasSuffix(path, "_test.go") {
 			return nil, fmt.Errorf("cannot run *_test.go files (%s)", path)
 		}
+		if b := filepath.Base(path); strings.HasPrefix(b, "_") || strings.HasPrefix(b, ".") {
+			// go build ignores such files even when they are named.
+			abs, _ := filepath.Abs(filepath.Dir(path))
+			return nil, fmt.Errorf("package command-line-arguments: no Go files in %s", abs)
+		}
 		names = []string{path}
 	}
 	var files []File

@@ -45,8 +45,9 @@ type rw struct {
 	inits    []string // renamed user init functions, in order
 
 	constKnobs   []ConstKnob
-	untypedKnobs map[*types.Const]bool // untyped integer knob constants, now int variables
-	knobInits    []string              // functions setting the knob constants' variables
+	untypedKnobs map[*types.Const]bool   // untyped integer knob constants, now int variables
+	knobInits    []string                // functions setting the knob constants' variables
+	varFuncs     map[*types.Var]ast.Expr // see varFunc
 	err          error
 }
 
@@ -383,6 +384,7 @@ func (r *rw) text(n ast.Node) string {
 	case *ast.GoStmt:
 		return r.goStmt(n)
 	case *ast.CallExpr:
+		defer r.fmtVerbs(n)()
 		if s, ok := r.call(n); ok {
 			return s
 		}

@@ -3,6 +3,7 @@ package instrument
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
@@ -139,6 +140,14 @@ func (r *rw) goStmt(g *ast.GoStmt) string {
 		pre = append(pre, n+" := "+val)
 		return n
 	}
+	nameExpr := strconv.Quote(name)
+	// A function value known only at run time: the engine names it from the
+	// value, as Go's traceback does.
+	dynamic := func(fv string) {
+		if strings.HasSuffix(name, gowrap) {
+			nameExpr = r.eng + ".FuncName(" + fv + ", " + nameExpr + ")"
+		}
+	}
 	switch f := fun.(type) {
 	case *ast.FuncLit:
 	case *ast.Ident:
@@ -146,9 +155,16 @@ func (r *rw) goStmt(g *ast.GoStmt) string {
 		case *types.Func, *types.Builtin:
 		default:
 			r.override[c.Fun] = tmp(r.text(c.Fun))
+			dynamic(r.override[c.Fun])
 			set = append(set, c.Fun)
 		}
-	case *ast.IndexExpr, *ast.IndexListExpr: // generic function instantiation
+	case *ast.IndexListExpr: // generic function instantiation
+	case *ast.IndexExpr:
+		if !r.p.info.Types[f.Index].IsType() { // an element of a slice or map of functions
+			r.override[c.Fun] = tmp(r.text(c.Fun))
+			dynamic(r.override[c.Fun])
+			set = append(set, c.Fun)
+		}
 	case *ast.SelectorExpr:
 		if id, ok := f.X.(*ast.Ident); ok {
 			if _, ok := r.p.info.Uses[id].(*types.PkgName); ok {
@@ -168,10 +184,12 @@ func (r *rw) goStmt(g *ast.GoStmt) string {
 			set = append(set, f.X)
 		} else {
 			r.override[c.Fun] = tmp(r.text(c.Fun))
+			dynamic(r.override[c.Fun])
 			set = append(set, c.Fun)
 		}
 	default:
 		r.override[c.Fun] = tmp(r.text(c.Fun))
+		dynamic(r.override[c.Fun])
 		set = append(set, c.Fun)
 	}
 	for _, a := range c.Args {
@@ -185,7 +203,7 @@ func (r *rw) goStmt(g *ast.GoStmt) string {
 	for _, n := range set {
 		delete(r.override, n)
 	}
-	return "{ " + strings.Join(pre, "; ") + "; " + r.eng + ".Go(" + strconv.Quote(name) + ", " + pos + ", func() { " + call + " }) }"
+	return "{ " + strings.Join(pre, "; ") + "; " + r.eng + ".Go(" + nameExpr + ", " + pos + ", func() { " + call + " }) }"
 }
 
 func addressable(x ast.Expr) bool {
@@ -215,11 +233,18 @@ func (r *rw) goName(fun ast.Expr) string {
 	case *ast.FuncLit:
 		return r.litNames[f]
 	case *ast.Ident:
-		if fn, ok := r.p.info.Uses[f].(*types.Func); ok {
-			return "main." + fn.Name()
+		switch obj := r.p.info.Uses[f].(type) {
+		case *types.Func:
+			return "main." + obj.Name()
+		case *types.Var:
+			if e := r.varFunc(obj); e != nil {
+				return r.goName(ast.Unparen(e))
+			}
 		}
 	case *ast.IndexExpr:
-		return r.goName(f.X) + "[...]"
+		if r.p.info.Types[f.Index].IsType() {
+			return r.goName(f.X) + "[...]"
+		}
 	case *ast.IndexListExpr:
 		return r.goName(f.X) + "[...]"
 	case *ast.SelectorExpr:
@@ -252,5 +277,71 @@ func (r *rw) goName(fun ast.Expr) string {
 			return pkg + "." + tn + "." + fn.Name()
 		}
 	}
-	return r.curFunc() + ".gowrap"
+	return r.curFunc() + gowrap
+}
+
+// gowrap ends the name of a goroutine whose function the rewrite cannot
+// name (Go's wrapper of a go statement is main.main.gowrap1).
+const gowrap = ".gowrap"
+
+// varFunc returns the function literal or function a variable always holds:
+// it is declared with it and never assigned again nor has its address
+// taken (f := worker; go f(1)). Else nil.
+func (r *rw) varFunc(v *types.Var) ast.Expr {
+	if r.varFuncs == nil {
+		r.varFuncs = map[*types.Var]ast.Expr{}
+		bad := map[*types.Var]bool{}
+		isFunc := func(e ast.Expr) bool {
+			switch e := ast.Unparen(e).(type) {
+			case *ast.FuncLit:
+				return true
+			case *ast.Ident:
+				_, ok := r.p.info.Uses[e].(*types.Func)
+				return ok
+			}
+			return false
+		}
+		note := func(id *ast.Ident, val ast.Expr) {
+			if v, ok := r.p.info.Defs[id].(*types.Var); ok && val != nil && isFunc(val) {
+				r.varFuncs[v] = val
+			} else if v, ok := r.p.info.ObjectOf(id).(*types.Var); ok {
+				bad[v] = true
+			}
+		}
+		for _, f := range r.p.files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					for i, l := range n.Lhs {
+						id, ok := ast.Unparen(l).(*ast.Ident)
+						if !ok {
+							continue
+						}
+						var val ast.Expr
+						if n.Tok == token.DEFINE && len(n.Lhs) == len(n.Rhs) {
+							val = n.Rhs[i]
+						}
+						note(id, val)
+					}
+				case *ast.ValueSpec:
+					for i, id := range n.Names {
+						var val ast.Expr
+						if len(n.Names) == len(n.Values) {
+							val = n.Values[i]
+						}
+						note(id, val)
+					}
+				case *ast.UnaryExpr:
+					if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND {
+						note(id, nil)
+					}
+				}
+				return true
+			})
+		}
+		for v := range bad {
+			delete(r.varFuncs, v)
+		}
+	}
+	return r.varFuncs[v]
 }

@@ -2,9 +2,12 @@ package instrument
 
 import (
 	"fmt"
+	"go/ast"
+	"go/constant"
 	"go/types"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Types: channel, sync, atomic, time and context types written as the engine's.
@@ -200,4 +203,323 @@ func (r *rw) sigText(s *types.Signature, prefix string) (string, error) {
 func isUntyped(t types.Type) bool {
 	b, ok := t.(*types.Basic)
 	return ok && b.Info()&types.IsUntyped != 0
+}
+
+// Format verbs. fmt prints %T from the value's dynamic type and %p from its
+// pointer before asking a Formatter, so a channel (a *engine.Chan[T] after
+// the rewrite) and the engine's sync, time and atomic types would print under
+// the engine's names. Where a format is a constant and the argument's static
+// type is not an interface, the rewrite prints Go's type name for %T, and
+// %p of a channel becomes %P, which engine.Chan formats as Go's %p.
+
+// fmtFormatArg gives the fmt functions taking a format the index of their
+// format argument.
+var fmtFormatArg = map[string]int{"Printf": 0, "Sprintf": 0, "Errorf": 0, "Fprintf": 1, "Appendf": 1}
+
+// fmtVerb is a verb of a format: its byte offset, the verb, the index of the
+// argument it prints and whether it has the # flag.
+type fmtVerb struct {
+	off   int
+	verb  rune
+	arg   int
+	sharp bool
+}
+
+// scanVerbs parses a format as fmt does. It reports false for formats with
+// explicit argument indexes ("%[2]d"), which it leaves alone.
+func scanVerbs(f string) ([]fmtVerb, bool) {
+	var out []fmtVerb
+	arg := 0
+	digits := func(i int) int {
+		for i < len(f) && f[i] >= '0' && f[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	for i := 0; i < len(f); {
+		if f[i] != '%' {
+			i++
+			continue
+		}
+		i++
+		sharp := false
+		for i < len(f) && strings.IndexByte("#0+- ", f[i]) >= 0 {
+			sharp = sharp || f[i] == '#'
+			i++
+		}
+		if i < len(f) && f[i] == '[' {
+			return nil, false
+		}
+		if i < len(f) && f[i] == '*' {
+			arg++
+			i++
+		} else {
+			i = digits(i)
+		}
+		if i < len(f) && f[i] == '.' {
+			i++
+			if i < len(f) && f[i] == '[' {
+				return nil, false
+			}
+			if i < len(f) && f[i] == '*' {
+				arg++
+				i++
+			} else {
+				i = digits(i)
+			}
+		}
+		if i >= len(f) {
+			break
+		}
+		v, size := utf8.DecodeRuneInString(f[i:])
+		if v != '%' {
+			out = append(out, fmtVerb{off: i, verb: v, arg: arg, sharp: sharp})
+			arg++
+		}
+		i += size
+	}
+	return out, true
+}
+
+// fmtVerbs prepares the rendering of a call to a fmt function with a
+// constant format: it overrides the format and the arguments of %T and %p
+// verbs whose Go spelling the engine cannot know. undo removes the overrides.
+func (r *rw) fmtVerbs(c *ast.CallExpr) (undo func()) {
+	undo = func() {}
+	sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+	if !ok || c.Ellipsis.IsValid() {
+		return
+	}
+	pn, key := r.pkgSel(sel)
+	if pn == nil || pn.Imported().Path() != "fmt" {
+		return
+	}
+	fi, ok := fmtFormatArg[strings.TrimPrefix(key, "fmt.")]
+	if !ok || len(c.Args) <= fi {
+		return
+	}
+	fa := c.Args[fi]
+	tv := r.p.info.Types[fa]
+	if tv.Value == nil || tv.Value.Kind() != constant.String || strings.Contains(string(r.src[r.off(fa.Pos()):r.off(fa.End())]), "\n") {
+		return
+	}
+	format := constant.StringVal(tv.Value)
+	verbs, ok := scanVerbs(format)
+	if !ok {
+		return
+	}
+	var done []ast.Node
+	var b strings.Builder
+	cur := 0
+	for _, v := range verbs {
+		ai := fi + 1 + v.arg
+		if ai >= len(c.Args) || (v.verb != 'T' && v.verb != 'p') {
+			continue
+		}
+		a := c.Args[ai]
+		t := r.typeOf(a)
+		if t == nil || !r.engineSpelled(t) {
+			continue
+		}
+		switch {
+		case v.verb == 'T':
+			name, ok := r.goTypeName(t)
+			if !ok {
+				continue
+			}
+			b.WriteString(format[cur:v.off] + "s")
+			r.override[a] = "func(any) string { return " + strconv.Quote(name) + " }(" + r.text(a) + ")"
+		case v.verb == 'p' && !r.wrapped(t):
+			if _, ok := isChan(t); !ok {
+				continue
+			}
+			// fmt formats %p itself; engine.Chan formats %P as Go's %p.
+			b.WriteString(format[cur:v.off] + "P")
+		default:
+			continue
+		}
+		cur = v.off + 1
+		done = append(done, a)
+	}
+	if len(done) == 0 {
+		return
+	}
+	b.WriteString(format[cur:])
+	r.override[fa] = strconv.Quote(b.String())
+	done = append(done, fa)
+	return func() {
+		for _, n := range done {
+			delete(r.override, n)
+		}
+	}
+}
+
+// engineSpelled reports whether values of static type t reach fmt under a
+// type the rewrite changed: a channel, or one of the standard library types
+// the engine replaces, outside any named type of the program. Interfaces
+// print their dynamic type, which the rewrite does not know.
+func (r *rw) engineSpelled(t types.Type) bool {
+	switch t := types.Unalias(t).(type) {
+	case *types.Chan:
+		return true
+	case *types.Named:
+		if _, ok := t.Underlying().(*types.Interface); ok || t.Obj().Pkg() == nil {
+			return false
+		}
+		if _, ok := engineTypes[t.Obj().Pkg().Path()+"."+t.Obj().Name()]; ok {
+			return true
+		}
+		for i := 0; i < t.TypeArgs().Len(); i++ {
+			if r.engineSpelled(t.TypeArgs().At(i)) {
+				return true
+			}
+		}
+		return false
+	case *types.Pointer:
+		return r.engineSpelled(t.Elem())
+	case *types.Slice:
+		return r.engineSpelled(t.Elem())
+	case *types.Array:
+		return r.engineSpelled(t.Elem())
+	case *types.Map:
+		return r.engineSpelled(t.Key()) || r.engineSpelled(t.Elem())
+	case *types.Struct:
+		for i := 0; i < t.NumFields(); i++ {
+			if r.engineSpelled(t.Field(i).Type()) {
+				return true
+			}
+		}
+	case *types.Signature:
+		for _, tu := range []*types.Tuple{t.Params(), t.Results()} {
+			for i := 0; i < tu.Len(); i++ {
+				if r.engineSpelled(tu.At(i).Type()) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// goTypeName spells t as Go's reflect (and so %T) does: "struct { a int }",
+// "[]uint8", "<-chan int", "main.Box[net/url.URL]". It reports false for
+// types it cannot spell (interfaces, type parameters).
+func (r *rw) goTypeName(t types.Type) (string, bool) {
+	if types.IsInterface(t) {
+		return "", false
+	}
+	return reflectName(t, false)
+}
+
+func reflectName(t types.Type, inArgs bool) (string, bool) {
+	switch t := types.Unalias(t).(type) {
+	case *types.Basic:
+		if t.Info()&types.IsUntyped != 0 {
+			return reflectName(types.Default(t), inArgs)
+		}
+		return types.Typ[t.Kind()].Name(), true
+	case *types.Named:
+		obj := t.Obj()
+		if obj.Pkg() == nil {
+			return obj.Name(), true
+		}
+		q := obj.Pkg().Name()
+		if inArgs {
+			q = obj.Pkg().Path()
+		}
+		s := q + "." + obj.Name()
+		if t.TypeArgs().Len() > 0 {
+			var args []string
+			for i := 0; i < t.TypeArgs().Len(); i++ {
+				a, ok := reflectName(t.TypeArgs().At(i), true)
+				if !ok {
+					return "", false
+				}
+				args = append(args, a)
+			}
+			s += "[" + strings.Join(args, ",") + "]"
+		}
+		return s, true
+	case *types.Pointer:
+		e, ok := reflectName(t.Elem(), inArgs)
+		return "*" + e, ok
+	case *types.Slice:
+		e, ok := reflectName(t.Elem(), inArgs)
+		return "[]" + e, ok
+	case *types.Array:
+		e, ok := reflectName(t.Elem(), inArgs)
+		return "[" + strconv.FormatInt(t.Len(), 10) + "]" + e, ok
+	case *types.Map:
+		k, ok1 := reflectName(t.Key(), inArgs)
+		e, ok2 := reflectName(t.Elem(), inArgs)
+		return "map[" + k + "]" + e, ok1 && ok2
+	case *types.Chan:
+		e, ok := reflectName(t.Elem(), inArgs)
+		switch t.Dir() {
+		case types.RecvOnly:
+			return "<-chan " + e, ok
+		case types.SendOnly:
+			return "chan<- " + e, ok
+		}
+		if c, isC := types.Unalias(t.Elem()).(*types.Chan); isC && c.Dir() == types.RecvOnly {
+			e = "(" + e + ")"
+		}
+		return "chan " + e, ok
+	case *types.Struct:
+		if t.NumFields() == 0 {
+			return "struct {}", true
+		}
+		var fs []string
+		for i := 0; i < t.NumFields(); i++ {
+			f := t.Field(i)
+			ft, ok := reflectName(f.Type(), inArgs)
+			if !ok {
+				return "", false
+			}
+			s := ft
+			if !f.Embedded() {
+				s = f.Name() + " " + ft
+			}
+			if tag := t.Tag(i); tag != "" {
+				s += " " + strconv.Quote(tag)
+			}
+			fs = append(fs, s)
+		}
+		return "struct { " + strings.Join(fs, "; ") + " }", true
+	case *types.Signature:
+		var ps, rs []string
+		for i := 0; i < t.Params().Len(); i++ {
+			pt := t.Params().At(i).Type()
+			prefix := ""
+			if t.Variadic() && i == t.Params().Len()-1 {
+				pt, prefix = pt.(*types.Slice).Elem(), "..."
+			}
+			s, ok := reflectName(pt, inArgs)
+			if !ok {
+				return "", false
+			}
+			ps = append(ps, prefix+s)
+		}
+		for i := 0; i < t.Results().Len(); i++ {
+			s, ok := reflectName(t.Results().At(i).Type(), inArgs)
+			if !ok {
+				return "", false
+			}
+			rs = append(rs, s)
+		}
+		out := "func(" + strings.Join(ps, ", ") + ")"
+		switch len(rs) {
+		case 0:
+		case 1:
+			out += " " + rs[0]
+		default:
+			out += " (" + strings.Join(rs, ", ") + ")"
+		}
+		return out, true
+	case *types.Interface:
+		if t.Empty() {
+			return "interface {}", true
+		}
+	}
+	return "", false
 }
