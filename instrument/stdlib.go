@@ -170,7 +170,7 @@ var stdPkgs = map[string]stdPkg{
 
 	// Restricted: the concurrency packages the engine implements, and the
 	// corners of os, runtime and net/http a program needs.
-	"sync": {status: restricted, why: "the engine implements these", ids: slices.Concat(
+	"sync": {status: restricted, why: "the rest of sync is not supported by the engine", ids: slices.Concat(
 		typ("Mutex", "Mutex", "Lock", "Unlock", "TryLock"),
 		typ("RWMutex", "RWMutex", "Lock", "Unlock", "TryLock", "RLock", "RUnlock", "TryRLock"),
 		typ("WaitGroup", "WaitGroup", "Add", "Done", "Wait", "Go"), typ("Once", "Once", "Do"),
@@ -178,8 +178,8 @@ var stdPkgs = map[string]stdPkg{
 		fn("NewCond", "NewCond", posNone), fn("OnceFunc", "OnceFunc", posNone),
 		fn("OnceValue", "OnceValue", posNone), fn("OnceValues", "OnceValues", posNone),
 		plain("Map", "Pool"))},
-	"sync/atomic": {status: restricted, why: "the engine implements these; pointer and unsafe operations are not supported", ids: atomicIDs()},
-	"context": {status: restricted, why: "the engine implements these", ids: slices.Concat(
+	"sync/atomic": {status: restricted, why: "pointer and unsafe operations are not supported by the engine", ids: atomicIDs()},
+	"context": {status: restricted, why: "the rest of context (AfterFunc) is not supported by the engine", ids: slices.Concat(
 		typ("Context", "Context"),
 		fn("Background", "Background", posNone), fn("TODO", "TODO", posNone),
 		fn("WithCancel", "WithCancel", posPost), fn("WithTimeout", "WithTimeout", posPost),
