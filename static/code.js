@@ -3,10 +3,10 @@
 // event. From one step to the next only the lines whose badges changed are
 // touched.
 
-import { ICON } from "./graph.js";
+import { ICON } from "./pieces.js";
 import { setChildren } from "./morph.js";
+import { escapeHTML as esc } from "./html.js";
 
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 /**
  * lineBadges is what the code panel shows for a state, pure: for each line

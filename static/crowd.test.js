@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { stateAt, names } from "./fold.js";
-import { layout, fit, scene } from "./graph.js";
+import { stateAt } from "./fold.js";
+import { names } from "./runlog.js";
+import { scene } from "./graph.js";
+import { layout, fit } from "./layout.js";
 import { dotAt, pieceOf, canvasMarkup, dotsLayer, drawDots } from "./crowd.js";
 import { crowdLog } from "./testkit.js";
 

@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { newLog, addEvents, stateAt, names } from "./fold.js";
-import { layout, render, scene, diff, markup, fit, blockedLine } from "./graph.js";
+import { stateAt } from "./fold.js";
+import { newLog, addEvents, names } from "./runlog.js";
+import { render, scene, diff, markup } from "./graph.js";
+import { layout, fit } from "./layout.js";
+import { blockedLine } from "./pieces.js";
 import { row, handLog, chan, gor, crowdLog } from "./testkit.js";
 
 function poolLog() {
@@ -63,7 +66,7 @@ test("free layout with locks and no channels: a round table", () => {
 });
 
 test("wait-for edges and declarations read in either spelling", async () => {
-  const { waitEdges } = await import("./fold.js");
+  const { waitEdges } = await import("./runlog.js");
   assert.deepEqual(waitEdges({ waitFor: [{ G: 1, Obj: 2, By: null }] }), [{ G: 1, Obj: 2, By: [] }]);
   assert.deepEqual(waitEdges({ waitFor: [{ g: 1, obj: 2, by: [3] }] }), [{ G: 1, Obj: 2, By: [3] }]);
   const log = newLog({ sites: [] });

@@ -2,9 +2,12 @@
 // write their pieces as markup; every text that comes from a program, a
 // link or the server goes through escapeHTML.
 
-const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+/** ENTITIES are the characters escapeHTML replaces, and what with. */
+export const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+
+const SPECIAL = new RegExp(`[${Object.keys(ENTITIES).join("")}]`, "g");
 
 /** escapeHTML escapes s (any value, as text) for an element's text or a quoted attribute. */
 export function escapeHTML(s) {
-  return String(s).replace(/[&<>"]/g, (c) => ENTITIES[c]);
+  return String(s).replace(SPECIAL, (c) => ENTITIES[c]);
 }

@@ -5,6 +5,8 @@
 // other counts), and changing only the attributes and texts that differ
 // costs the browser those texts alone.
 
+import { ENTITIES } from "./html.js";
+
 /**
  * sameShape tells whether node b can be morphed into node a: the same
  * kind, the same tag, the same children all the way down, where an
@@ -54,11 +56,12 @@ export function setChildren(el, html, was) {
 }
 
 // Markup as this page writes it: tags with their attributes in double
-// quotes, text between tags, and the entities esc() makes.
+// quotes, text between tags, and the entities escapeHTML makes (html.js).
 const TOKEN = /<(\/?)([a-zA-Z]+)((?:\s+[a-zA-Z:-]+="[^"<>]*")*)\s*(\/?)>|([^<]+)/g;
 const ATTR = /\s+([a-zA-Z:-]+)="([^"]*)"/g;
-const ENTITY = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"' };
-const decode = (s) => (s.includes("&") ? s.replace(/&(?:amp|lt|gt|quot);/g, (e) => ENTITY[e]) : s);
+const ENTITY = Object.fromEntries(Object.entries(ENTITIES).map(([c, e]) => [e, c]));
+const ENTITY_RE = new RegExp(Object.keys(ENTITY).join("|"), "g");
+const decode = (s) => (s.includes("&") ? s.replace(ENTITY_RE, (e) => ENTITY[e]) : s);
 
 // tokens reads markup into its tags and texts: [kind, name, attrs|text],
 // kind "<" an opening tag, "/" a closing one, "t" a text; null if the

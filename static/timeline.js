@@ -11,6 +11,7 @@
 // the compositor moves without painting the lanes again.
 
 import { duration } from "./narrate.js";
+import { escapeHTML as esc } from "./html.js";
 
 const LABEL = 104;
 const RIGHT = 8;
@@ -18,7 +19,6 @@ const AXIS = 18; // the axis row under the lanes
 const MAXLANES = 80; // beyond this the timeline shows the first lanes and says how many it left out
 const MIN_LABEL_GAP = 46; // pixels between two time labels
 
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 /**
  * geometry maps steps to x for a timeline of `steps` steps, `width` wide:
