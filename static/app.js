@@ -4,17 +4,21 @@
 // badges, console, outcome. Every view shows the same step; the URL always
 // holds what it takes to see this view again.
 
-import { stateAt, names as goroutineNames, setKinds, ev } from "./fold.js";
+import { stateAt } from "./fold.js";
+import { setKinds, ev, names as goroutineNames } from "./runlog.js";
 import { Controls } from "./controls.js";
-import { layout, runTarget, withDotsAsSVG } from "./graph.js";
+import { runTarget } from "./graph.js";
+import { layout } from "./layout.js";
 import { Room, viewOf, sameRun, settingsOf } from "./room.js";
 import { Session } from "./session.js";
 import { Player, DEFAULT_SPEED } from "./player.js";
 import { View, ANIMATE_UP_TO } from "./view.js";
+import { bindTransport, KEYS } from "./transport.js";
 import { escapeHTML } from "./html.js";
 import { RUN_ERRORS, ROOM_ERRORS, roomBarHTML, roomClosedHTML, joinURL } from "./panels.js";
 import { readURL, withinLimits, urlQuery, withIntervention, runRequest } from "./settings.js";
-import { recordingOf, logFromRecording, traceOf, standaloneHTML, graphSVG, graphPNG, download } from "./export.js";
+import { logFromRecording } from "./recording.js";
+import { exportBody, exportName, EXPORT_FILES, download } from "./export.js";
 
 // How long, in milliseconds: a line linked from the banner flashes; "Link
 // copied" shows; between redrawings while a run streams in; between new
@@ -263,54 +267,26 @@ function speed() {
 }
 const pause = () => player.pause();
 
-playBtn.addEventListener("click", () => player.toggle());
-$("#back").addEventListener("click", () => stepBy(-1));
-$("#fwd").addEventListener("click", () => stepBy(1));
-$("#restart").addEventListener("click", () => {
-  pause();
-  go(0);
-  play();
-});
-$("#end").addEventListener("click", () => {
-  pause();
-  go(total());
-});
-// While the slider is dragged, the URL, the choice of who runs next and the
-// code panel's scrolling wait until it is let go: writing the URL costs the
-// page a layout each time, a choice coming and going would resize the graph
-// at each step, and the code would jump about.
-scrub.addEventListener("input", () => {
-  pause();
-  go(Number(scrub.value), { dragging: true });
-});
-scrub.addEventListener("change", () => {
-  if (!cur) return;
-  view.lineToView(); // and the code panel brings the current line into view
-  draw({ prev: cur });
-});
-$("#timeline").addEventListener("click", (e) => {
-  const step = view.timelineStep(e);
-  if (step === null) return;
-  pause();
-  go(step);
-});
-
-document.addEventListener("keydown", (e) => {
-  if (e.target.closest("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.target.closest("button") && (e.key === " " || e.key === "Enter")) return;
-  const keys = {
-    " ": () => player.toggle(),
-    ArrowLeft: () => stepBy(-1),
-    ArrowRight: () => stepBy(1),
-    Home: () => (pause(), go(0)),
-    End: () => (pause(), go(total())),
-    p: () => toggleProjector(),
-  };
-  const f = keys[e.key];
-  if (f) {
-    e.preventDefault();
-    f();
-  }
+bindTransport(document, {
+  toggle: () => player.toggle(),
+  back: () => stepBy(-1),
+  forward: () => stepBy(1),
+  restart: () => (pause(), go(0), play()),
+  start: () => (pause(), go(0)),
+  end: () => (pause(), go(total())),
+  projector: () => toggleProjector(),
+  scrub: (step) => (pause(), go(step, { dragging: true })),
+  scrubbed() {
+    if (!cur) return;
+    view.lineToView(); // and the code panel brings the current line into view
+    draw({ prev: cur });
+  },
+  timeline(e) {
+    const step = view.timelineStep(e);
+    if (step === null) return;
+    pause();
+    go(step);
+  },
 });
 
 // ---- Drawing ---------------------------------------------------------------
@@ -523,7 +499,7 @@ if (room.saved()) drawRoomBar();
 // next views are kept, not applied, until "Follow the presenter".
 function detachOnUse(e) {
   if (!e.isTrusted || room.role !== "viewer" || !room.following) return;
-  if (e.type === "keydown" && (e.target.closest("input, select, textarea") || !["ArrowLeft", "ArrowRight", " ", "Home", "End"].includes(e.key))) return;
+  if (e.type === "keydown" && (e.target.closest("input, select, textarea") || !Object.hasOwn(KEYS, e.key))) return;
   if (e.type === "pointerdown" && !e.target.closest(".transport, .settings, #graph [data-resize], #choose button, #timeline") && !runTarget(e)) return;
   room.detach();
 }
@@ -533,41 +509,10 @@ document.addEventListener("keydown", detachOnUse, true);
 // ---- Exports ----------------------------------------------------------------
 
 const exportMenu = $("#export-menu");
-const baseName = () => `concviz-${data.id}-seed${settings.seed}${settings.interventions.length ? "-edited" : ""}`;
-
 // exportText makes an export's content (a string, or a Blob for PNG).
-async function exportText(kind) {
-  if (!log?.outcome) throw new Error("The run has not finished yet: export it once it has.");
-  const recording = () => recordingOf(log, data, { ...settings, step: cur.step });
-  switch (kind) {
-    case "json":
-      return JSON.stringify(recording());
-    case "trace":
-      return JSON.stringify(traceOf(log, who, { title: `${data.title} (seed ${settings.seed}, ${settings.policy})` }));
-    case "svg":
-      return withDotsAsSVG(graph, () => graphSVG(graph));
-    case "png":
-      return withDotsAsSVG(graph, () => graphPNG(graph, 2));
-    case "html": {
-      const get = async (url) => {
-        const r = await fetch(url);
-        if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
-        return r.text();
-      };
-      const [page, css, bundle, icon] = await Promise.all([get(location.pathname), get("/static/style.css"), get("/static/bundle.js"), get("/static/icon.svg")]);
-      return standaloneHTML({ page, css, bundle, icon, recording: recording() });
-    }
-  }
-  throw new Error(`no export ${kind}`);
+function exportText(kind) {
+  return exportBody(kind, { log, scenario: data, settings, step: cur?.step ?? 0, names: who, svg: graph, pagePath: location.pathname });
 }
-
-const EXPORT_FILES = {
-  json: ["json", "application/json"],
-  trace: ["trace.json", "application/json"],
-  svg: ["svg", "image/svg+xml"],
-  png: ["png", "image/png"],
-  html: ["html", "text/html"],
-};
 
 exportMenu.addEventListener("click", async (e) => {
   const b = e.target.closest("button[data-export]");
@@ -576,9 +521,7 @@ exportMenu.addEventListener("click", async (e) => {
   exportMenu.open = false;
   try {
     const body = await exportText(kind);
-    const [ext, type] = EXPORT_FILES[kind];
-    const step = kind === "svg" || kind === "png" ? `-step${cur.step}` : "";
-    download(`${baseName()}${step}.${ext}`, body, type);
+    download(exportName(kind, data.id, settings, cur.step), body, EXPORT_FILES[kind].type);
   } catch (err) {
     showNotice(`<strong>The export did not work.</strong> ${escapeHTML(err.message)}`, "error");
   }

@@ -1,9 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { setKinds, newLog, addEvents, stateAt, lanes, names, KIND_NAMES } from "./fold.js";
-import { recordingOf, logFromRecording, traceOf, validateTrace, standaloneHTML, fileName, STEP_US } from "./export.js";
-import { row, handLog, chan, gor } from "./testkit.js";
+import { stateAt, lanes } from "./fold.js";
+import { setKinds, newLog, addEvents, KIND_NAMES, names } from "./runlog.js";
+import { recordingOf, logFromRecording } from "./recording.js";
+import { traceOf, STEP_US } from "./trace.js";
+import { standaloneHTML, fileName } from "./export.js";
+import { row, handLog, chan, gor, validateTrace } from "./testkit.js";
 
 // Every real run in testdata: the pool and each built-in scenario, as
 // web/internal/fixture wrote them.

@@ -1,9 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import {
-  newLog, addEvents, stateAt, foldAll, apply, applyInPlace, prepare, initialState, runnable, consoleAt, lanes, names, SNAPSHOT_EVERY, clone, setKinds, KIND_NAMES,
-} from "./fold.js";
+import { stateAt, foldAll, apply, applyInPlace, prepare, initialState, runnable, consoleAt, lanes, SNAPSHOT_EVERY, clone } from "./fold.js";
+import { newLog, addEvents, setKinds, KIND_NAMES, names } from "./runlog.js";
 import { row, handLog, chan, gor } from "./testkit.js";
 
 const W = [gor(2, "main.main.func1"), gor(3, "main.main.func1")];

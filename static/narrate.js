@@ -2,7 +2,8 @@
 // region and the step caption ("worker 2 blocked sending 16 on results:
 // buffer full 3/3"). Pure: it reads the event and the states around it.
 
-import { ev, shortName } from "./fold.js";
+
+import { ev, shortName } from "./runlog.js";
 
 /**
  * narrate describes event e (a row or an ev object), given the state before

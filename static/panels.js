@@ -4,7 +4,7 @@
 // markup (escaped with html.js) for the view to put on screen.
 
 import { escapeHTML } from "./html.js";
-import { waitEdges } from "./fold.js";
+import { waitEdges } from "./runlog.js";
 import { formatCode } from "./room.js";
 
 /** OUTCOME is how each outcome (PROTOCOL.md) is shown: icon, word and class. */

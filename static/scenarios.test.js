@@ -1,11 +1,13 @@
 // Every built-in scenario's real run (static/testdata/scenarios, written by
 // go run ./web/internal/fixture -scenario ID) folds without error, and the
 // folded end state agrees with the engine's own outcome: the same
-// goroutines blocked, for the same reasons.
+// goroutines blocked, for the same reasons, each in the queue of what it
+// waits on.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { setKinds, newLog, addEvents, stateAt } from "./fold.js";
+import { stateAt } from "./fold.js";
+import { setKinds, newLog, addEvents } from "./runlog.js";
 
 const dir = new URL("./testdata/scenarios/", import.meta.url);
 
@@ -30,8 +32,14 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
     const want = (outcome.blocked ?? []).map((b) => `${b.g} ${b.reason}`).sort();
     if (outcome.outcome === "ok") assert.deepEqual(blocked, []);
     else if (outcome.outcome === "deadlock" || outcome.outcome === "leak") assert.deepEqual(blocked, want);
+    // Whoever waits in a channel's queues at the end is blocked on it, and
+    // a run that ended well leaves nobody waiting.
     for (const o of Object.values(end.objs)) {
-      if (o.buf) assert.ok(o.buf.length >= 0 && o.recvq.length >= 0 && o.sendq.length >= 0);
+      for (const w of [...(o.sendq ?? []), ...(o.recvq ?? [])]) {
+        const g = end.gs[w.g];
+        assert.ok(g?.state === "blocked" && g.waitOn.includes(o.id), `goroutine ${w.g} waits in ${o.name}'s queue but is ${g?.state} on ${g?.waitOn}`);
+        assert.notEqual(outcome.outcome, "ok", `${o.name} still has goroutine ${w.g} waiting after a run that ended well`);
+      }
     }
   });
 }

@@ -10,7 +10,7 @@
 // too slow, or the network drops, the session connects again and asks for
 // the rest of the run it was receiving.
 
-import { newLog, addEvents, setKinds } from "./fold.js";
+import { newLog, addEvents, setKinds } from "./runlog.js";
 
 /** PROTOCOL_VERSION is the protocol version the page speaks (PROTOCOL.md). */
 export const PROTOCOL_VERSION = 1;

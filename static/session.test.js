@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { Session, CLOSE, PROTOCOL_VERSION, RECONNECT_MS } from "./session.js";
-import { KIND_NAMES, kindName, setKinds } from "./fold.js";
+import { KIND_NAMES, kindName, setKinds } from "./runlog.js";
 
 // FakeSocket records what the page sends; the test plays the server.
 class FakeSocket {

@@ -8,9 +8,11 @@
 // did, sizes come from observers, and while playing fast or dragging the
 // slider the texts nobody can read that fast change a few times a second.
 
-import { stateAt, runnable, consoleAt, lanes, lineOf, prepare } from "./fold.js";
+import { stateAt, runnable, consoleAt, lanes, prepare } from "./fold.js";
+import { lineOf } from "./runlog.js";
 import { narrate, duration } from "./narrate.js";
-import { fit, render as renderGraph, animateToken } from "./graph.js";
+import { render as renderGraph, animateToken } from "./graph.js";
+import { fit } from "./layout.js";
 import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
 import { markCode, forgetCode } from "./code.js";
 import { escapeHTML } from "./html.js";

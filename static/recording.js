@@ -1,0 +1,214 @@
+// recording.js: the concviz run JSON (EXPORT.md): the whole run in one
+// file, replayed with no server. recordingOf writes one from a log,
+// logFromRecording reads one back into a log, after recordingProblem has
+// found nothing wrong with it. Pure: tested with node.
+
+import { newLog, addEvents, kindName } from "./runlog.js";
+import { POLICIES, MAX_SEED } from "./settings.js";
+
+/** RUN_FORMAT names the format in every recording. */
+export const RUN_FORMAT = "concviz-run";
+/** RUN_VERSION is the version of the format this page writes and reads. */
+export const RUN_VERSION = 1;
+
+// Declarations as the protocol spells them, with the value a missing field
+// has. A recording always holds every field, so it reads the same anywhere.
+const OBJECT_FIELDS = { ID: 0, Kind: 0, Name: "", Cap: 0, Elem: "", Pos: 0, Parent: 0 };
+const GOROUTINE_FIELDS = { ID: 0, Name: "", Parent: 0, Pos: 0 };
+
+/**
+ * recordingOf returns the concviz run JSON of a log (EXPORT.md): the
+ * scenario (the page's scenario data; only id and title are kept), the
+ * settings that made the run (seed, policy, knobs, caps, interventions; the
+ * page's other settings are not part of the run), the event kind names the
+ * rows' kind numbers index, the sites, every declaration, every event row
+ * and the outcome (null while the run has none). A log made by
+ * logFromRecording remembers its scenario and settings, so they may be
+ * left out. The recording shares nothing with the log.
+ */
+export function recordingOf(log, scenario = log.recorded?.scenario, settings = log.recorded?.settings) {
+  if (typeof scenario?.id !== "string" || !scenario.id) throw new Error("recordingOf needs the scenario the run is of (its id and title)");
+  if (!settings) throw new Error("recordingOf needs the settings that made the run");
+  return {
+    format: RUN_FORMAT,
+    version: RUN_VERSION,
+    scenario: { id: scenario.id, title: String(scenario.title ?? "") },
+    settings: runSettings(settings),
+    kinds: kindList(),
+    sites: log.sites.map((s) => ({ line: s?.line ?? 0, func: s?.func ?? "" })),
+    objects: [...log.objects.values()].map((d) => withDefaults(d, OBJECT_FIELDS)),
+    goroutines: [...log.goroutines.values()].map((d) => withDefaults(d, GOROUTINE_FIELDS)),
+    events: log.events.map((r) => r.slice()),
+    outcome: log.outcome ? outcomeOf(log.outcome) : null,
+  };
+}
+
+// runSettings keeps the settings that are inputs of the run, as copies.
+function runSettings(s) {
+  return {
+    seed: s.seed ?? 1,
+    policy: s.policy ?? "random",
+    knobs: { ...s.knobs },
+    caps: { ...s.caps },
+    interventions: (s.interventions ?? []).map((iv) => (iv.run !== undefined ? { step: iv.step, run: iv.run } : { step: iv.step, chan: iv.chan, cap: iv.cap })),
+  };
+}
+
+// kindList reads the kind names fold.js uses now (the server's, once hello
+// has set them): fold.js names a number it does not know "kind(N)".
+function kindList() {
+  const out = [];
+  for (let k = 0; kindName(k) !== `kind(${k})`; k++) out.push(kindName(k));
+  return out;
+}
+
+function withDefaults(d, fields) {
+  const out = {};
+  for (const [f, zero] of Object.entries(fields)) out[f] = d[f] ?? zero;
+  return out;
+}
+
+// outcomeOf is the outcome message without what only the WebSocket needs.
+function outcomeOf(msg) {
+  const { type, id, ...rest } = msg;
+  return structuredClone(rest);
+}
+
+/**
+ * logFromRecording turns a concviz run JSON back into a log, exactly as if
+ * the run had arrived over the WebSocket: newLog with a run message, one
+ * events message with every declaration, then the outcome. It checks the
+ * recording first and throws an Error with one sentence on the first thing
+ * wrong, so a damaged file is refused rather than replayed wrongly. Rows
+ * are renumbered if the recording's kind numbers differ from this page's.
+ * The log remembers the scenario and settings (log.recorded).
+ */
+export function logFromRecording(rec) {
+  const problem = recordingProblem(rec);
+  if (problem) throw new Error(`This recording cannot be replayed: ${problem}.`);
+  const kinds = kindNumbers(rec.kinds, rec.events);
+  const run = { type: "run", id: "recording", scenario: rec.scenario.id, seed: rec.settings.seed, policy: rec.settings.policy, sites: rec.sites.map((s) => ({ ...s })) };
+  const log = newLog(run);
+  addEvents(log, {
+    from: 0,
+    events: rec.events.map((r) => [r[0], r[1], kinds[r[2]], ...r.slice(3)]),
+    objects: rec.objects.map((d) => ({ ...d })),
+    goroutines: rec.goroutines.map((d) => ({ ...d })),
+  });
+  if (rec.outcome) log.outcome = { ...structuredClone(rec.outcome), type: "outcome", id: run.id };
+  log.recorded = { scenario: { id: rec.scenario.id, title: rec.scenario.title }, settings: runSettings(rec.settings) };
+  return log;
+}
+
+// kindNumbers maps the recording's kind numbers to this page's, by name.
+function kindNumbers(names, events) {
+  const here = new Map(kindList().map((n, k) => [n, k]));
+  const used = new Set(events.map((r) => r[2]));
+  return names.map((n, k) => {
+    if (!here.has(n) && used.has(k)) throw new Error(`This recording cannot be replayed: its events use the event kind “${n}”, which this page does not know.`);
+    return here.get(n) ?? k;
+  });
+}
+
+const isInt = (x) => Number.isSafeInteger(x);
+const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+const isIntMap = (x) => isObj(x) && Object.values(x).every(isInt);
+
+/** recordingProblem returns what is wrong with a recording, or "". */
+export function recordingProblem(rec) {
+  if (!isObj(rec)) return "it is not a JSON object";
+  if (rec.format !== RUN_FORMAT) return `its format is ${JSON.stringify(rec.format)}, not "${RUN_FORMAT}": it is not a concviz run`;
+  if (rec.version !== RUN_VERSION) return `it is version ${JSON.stringify(rec.version)} of the format, and this page reads version ${RUN_VERSION}`;
+  for (const f of ["scenario", "settings", "kinds", "sites", "objects", "goroutines", "events", "outcome"]) {
+    if (!(f in rec)) return `it has no "${f}"`;
+  }
+  return (
+    scenarioProblem(rec.scenario) ||
+    settingsProblem(rec.settings) ||
+    listProblem(rec.kinds, "kinds", (k) => typeof k === "string", "a string") ||
+    listProblem(rec.sites, "sites", (s) => isObj(s) && isInt(s.line) && s.line >= 0 && typeof s.func === "string", "{line, func}") ||
+    declProblem(rec.objects, "objects", OBJECT_FIELDS) ||
+    declProblem(rec.goroutines, "goroutines", GOROUTINE_FIELDS) ||
+    eventsProblem(rec) ||
+    outcomeProblem(rec.outcome, rec.events.length)
+  );
+}
+
+function scenarioProblem(s) {
+  if (!isObj(s) || typeof s.id !== "string" || !s.id || typeof s.title !== "string") return "its scenario is not {id, title} with an id";
+  return "";
+}
+
+function settingsProblem(s) {
+  if (!isObj(s)) return "its settings are not an object";
+  if (!isInt(s.seed) || s.seed < 0 || s.seed > MAX_SEED) return "its seed is not a whole number from 0 to 2^53−1";
+  if (!POLICIES.includes(s.policy)) return `its policy is ${JSON.stringify(s.policy)}, not random, go or fifo`;
+  if (!isIntMap(s.knobs)) return "its knobs are not an object of whole numbers";
+  if (!isIntMap(s.caps)) return "its caps are not an object of whole numbers";
+  const ok = (iv) => isObj(iv) && isInt(iv.step) && iv.step >= 0 && (isInt(iv.run) || (isInt(iv.chan) && isInt(iv.cap)));
+  return listProblem(s.interventions, "interventions", ok, "{step, run} or {step, chan, cap}");
+}
+
+function listProblem(list, name, ok, shape) {
+  if (!Array.isArray(list)) return `its ${name} are not an array`;
+  const i = list.findIndex((x) => !ok(x));
+  return i < 0 ? "" : `${name}[${i}] is not ${shape}`;
+}
+
+function declProblem(list, name, fields) {
+  const shape = `{${Object.keys(fields).join(", ")}}`;
+  const ok = (d) => isObj(d) && Object.entries(fields).every(([f, zero]) => typeof d[f] === typeof zero && (typeof zero !== "number" || isInt(d[f])));
+  const p = listProblem(list, name, ok, `a declaration ${shape}`);
+  if (p) return p;
+  const seen = new Set();
+  for (const d of list) {
+    if (d.ID <= 0) return `${name} declares the id ${d.ID}, and ids start at 1`;
+    if (seen.has(d.ID)) return `${name} declares ${d.ID} twice`;
+    seen.add(d.ID);
+  }
+  return "";
+}
+
+// ROW says what each field of an event row must be (PROTOCOL.md).
+const ROW = [
+  ["time", (x) => isInt(x) && x >= 0, "a whole number of nanoseconds ≥ 0"],
+  ["g", (x) => isInt(x) && x >= 0, "a goroutine id"],
+  ["kind", (x) => isInt(x) && x >= 0, "a kind number"],
+  ["obj", (x) => isInt(x) && x >= 0, "an object id (0: none)"],
+  ["peer", isInt, "a whole number"],
+  ["value", (x) => typeof x === "string", "a string"],
+  ["flag", isInt, "a whole number"],
+  ["site", (x) => isInt(x) && x >= 0, "a site index"],
+  ["valueKind", (x) => isInt(x) && x >= 0 && x <= 5, "a number from 0 to 5"],
+];
+
+// Kinds whose peer is a goroutine the event is about (the one started, the
+// other side of a hand-off): fold.js creates it if it is not declared.
+const PEER_IS_G = new Set(["go", "send", "recv"]);
+
+function eventsProblem(rec) {
+  if (!Array.isArray(rec.events)) return "its events are not an array";
+  const gs = new Set([1, ...rec.goroutines.map((d) => d.ID)]); // main needs no declaration
+  const objs = new Set(rec.objects.map((d) => d.ID));
+  for (let i = 0; i < rec.events.length; i++) {
+    const r = rec.events[i];
+    if (!Array.isArray(r) || r.length !== ROW.length) return `event ${i} is not a row of ${ROW.length} fields [${ROW.map((f) => f[0]).join(", ")}]`;
+    const bad = ROW.findIndex(([, ok], k) => !ok(r[k]));
+    if (bad >= 0) return `event ${i}'s ${ROW[bad][0]} is ${JSON.stringify(r[bad])}, not ${ROW[bad][2]}`;
+    const [, g, kind, obj, peer, , , site] = r;
+    if (kind >= rec.kinds.length) return `event ${i} is of kind ${kind}, and kinds names only ${rec.kinds.length}`;
+    if (g && !gs.has(g)) return `event ${i} is by goroutine ${g}, which the recording does not declare`;
+    if (peer && PEER_IS_G.has(rec.kinds[kind]) && !gs.has(peer)) return `event ${i} (${rec.kinds[kind]}) names goroutine ${peer}, which the recording does not declare`;
+    if (obj && !objs.has(obj)) return `event ${i} is about object ${obj}, which the recording does not declare`;
+    if (site >= Math.max(1, rec.sites.length)) return `event ${i} is at site ${site}, and there are ${rec.sites.length} sites`;
+  }
+  return "";
+}
+
+function outcomeProblem(o, n) {
+  if (o === null) return "";
+  if (!isObj(o) || typeof o.outcome !== "string") return "its outcome is neither null nor an object with an outcome";
+  if (o.events !== undefined && o.events !== n) return `its outcome is of a run of ${o.events} events, and it holds ${n}: it was cut short`;
+  if (o.blocked != null && !(Array.isArray(o.blocked) && o.blocked.every((b) => isObj(b) && isInt(b.g)))) return "its outcome's blocked is neither null nor a list of {g, …}";
+  return "";
+}
