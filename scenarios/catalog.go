@@ -222,13 +222,21 @@ func loadOne(fsys fs.FS, id string) (*Scenario, error) {
 	}
 	s := &Scenario{ID: id, Title: m.Title, Section: m.Section, Layout: m.Layout, Explanation: m.Explanation,
 		Source: string(code), File: "main.go", Internet: m.Internet}
+	if m.Internet != nil {
+		if err := m.Internet.Validate(); err != nil {
+			return nil, fmt.Errorf("scenario.json: internet: %w", err)
+		}
+	}
 	for _, k := range m.Knobs {
 		switch k.Kind {
 		case KnobLatency, KnobFail:
 			if m.Internet == nil {
 				return nil, fmt.Errorf("knob %s: a %s knob needs an internet table", k.Name, k.Kind)
 			}
-			r := m.Internet.Routes[k.URL]
+			r, ok := m.Internet.Routes[k.URL]
+			if !ok {
+				return nil, fmt.Errorf("knob %s: the internet table has no route for %q", k.Name, k.URL)
+			}
 			if k.Kind == KnobLatency {
 				k.Default = int64(r.Latency)
 			} else if r.Err != "" {
