@@ -34,8 +34,7 @@ commands:
   serve       start the visualizer on http://127.0.0.1:8080 (the default)
   run         run a Go program (FILE.go or DIR) or a built-in scenario on the
               engine, as go run would:
-              run FILE.go|DIR|SCENARIO [--seed N] [--policy random|go|fifo]
-                  [--cap NAME=N]... [--knob NAME=V]... [--events FILE|-] [--json]
+              ` + runUsage + `
   scenarios   list the built-in scenarios
   help        print this help
 `

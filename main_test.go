@@ -3,15 +3,21 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/server"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them.
@@ -100,6 +106,13 @@ func TestRun(t *testing.T) {
 	notMain := write("lib.go", "package lib\n")
 	badImport := write("exec.go", "package main\n\nimport \"os/exec\"\n\nfunc main() { exec.Command(\"ls\") }\n")
 	typeErr := write("typeerr.go", "package main\n\nfunc main() {\n\tundefinedThing()\n}\n")
+	spin := write("spin.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"before the loop\")\n\tfor {\n\t}\n}\n")
+	web := write("web.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"io\"\n\t\"net/http\"\n\t\"time\"\n)\n\n"+
+		"func main() {\n\tfor _, u := range []string{\"https://api.example/\", \"https://other.example/\"} {\n"+
+		"\t\tresp, err := http.Get(u)\n\t\tif err != nil {\n\t\t\tfmt.Println(err)\n\t\t\tcontinue\n\t\t}\n"+
+		"\t\tb, _ := io.ReadAll(resp.Body)\n\t\tfmt.Printf(\"%s %q\\n\", resp.Status, b)\n\t}\n\tfmt.Println(time.Now())\n}\n")
+	table := write("table.json", `{"routes": {"https://api.example/": {"latency": "250ms", "status": 201, "body": "hi"}}}`)
+	badTable := write("bad.json", `{"routes": {"ftp://x/": {}}}`)
 	progDir := filepath.Join(dir, "prog")
 	require.NoError(t, os.Mkdir(progDir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(progDir, "a.go"), []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(<-start()) }\n"), 0o644))
@@ -120,8 +133,29 @@ func TestRun(t *testing.T) {
 		{name: "panic", args: []string{"--policy", "fifo", feature("panics.go")}, wantCode: 2, wantStdout: "-",
 			wantStderr: []string{"panic: send on closed channel", "", "goroutine 2 [running]:", "main.main.func4(...)", "\t" + feature("panics.go") + ":26"}},
 		{name: "os.Exit", args: []string{feature("syncs.go"), "--policy=go"}, wantCode: 3, wantStdout: "-", wantStderr: []string{"to stderr", "builtin 1 true"}},
-		{name: "leak", args: []string{feature("leak.go")}, wantCode: 0, wantStdout: "true\n",
+		{name: "leak: stderr is Go's, empty", args: []string{feature("leak.go")}, wantCode: 0, wantStdout: "true\n"},
+		{name: "leak with --leaks", args: []string{feature("leak.go"), "--leaks"}, wantCode: 0, wantStdout: "true\n",
 			wantStderr: []string{"concviz: 1 goroutine still blocked when main returned", "", "goroutine "}},
+		{name: "a scenario's leak with --leaks", args: []string{"goroutine-leak", "--leaks"}, wantCode: 0, wantStdout: "-",
+			wantStderr: []string{"concviz: 3 goroutines still blocked when main returned", "", "goroutine "}},
+		{name: "a scenario's leak", args: []string{"goroutine-leak"}, wantCode: 0, wantStdout: "-"},
+		{name: "wall-clock timeout keeps the output so far", args: []string{spin, "--timeout", "1s"}, wantCode: 3, wantStdout: "before the loop\n",
+			wantStderr: []string{"concviz: limit: wall-clock timeout reached: 1s (--timeout)", ""}},
+		{name: "offline without a table", args: []string{web}, wantCode: 0,
+			wantStdout: "Get \"https://api.example/\": dial tcp: lookup api.example: no such host\n" +
+				"Get \"https://other.example/\": dial tcp: lookup other.example: no such host\n" +
+				"2009-11-10 23:00:00 +0000 UTC m=+0.000000001\n"},
+		{name: "--internet", args: []string{web, "--internet", table}, wantCode: 0,
+			wantStdout: "201 Created \"hi\"\n" +
+				"Get \"https://other.example/\": dial tcp: lookup other.example: no such host\n" +
+				"2009-11-10 23:00:00.25 +0000 UTC m=+0.250000001\n"},
+		{name: "--internet refuses a URL Go refuses", args: []string{web, "--internet", badTable}, wantCode: 2,
+			wantStderr: []string{`concviz run: --internet ` + badTable + `: route "ftp://x/": http.Get fails before reaching the network: Get "ftp://x/": unsupported protocol scheme "ftp"`}},
+		{name: "--internet without its file", args: []string{web, "--internet", filepath.Join(dir, "none.json")}, wantCode: 2,
+			wantStderr: []string{"concviz run: --internet: open " + filepath.Join(dir, "none.json") + ": no such file or directory"}},
+		{name: "--internet for a scenario", args: []string{"fetch-urls", "--internet", table}, wantCode: 2,
+			wantStderr: []string{"concviz run: --internet: fetch-urls answers from its own table (change it with its latency and fail knobs)"}},
+		{name: "bad timeout", args: []string{spin, "--timeout", "0s"}, wantCode: 2, wantStderr: []string{"concviz run: --timeout 0s: it must be positive"}},
 		{name: "knob", args: []string{feature("knobs.go"), "--knob", "workers=2", "--knob", "delay=1s"}, wantCode: 0, wantStdout: "2 2 2s\n"},
 		{name: "knob out of range", args: []string{feature("knobs.go"), "--knob", "delay=5s"}, wantCode: 2,
 			wantStderr: []string{"concviz run: --knob delay: 5s is outside its range 1ms..1s"}},
@@ -203,4 +237,89 @@ func TestRunEventsAndJSON(t *testing.T) {
 	code = cli([]string{"run", prog, "--events", "-", "--seed", "7"}, &stdout, &stderr)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stdout.String(), string(b), "the same seed gives the same log, after the program's output")
+}
+
+// TestRunHTTPErrorsAreGos: the requests http.Get refuses before reaching the
+// network, and one to an address where nothing listens (loopback: this test
+// sends nothing off the machine), print the same under go build + run and
+// under concviz run. DNS failures are compared in the engine's tests, from
+// Go's text recorded offline.
+func TestRunHTTPErrorsAreGos(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain on PATH: concviz run compiles programs with it")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "get.go")
+	require.NoError(t, os.WriteFile(src, []byte(`package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+func main() {
+	for _, u := range []string{"a", "", "ftp://x", "mailto:x@y", "http://", "http:///p", "://x", "http://[::1", "http://x:port/", "http://a%zz/", "http://127.0.0.1:1/", "http://u:pw@127.0.0.1:1/"} {
+		resp, err := http.Get(u)
+		var ue *url.Error
+		fmt.Println(resp == nil, errors.As(err, &ue) && ue.URL != "", err)
+	}
+}
+`), 0o644))
+	native := filepath.Join(dir, "native")
+	out, err := exec.Command(gobin, "build", "-o", native, src).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	want, err := exec.Command(native).Output()
+	require.NoError(t, err)
+	var stdout, stderr bytes.Buffer
+	code := cli([]string{"run", src}, &stdout, &stderr)
+	assert.Equal(t, 0, code, stderr.String())
+	assert.Equal(t, string(want), stdout.String())
+	assert.Empty(t, stderr.String())
+}
+
+// TestRunFlagsDocumented: every flag of "concviz run" is in its synopsis (the
+// help text and usage errors) and in README's Commands section.
+func TestRunFlagsDocumented(t *testing.T) {
+	commands := readmeCommands(t)
+	newRunFlags().fs.VisitAll(func(f *flag.Flag) {
+		assert.Contains(t, runUsage, "[--"+f.Name, "the synopsis misses --%s", f.Name)
+		assert.Contains(t, commands, "--"+f.Name, "README's Commands section misses --%s", f.Name)
+	})
+	assert.Contains(t, usage, runUsage)
+}
+
+// TestReadmeLimits: the limits README's Commands section quotes are the code's.
+func TestReadmeLimits(t *testing.T) {
+	commands := readmeCommands(t)
+	thousands := func(n int) string {
+		s := strconv.Itoa(n)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	for _, want := range []string{
+		thousands(engine.DefaultMaxGoroutines) + " live goroutines",
+		thousands(engine.DefaultMaxEvents) + " events",
+		strconv.FormatInt(engine.DefaultMaxTime/int64(time.Hour), 10) + " hours of virtual time",
+		"(default " + server.DefaultLimits.Wall.String() + ", the server's run limit",
+		"the exit status is " + strconv.Itoa(engine.ExitCodeLimit),
+		engine.Epoch.Format("2006-01-02 15:04:05 MST"),
+	} {
+		assert.Contains(t, strings.Join(strings.Fields(commands), " "), want)
+	}
+}
+
+// readmeCommands returns the text of README's Commands section.
+func readmeCommands(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, commands, ok := strings.Cut(string(b), "## Commands\n")
+	require.True(t, ok, "README has a Commands section")
+	commands, _, _ = strings.Cut(commands, "\n## ")
+	return commands
 }

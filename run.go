@@ -18,6 +18,7 @@ import (
 	"github.com/concviz/concviz/engine"
 	"github.com/concviz/concviz/instrument"
 	"github.com/concviz/concviz/scenarios"
+	"github.com/concviz/concviz/server"
 )
 
 // capFlags collects --cap NAME=N flags.
@@ -41,31 +42,59 @@ func (c capFlags) Set(v string) error {
 	return nil
 }
 
+// runUsage is the synopsis of "concviz run", shown by help and after a usage
+// error; TestRunFlagsDocumented keeps it, the flags and the README in step.
+const runUsage = `run FILE.go|DIR|SCENARIO [--seed N] [--policy random|go|fifo]
+                  [--cap NAME=N]... [--knob NAME=V]... [--internet FILE.json]
+                  [--leaks] [--timeout D] [--events FILE|-] [--json]`
+
+// runFlags declares the flags of "concviz run".
+type runFlags struct {
+	fs       *flag.FlagSet
+	seed     *uint64
+	policy   *string
+	caps     capFlags
+	knobs    knobFlags
+	internet *string
+	leaks    *bool
+	timeout  *time.Duration
+	events   *string
+	json     *bool
+}
+
+func newRunFlags() *runFlags {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := &runFlags{fs: fs, caps: capFlags{}, knobs: knobFlags{}}
+	f.seed = fs.Uint64("seed", 0, "the run's seed")
+	f.policy = fs.String("policy", "random", "scheduling policy: random, go or fifo")
+	fs.Var(f.caps, "cap", "channel capacity override NAME=N (repeatable)")
+	fs.Var(f.knobs, "knob", "value of a constant marked // knob: LO..HI, NAME=V (repeatable)")
+	f.internet = fs.String("internet", "", "answer http.Get from the table in FILE.json (other URLs fail as offline)")
+	f.leaks = fs.Bool("leaks", false, "after the run, list on stderr the goroutines still blocked when main returned")
+	f.timeout = fs.Duration("timeout", server.DefaultLimits.Wall, "stop a program still running after this much wall-clock time")
+	f.events = fs.String("events", "", "write the event log as JSON lines to FILE (- for stdout, after the run)")
+	f.json = fs.Bool("json", false, "print the outcome as one JSON object after the run")
+	return f
+}
+
 // runCmd is "concviz run": rewrite, compile (cached) and run a program on
 // the engine in a child process. stdout is the program's; stderr carries its
 // standard error and Go's report of how it ended; the exit status is the one
-// go run's binary would have.
+// go run's binary would have, or engine.ExitCodeLimit when a limit (the
+// engine's caps or --timeout) stopped it.
 func runCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	seed := fs.Uint64("seed", 0, "the run's seed")
-	policy := fs.String("policy", "random", "scheduling policy: random, go or fifo")
-	caps := capFlags{}
-	fs.Var(caps, "cap", "channel capacity override NAME=N (repeatable)")
-	knobs := knobFlags{}
-	fs.Var(knobs, "knob", "value of a constant marked // knob: LO..HI, NAME=V (repeatable)")
-	events := fs.String("events", "", "write the event log as JSON lines to FILE (- for stdout, after the run)")
-	asJSON := fs.Bool("json", false, "print the outcome as one JSON object after the run")
+	f := newRunFlags()
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "concviz run: "+format+"\n", a...)
 		return exitUsageErr
 	}
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := f.fs.Parse(args); err != nil {
 			return usageErr("%v", err)
 		}
-		args = fs.Args()
+		args = f.fs.Args()
 		if len(args) == 0 {
 			break
 		}
@@ -73,14 +102,30 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		args = args[1:]
 	}
 	if len(positional) != 1 {
-		return usageErr("want one program, got %d arguments (usage: concviz run FILE.go|DIR [--seed N] [--policy random|go|fifo] [--cap NAME=N]... [--knob NAME=V]... [--events FILE|-] [--json])", len(positional))
+		return usageErr("want one program, got %d arguments (usage: concviz %s)", len(positional), strings.Join(strings.Fields(runUsage), " "))
 	}
-	if _, err := engine.ParsePolicy(*policy); err != nil {
+	if _, err := engine.ParsePolicy(*f.policy); err != nil {
 		return usageErr("%v", err)
+	}
+	if *f.timeout <= 0 {
+		return usageErr("--timeout %v: it must be positive", *f.timeout)
 	}
 	if sc, ok := scenarios.Lookup(positional[0]); ok {
 		if _, err := os.Stat(positional[0]); err != nil { // a file of that name wins
-			return runScenario(sc, scenarioRun{seed: *seed, policy: *policy, caps: caps, knobs: knobs, events: *events, json: *asJSON}, stdout, stderr)
+			if *f.internet != "" {
+				return usageErr("--internet: %s answers from its own table (change it with its latency and fail knobs)", sc.ID)
+			}
+			return runScenario(sc, scenarioRun{seed: *f.seed, policy: *f.policy, caps: f.caps, knobs: f.knobs, events: *f.events, json: *f.json, leaks: *f.leaks}, stdout, stderr)
+		}
+	}
+	var internet *engine.Internet
+	if *f.internet != "" {
+		b, err := os.ReadFile(*f.internet)
+		if err != nil {
+			return usageErr("--internet: %v", err)
+		}
+		if internet, err = engine.ParseInternet(b); err != nil {
+			return usageErr("--internet %s: %v", *f.internet, err)
 		}
 	}
 	files, err := instrument.ReadProgram(positional[0])
@@ -95,7 +140,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	names := instrument.KnobNames(bin.Knobs)
-	for c := range caps {
+	for c := range f.caps {
 		if !slices.Contains(names, c) {
 			list := "the program makes no channels"
 			if len(names) > 0 {
@@ -104,25 +149,25 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			return usageErr("--cap %s: the program has no channel named %q (%s)", c, c, list)
 		}
 	}
-	constKnobs, err := knobValues(knobs, bin.ConstKnobs)
+	constKnobs, err := knobValues(f.knobs, bin.ConstKnobs)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	spec := engine.Spec{Seed: *seed, Policy: *policy, Caps: caps, Knobs: constKnobs}
+	spec := engine.Spec{Seed: *f.seed, Policy: *f.policy, Caps: f.caps, Knobs: constKnobs, Internet: internet, Leaks: *f.leaks}
 	tmp, err := os.MkdirTemp("", "concviz-run-")
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %v\n", err)
 		return exitFailure
 	}
 	defer os.RemoveAll(tmp)
-	switch *events {
+	switch *f.events {
 	case "":
 	case "-":
 		spec.Events = filepath.Join(tmp, "events.jsonl")
 	default:
-		spec.Events, _ = filepath.Abs(*events)
+		spec.Events, _ = filepath.Abs(*f.events)
 	}
-	if *asJSON {
+	if *f.json {
 		spec.Outcome = filepath.Join(tmp, "outcome.json")
 	}
 	specJSON, err := jsonString(spec)
@@ -130,24 +175,37 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "concviz: %v\n", err)
 		return exitFailure
 	}
-	cmd := exec.Command(bin.Path)
+	ctx, cancel := context.WithTimeout(context.Background(), *f.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin.Path)
 	cmd.Env = append(os.Environ(), engine.SpecEnv+"="+specJSON)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = time.Second // once the child is killed, how long to wait for the rest of its output
 	code := exitOK
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() < 0 {
+		switch {
+		case ctx.Err() != nil:
+			// The program printed as it went: its output so far is out; say
+			// which limit stopped it, as the engine says for its own.
+			msg := engine.LimitMessage(fmt.Sprintf("wall-clock timeout reached: %v (--timeout)", *f.timeout))
+			fmt.Fprintln(stderr, msg)
+			if *f.json {
+				json.NewEncoder(stdout).Encode(engine.OutcomeRecord{Outcome: engine.OutcomeLimit, Message: msg, ExitCode: engine.ExitCodeLimit})
+			}
+			return engine.ExitCodeLimit
+		case !errors.As(err, &ee) || ee.ExitCode() < 0:
 			fmt.Fprintf(stderr, "concviz: the program did not finish: %v\n", err)
 			return exitFailure
 		}
 		code = ee.ExitCode()
 	}
-	if *events == "-" {
+	if *f.events == "-" {
 		if b, err := os.ReadFile(spec.Events); err == nil {
 			stdout.Write(b)
 		}
 	}
-	if *asJSON {
+	if *f.json {
 		if b, err := os.ReadFile(spec.Outcome); err == nil {
 			stdout.Write(b)
 		}

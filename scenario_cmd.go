@@ -49,6 +49,7 @@ type scenarioRun struct {
 	knobs  knobFlags
 	events string
 	json   bool
+	leaks  bool
 }
 
 // runScenario runs a built-in scenario in this process (it is compiled in:
@@ -82,6 +83,9 @@ func runScenario(sc *scenarios.Scenario, r scenarioRun, stdout, stderr io.Writer
 	cfg.Policy, _ = engine.ParsePolicy(r.policy)
 	cfg.Stdout, cfg.Stderr = stdout, stderr
 	res := engine.Run(sc.Program, cfg)
+	if r.leaks && res.Outcome.Kind == engine.OutcomeLeak {
+		fmt.Fprint(stderr, res.Outcome.Report)
+	}
 	switch r.events {
 	case "":
 	case "-":

@@ -107,10 +107,15 @@ func (rt *runtime) endStuck() {
 	})
 }
 
-func (rt *runtime) endLimit(msg string) {
-	msg = "concviz: limit: " + msg
+func (rt *runtime) endLimit(what string) {
+	msg := LimitMessage(what)
 	rt.end(Outcome{Kind: OutcomeLimit, Message: msg, Report: msg + "\n", ExitCode: ExitCodeLimit})
 }
+
+// LimitMessage is the line that says which limit stopped a run, e.g.
+// "concviz: limit: event cap reached: 1000 events", for the engine's caps and
+// for the wall clock that a caller enforces from outside.
+func LimitMessage(what string) string { return "concviz: limit: " + what }
 
 // fatal ends the run with one of Go's unrecoverable errors, raised by the
 // running goroutine gg.
