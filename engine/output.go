@@ -122,6 +122,8 @@ func builtinText(v any) string {
 		return "(" + formatFloat(float64(real(x))) + formatFloat(float64(imag(x))) + "i)"
 	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, uintptr:
 		return fmt.Sprint(x)
+	case interface{ addr() uint64 }: // a channel: its address, as %v prints it
+		return fmt.Sprintf("%#x", x.addr())
 	case error, fmt.Stringer:
 		// print of an interface value shows its type and data words.
 		return fmt.Sprintf("(%p,%p)", &x, &x)

@@ -48,6 +48,8 @@ type rw struct {
 	untypedKnobs map[*types.Const]bool   // untyped integer knob constants, now int variables
 	knobInits    []string                // functions setting the knob constants' variables
 	varFuncs     map[*types.Var]ast.Expr // see varFunc
+	adapt        map[ast.Expr]adaptation // implicit conversions to spell out, see findAdaptations
+	adapting     map[ast.Expr]bool
 	err          error
 }
 
@@ -78,6 +80,8 @@ func rewrite(p *program, opts Options) (*Result, error) {
 	}
 	r.nameClosures()
 	r.findUntypedKnobs()
+	r.findAdaptations()
+	r.adapting = map[ast.Expr]bool{}
 	res := &Result{}
 	for fi := range p.files {
 		out := r.renderFile(fi)
@@ -323,6 +327,16 @@ func isRecv(e ast.Expr) (*ast.UnaryExpr, bool) {
 
 // text renders n.
 func (r *rw) text(n ast.Node) string {
+	if e, ok := n.(ast.Expr); ok && !r.adapting[e] {
+		if a, ok := r.adapt[e]; ok {
+			if _, over := r.override[e]; !over {
+				r.adapting[e] = true
+				s := r.text(e)
+				delete(r.adapting, e)
+				return a.pre + s + a.post
+			}
+		}
+	}
 	if s, ok := r.override[n]; ok {
 		return s
 	}
@@ -378,6 +392,14 @@ func (r *rw) text(n ast.Node) string {
 		if obj, ok := r.p.info.Defs[n.Name].(*types.TypeName); ok && n.Assign == token.NoPos && r.wrapped(obj.Type()) {
 			r.override[n.Type] = "struct{ _cvz_c " + r.text(n.Type) + " }"
 			defer delete(r.override, n.Type)
+		}
+	case *ast.TypeAssertExpr:
+		r.refuseDirection(n.Type)
+	case *ast.TypeSwitchStmt:
+		for _, st := range n.Body.List {
+			for _, e := range st.(*ast.CaseClause).List {
+				r.refuseDirection(e)
+			}
 		}
 	case *ast.SelectStmt:
 		return r.selectStmt(n)
@@ -495,4 +517,16 @@ func (r *rw) chanConv(x ast.Expr) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// refuseDirection refuses a type assertion or type switch case to a
+// directional channel type: every channel is a *engine.Chan[T] at run time,
+// so the assertion could not tell the directions apart as Go does.
+func (r *rw) refuseDirection(te ast.Expr) {
+	if te == nil {
+		return
+	}
+	if c, ok := types.Unalias(r.typeOf(te)).(*types.Chan); ok && c.Dir() != types.SendRecv {
+		r.fail(te.Pos(), "type assertion to %s is not supported: concviz does not keep a channel's direction at run time", r.orig(te))
+	}
 }

@@ -79,7 +79,7 @@ func main() {
 				`{ _cvz_g0 := i; _cvz_g1 := c; engine.Go("main.worker", `, `func() { worker(_cvz_g0, _cvz_g1) }) }`,
 				`_cvz_g2 := &t; _cvz_g3 := i + 1; engine.Go("main.(*T).run", `, `_cvz_g2.run(_cvz_g3)`,
 				`engine.Go("main.main.func1", `, `engine.Go("main.main.func2", `, `func() { c.Send(9, `,
-				`_cvz_g5 := f; _cvz_g6 := c; engine.Go("main.main.gowrap", `,
+				`_cvz_g5 := f; _cvz_g6 := c; engine.Go("main.worker", `,
 				`func worker(id int, c *engine.Chan[int])`, `type T struct{ c *engine.Chan[int] }`, `c: c}`,
 			},
 		},
