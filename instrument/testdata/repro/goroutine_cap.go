@@ -1,5 +1,6 @@
 // compare: exact
 // category: issue 16 point 5
+// runs: once
 //
 // More than 100,000 goroutines alive at once, each blocked on a read lock
 // held until all have started (a reader benchmark in miniature).

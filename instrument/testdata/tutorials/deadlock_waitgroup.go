@@ -1,7 +1,8 @@
-// compare: exact
+// compare: lines-any-order
 // category: deadlocks
 //
-// Add(3) but only two Done calls: Wait never returns once the workers exit.
+// Add(3) but only two Done calls: Wait never returns once the workers exit
+// (they print in either order).
 package main
 
 import (

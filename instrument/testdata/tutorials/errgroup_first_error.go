@@ -35,10 +35,10 @@ func (g *Group) Wait() error {
 
 func main() {
 	var g Group
-	for i, d := range []int{30, 10, 50, 20} {
+	for i, d := range []int{20, 5, 120, 10} {
 		g.Go(func() error {
 			time.Sleep(time.Duration(d) * time.Millisecond)
-			if d >= 30 {
+			if d >= 20 {
 				return fmt.Errorf("task %d failed after %dms", i, d)
 			}
 			return nil

@@ -2,7 +2,8 @@
 // category: sync
 //
 // Goroutines wait on a sync.Cond until a shared flag is set; Broadcast wakes
-// them all, in an order the scheduler picks.
+// them all, in an order the scheduler picks. Each arrival broadcasts too:
+// a Signal could wake another runner instead of main, and all would wait.
 package main
 
 import (
@@ -22,7 +23,7 @@ func main() {
 			defer wg.Done()
 			mu.Lock()
 			waiting++
-			cond.Signal()
+			cond.Broadcast()
 			for !ready {
 				cond.Wait()
 			}

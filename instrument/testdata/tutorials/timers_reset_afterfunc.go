@@ -12,10 +12,10 @@ import (
 )
 
 func main() {
-	t := time.NewTimer(30 * time.Millisecond)
+	t := time.NewTimer(60 * time.Millisecond)
 	for i := 0; i < 3; i++ {
 		time.Sleep(10 * time.Millisecond)
-		active := t.Reset(30 * time.Millisecond)
+		active := t.Reset(60 * time.Millisecond)
 		fmt.Println("event", i, "timer was active:", active)
 	}
 	<-t.C

@@ -1,0 +1,34 @@
+// compare: exact
+// category: new: chan direction
+//
+// A channel's direction is part of its type: a type switch tells chan int,
+// <-chan int and chan<- int apart, a type assertion to another direction
+// fails, and the same channel held with two directions is two different
+// interface values.
+package main
+
+import "fmt"
+
+func kind(x any) string {
+	switch x.(type) {
+	case <-chan int:
+		return "receive-only"
+	case chan<- int:
+		return "send-only"
+	case chan int:
+		return "bidirectional"
+	}
+	return "other"
+}
+
+func main() {
+	c := make(chan int)
+	var r <-chan int = c
+	var s chan<- int = c
+	fmt.Println(kind(c), kind(r), kind(s))
+	var x any = c
+	_, ok := x.(<-chan int)
+	fmt.Println("chan int asserted as <-chan int:", ok)
+	var y any = r
+	fmt.Println("equal as interfaces:", x == y)
+}
