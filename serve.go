@@ -47,6 +47,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.Int64Var(&c.cache, "cache", server.DefaultCacheBytes>>20, "run cache size, in MiB")
 	fs.IntVar(&cl.Conns, "conns", cl.Conns, "WebSocket connections at once, in total")
 	fs.IntVar(&cl.ConnsPerAddr, "conns-per-addr", cl.ConnsPerAddr, "WebSocket connections at once from one address (an IPv6 /64 is one address)")
+	fs.IntVar(&cl.ReadRate, "read-rate", cl.ReadRate, "bytes a second the WebSockets of one address are read at, at most; a faster sender is slowed down")
 	fs.IntVar(&cl.QueueBytes, "client-queue", cl.QueueBytes, "bytes of unread replies after which a client is cut off")
 	fs.IntVar(&cl.Rooms, "rooms", cl.Rooms, "presenter rooms open at once")
 	fs.IntVar(&cl.RoomsPerAddr, "rooms-per-addr", cl.RoomsPerAddr, "rooms open at once from one address")

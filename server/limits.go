@@ -16,6 +16,7 @@ type ClassLimits struct {
 	Conns        int // WebSocket connections at once, in total
 	ConnsPerAddr int // WebSocket connections at once from one address
 	QueueBytes   int // bytes of replies waiting for one client before it is cut off
+	ReadRate     int // bytes a second one address's WebSockets are read at, at most (bursts of a message)
 
 	Rooms        int           // presenter rooms open at once
 	RoomsPerAddr int           // rooms open at once, opened from one address
@@ -40,7 +41,7 @@ type ClassLimits struct {
 // of rooms) well within a lesson. RoomIdle stays long: a presenter whose page
 // is open but paused through a discussion keeps the room.
 var DefaultClassLimits = ClassLimits{
-	Conns: 1000, ConnsPerAddr: 32, QueueBytes: 256 << 10,
+	Conns: 1000, ConnsPerAddr: 32, QueueBytes: 256 << 10, ReadRate: 1 << 20,
 	Rooms: 1000, RoomsPerAddr: 10, Viewers: 2000, SeatsPerAddr: 10, Guesses: 10,
 	RoomIdle: 2 * time.Hour, RoomGrace: 10 * time.Minute,
 	HeaderTimeout: 10 * time.Second, RequestTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
@@ -63,6 +64,7 @@ func (l ClassLimits) withDefaults() ClassLimits {
 	fill(&l.Conns, d.Conns)
 	fill(&l.ConnsPerAddr, d.ConnsPerAddr)
 	fill(&l.QueueBytes, d.QueueBytes)
+	fill(&l.ReadRate, d.ReadRate)
 	fill(&l.Rooms, d.Rooms)
 	fill(&l.RoomsPerAddr, d.RoomsPerAddr)
 	fill(&l.Viewers, d.Viewers)
@@ -118,40 +120,62 @@ func addrKey(remote string) string {
 	}
 }
 
-// connCounter counts open connections, in total and per address.
+// connCounter counts open connections, in total and per address, and
+// meters what each address sends.
 type connCounter struct {
 	mu     sync.Mutex
 	total  int
-	byAddr map[string]int
+	byAddr map[string]*addrState
+}
+
+// addrState is one address's connections and its share of the read rate.
+type addrState struct {
+	conns int
+	meter tokenBucket // in bytes
 }
 
 // acquire takes a place for a connection from key, or answers why not
-// with an HTTP status and a sentence.
-func (c *connCounter) acquire(key string, lim ClassLimits) (release func(), status int, why string) {
+// with an HTTP status and a sentence. wait, called with each message's
+// size, returns how long to wait before reading on: a client sending
+// faster than the read rate is slowed by TCP itself, whatever its number
+// of connections, and costs no memory.
+func (c *connCounter) acquire(key string, lim ClassLimits) (release func(), wait func(n int) time.Duration, status int, why string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.total >= lim.Conns {
-		return nil, http.StatusServiceUnavailable, fmt.Sprintf("The server already has its maximum of %d connections: try again in a moment.", lim.Conns)
+		return nil, nil, http.StatusServiceUnavailable, fmt.Sprintf("The server already has its maximum of %d connections: try again in a moment.", lim.Conns)
 	}
-	if c.byAddr[key] >= lim.ConnsPerAddr {
-		return nil, http.StatusTooManyRequests, fmt.Sprintf("This address already has %d connections open: close some tabs of this page.", lim.ConnsPerAddr)
+	st := c.byAddr[key]
+	if st != nil && st.conns >= lim.ConnsPerAddr {
+		return nil, nil, http.StatusTooManyRequests, fmt.Sprintf("This address already has %d connections open: close some tabs of this page.", lim.ConnsPerAddr)
 	}
 	if c.byAddr == nil {
-		c.byAddr = map[string]int{}
+		c.byAddr = map[string]*addrState{}
+	}
+	if st == nil {
+		rate := float64(lim.ReadRate)
+		st = &addrState{meter: tokenBucket{capacity: max(rate, maxMessage), perSecond: rate}}
+		c.byAddr[key] = st
 	}
 	c.total++
-	c.byAddr[key]++
+	st.conns++
 	var once sync.Once
-	return func() {
+	release = func() {
 		once.Do(func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			c.total--
-			if c.byAddr[key]--; c.byAddr[key] <= 0 {
+			if st.conns--; st.conns <= 0 {
 				delete(c.byAddr, key)
 			}
 		})
-	}, 0, ""
+	}
+	wait = func(n int) time.Duration {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return st.meter.debt(time.Now(), float64(n))
+	}
+	return release, wait, 0, ""
 }
 
 // guessLimiter counts, per address, the room lookups that could tell a

@@ -212,7 +212,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := addrKey(r.RemoteAddr)
-	release, status, why := s.conns.acquire(addr, s.class)
+	release, readWait, status, why := s.conns.acquire(addr, s.class)
 	if release == nil {
 		s.log.Info("WebSocket refused: too many connections", "addr", addr, "status", status)
 		w.Header().Set("Retry-After", "10")
@@ -232,7 +232,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		joinBase = scheme + "://" + r.Host + "/"
 	}
-	sess := newSession(s, conn, addr, joinBase)
+	sess := newSession(s, conn, addr, readWait, joinBase)
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()

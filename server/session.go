@@ -34,6 +34,8 @@ type session struct {
 	srv  *Server
 	conn *websocket.Conn
 	addr string // addrKey of the peer: whom per-address limits count against
+	// readWait meters the address's reads: how long to wait after a message.
+	readWait func(n int) time.Duration
 
 	queue  outQueue  // replies, bounded in bytes
 	stream runStream // the current run's messages, pulled by the writer as it has room
@@ -64,9 +66,9 @@ type session struct {
 	presenting *room // the room whose viewer counts come here, if any
 }
 
-func newSession(srv *Server, conn *websocket.Conn, addr, joinBase string) *session {
+func newSession(srv *Server, conn *websocket.Conn, addr string, readWait func(int) time.Duration, joinBase string) *session {
 	return &session{
-		srv: srv, conn: conn, addr: addr,
+		srv: srv, conn: conn, addr: addr, readWait: readWait,
 		queue:    outQueue{limit: srv.class.QueueBytes},
 		wake:     make(chan struct{}, 1),
 		overflow: make(chan struct{}),
@@ -149,6 +151,13 @@ func (s *session) readPump() {
 			}
 			return
 		}
+		if d := s.readWait(len(msg)); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-s.ctx.Done():
+				return
+			}
+		}
 		select {
 		case <-s.overflow:
 			return // cut off: nothing it sends is answered any more
@@ -194,20 +203,20 @@ func (s *session) writePump(ctx context.Context) {
 		return s.conn.WriteMessage(websocket.PingMessage, nil) == nil
 	}
 	// next is what to write now: replies first, so the room that answers
-	// follow precedes that room's traffic; then the room slots, which hold
-	// one message each; then the run's next batch, so a long run never
-	// holds up a view.
+	// follow precedes that room's traffic; then what has arrived of the
+	// run, so a viewer has the run a view refers to; then the room slots,
+	// which hold one message each.
 	next := func() []byte {
 		if b := s.queue.pop(); b != nil {
+			return b
+		}
+		if b := s.nextRunMessage(); b != nil {
 			return b
 		}
 		if b := s.views.take(); b != nil {
 			return b
 		}
-		if b := s.counts.take(); b != nil {
-			return b
-		}
-		return s.nextRunMessage()
+		return s.counts.take()
 	}
 	for {
 		// A client cut off for being slow gets the close frame next, not
@@ -351,6 +360,22 @@ type tokenBucket struct {
 	capacity, perSecond float64
 	tokens              float64
 	last                time.Time
+}
+
+// debt takes n tokens, going into debt if need be, and returns how long
+// until the bucket is out of debt again.
+func (b *tokenBucket) debt(now time.Time, n float64) time.Duration {
+	if b.last.IsZero() {
+		b.tokens = b.capacity
+	} else {
+		b.tokens = min(b.capacity, b.tokens+now.Sub(b.last).Seconds()*b.perSecond)
+	}
+	b.last = now
+	b.tokens -= n
+	if b.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-b.tokens / b.perSecond * float64(time.Second))
 }
 
 func (b *tokenBucket) take(now time.Time) bool {
