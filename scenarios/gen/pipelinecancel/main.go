@@ -17,7 +17,7 @@ func gen(ctx engine.Context) *engine.Chan[int] {
 	engine.Go("main.gen.func1", 2, func() {
 		defer nums.Close(3)
 		for n := 1; ; n++ {
-			switch _cvz_s0_0, _cvz_s0_1 := engine.Send(nums, n), engine.Recv(ctx.Done()); engine.Select(4, false, _cvz_s0_0, _cvz_s0_1) {
+			switch _cvz_s0_0, _cvz_s0_1 := nums.SelectSend(n), engine.Recv(ctx.Done()); engine.Select(4, false, _cvz_s0_0, _cvz_s0_1) {
 			case 0:
 			default:
 				engine.Println(5, "generator stopped")
@@ -35,7 +35,7 @@ func sq(ctx engine.Context, id int, in *engine.Chan[int]) *engine.Chan[int] {
 	engine.Go("main.sq.func1", 7, func() {
 		defer squares.Close(8)
 		for n := range in.Range(9) {
-			switch _cvz_s1_0, _cvz_s1_1 := engine.Send(squares, n * n), engine.Recv(ctx.Done()); engine.Select(10, false, _cvz_s1_0, _cvz_s1_1) {
+			switch _cvz_s1_0, _cvz_s1_1 := squares.SelectSend(n * n), engine.Recv(ctx.Done()); engine.Select(10, false, _cvz_s1_0, _cvz_s1_1) {
 			case 0:
 			default:
 			}
@@ -53,7 +53,7 @@ func merge(ctx engine.Context, cs ...*engine.Chan[int]) *engine.Chan[int] {
 	forward := func(c *engine.Chan[int]) {
 		defer wg.Done(13)
 		for n := range c.Range(14) {
-			switch _cvz_s2_0, _cvz_s2_1 := engine.Send(merged, n), engine.Recv(ctx.Done()); engine.Select(15, false, _cvz_s2_0, _cvz_s2_1) {
+			switch _cvz_s2_0, _cvz_s2_1 := merged.SelectSend(n), engine.Recv(ctx.Done()); engine.Select(15, false, _cvz_s2_0, _cvz_s2_1) {
 			case 0:
 			default:
 			}
@@ -61,7 +61,7 @@ func merge(ctx engine.Context, cs ...*engine.Chan[int]) *engine.Chan[int] {
 	}
 	wg.Add(len(cs), 16)
 	for _, c := range cs {
-		{ _cvz_g3 := forward; _cvz_g4 := c; engine.Go("main.merge.gowrap", 17, func() { _cvz_g3(_cvz_g4) }) }
+		{ _cvz_g3 := forward; _cvz_g4 := c; engine.Go("main.merge.func1", 17, func() { _cvz_g3(_cvz_g4) }) }
 	}
 	engine.Go("main.merge.func2", 18, func() {
 		wg.Wait(19)
