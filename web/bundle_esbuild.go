@@ -20,37 +20,36 @@ import (
 	"github.com/concviz/concviz/static"
 )
 
-// pageBundle bundles the page's modules once per process, on the first
-// handler made: the embedded files cannot change while it runs. A variable,
-// so that a test can give a handler a bundle that fails.
-var pageBundle = sync.OnceValues(func() ([]byte, error) { return bundle(static.FS, bundleEntry) })
+// bundleFile bundles the page's modules once per process, when
+// /static/bundle.js is first asked for (by a standalone export), so that
+// the server's start does not wait for it. A variable, so that a test can
+// give the handler a bundle that fails.
+var bundleFile = sync.OnceValues(func() (staticFile, error) { return bundleFileOf(static.FS) })
+
+// bundleFileOf bundles bundleEntry and the modules it imports from fsys as
+// a file to serve, with its ETag.
+func bundleFileOf(fsys fs.FS) (staticFile, error) {
+	data, err := bundle(fsys, bundleEntry)
+	if err != nil {
+		return staticFile{}, err
+	}
+	return newStaticFile("bundle.js", data), nil
+}
 
 // bundleEntry is the module the page loads; the bundle is it and whatever
 // it imports.
 const bundleEntry = "app.js"
 
-// addBundle adds the page's bundle to the served files as bundle.js. On
-// failure the files stay as they are and the error is returned for
-// /static/bundle.js to report: the pages work without the bundle, only the
-// standalone export needs it.
-func addBundle(files map[string]staticFile) error {
-	data, err := pageBundle()
-	if err != nil {
-		return err
-	}
-	files["bundle.js"] = newStaticFile("bundle.js", data)
-	return nil
-}
-
 // serveBundle serves /static/bundle.js as any other static file, or a 500
-// that says why it could not be made.
-func (h *handler) serveBundle(w http.ResponseWriter, r *http.Request) {
-	if h.bundleErr != nil {
-		http.Error(w, "could not bundle the page's modules: "+h.bundleErr.Error(), http.StatusInternalServerError)
+// that says why it could not be made: the pages work without the bundle,
+// only the standalone export needs it.
+func serveBundle(w http.ResponseWriter, r *http.Request) {
+	f, err := bundleFile()
+	if err != nil {
+		http.Error(w, "could not bundle the page's modules: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	r.SetPathValue("file", "bundle.js")
-	h.static(w, r)
+	serveFile(w, r, f)
 }
 
 // bundleNamespace is esbuild's name for modules read from the bundle's

@@ -138,8 +138,9 @@ func TestBundleRefuses(t *testing.T) {
 // The page's real modules bundle without a warning, into a script that
 // parses.
 func TestBundleStaticApp(t *testing.T) {
-	out, err := pageBundle()
+	f, err := bundleFile()
 	require.NoError(t, err)
+	out := f.data
 	assert.True(t, hasModule(out, bundleEntry), "the entry module is in the bundle")
 	assert.False(t, leftImport.Match(out), "no import is left")
 	runNode(t, out, "--check")
@@ -160,9 +161,9 @@ func TestStaticBundleIsServed(t *testing.T) {
 
 // A module the bundler refuses costs the standalone export, not the page.
 func TestStaticBundleFailureKeepsThePage(t *testing.T) {
-	old := pageBundle
-	t.Cleanup(func() { pageBundle = old })
-	pageBundle = func() ([]byte, error) { return bundle(mods("app.js", "import { x } from \"./nope.js\";\n"), "app.js") }
+	old := bundleFile
+	t.Cleanup(func() { bundleFile = old })
+	bundleFile = func() (staticFile, error) { return bundleFileOf(mods("app.js", "import { x } from \"./nope.js\";\n")) }
 	h := testHandler()
 	res, body := get(t, h, "/static/bundle.js")
 	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)

@@ -42,11 +42,10 @@ func New(opts Options) http.Handler {
 		opts.Lookup = scenarios.Lookup
 	}
 	h := &handler{opts: opts, files: loadStatic()}
-	h.bundleErr = addBundle(h.files)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.catalog)
 	mux.HandleFunc("GET /s/{id}", h.scenario)
-	mux.HandleFunc("GET /static/bundle.js", h.serveBundle)
+	mux.HandleFunc("GET /static/bundle.js", serveBundle)
 	mux.HandleFunc("GET /static/{file...}", h.static)
 	mux.HandleFunc("GET /", h.notFound)
 	return securityHeaders(mux)
@@ -55,8 +54,6 @@ func New(opts Options) http.Handler {
 type handler struct {
 	opts  Options
 	files map[string]staticFile
-	// bundleErr says why /static/bundle.js could not be made, if it could not.
-	bundleErr error
 }
 
 func (h *handler) catalog(w http.ResponseWriter, r *http.Request) {
@@ -165,14 +162,20 @@ func contentType(p string) string {
 	return "application/octet-stream"
 }
 
-// static serves an embedded file. The names carry no version, so browsers
-// revalidate each time (no-cache) and get a 304 while the ETag matches.
+// static serves an embedded file.
 func (h *handler) static(w http.ResponseWriter, r *http.Request) {
 	f, ok := h.files[r.PathValue("file")]
 	if !ok {
 		http.Error(w, "no such file", http.StatusNotFound)
 		return
 	}
+	serveFile(w, r, f)
+}
+
+// serveFile serves a file made in this process. The names carry no
+// version, so browsers revalidate each time (no-cache) and get a 304 while
+// the ETag matches.
+func serveFile(w http.ResponseWriter, r *http.Request, f staticFile) {
 	w.Header().Set("Content-Type", f.ctype)
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("ETag", f.etag)
