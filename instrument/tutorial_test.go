@@ -38,9 +38,9 @@ import (
 // program that passes fails the test, so the list cannot go stale: delete
 // its line.
 var knownGaps = map[string]string{
-	"repro/chan_type_params_locker": "point 8: generic channel types, user sync.Locker",
+	"repro/chan_type_params_locker": "point 8: a channel type with methods does not satisfy ~chan E",
 	// Not in issue 16: found by this suite, minimal reproducers in testdata/repro.
-	"repro/new_chan_direction_types": "new: a channel's direction is lost (x.(<-chan int), type switches)",
+	"repro/new_chan_direction_types": "new, sibling of point 8: a channel's direction is lost (refused by name)",
 	"repro/new_context_string":       "new: contexts print as engine structs",
 	"repro/new_print_sync_values":    "new: %v of sync values prints the engine's fields",
 	"repro/new_os_stdout_methods":    "new, sibling of point 7: os.Stdout.Write, WriteString and Sync refused",
