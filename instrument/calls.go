@@ -225,6 +225,9 @@ func (r *rw) selector(sel *ast.SelectorExpr) (string, bool) {
 		}
 		return "", false
 	}
+	if s, ok := r.writerMethod(sel); ok {
+		return s, true
+	}
 	s := r.p.info.Selections[sel]
 	if s == nil || s.Kind() != types.MethodVal {
 		if s != nil && s.Kind() == types.MethodExpr {

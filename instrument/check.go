@@ -97,7 +97,7 @@ func checkUses(p *program) error {
 				return false
 			case listed && id.kind == idVar:
 				if outer, ok := parents[sel].(*ast.SelectorExpr); ok && outer.X == sel && !slices.Contains(id.methods, outer.Sel.Name) {
-					fail("%s.%s.%s is not supported: write with fmt.Fprint(%s.%s, ...)", pn.Name(), name, outer.Sel.Name, pn.Name(), name)
+					fail("%s.%s.%s is not supported: write with %s.%s.Write, %s.%s.WriteString or fmt.Fprint(%s.%s, ...)", pn.Name(), name, outer.Sel.Name, pn.Name(), name, pn.Name(), name, pn.Name(), name)
 					return false
 				}
 			}

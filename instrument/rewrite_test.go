@@ -358,7 +358,7 @@ func TestRewriteRefuses(t *testing.T) {
 		{"stdin", prog("import \"fmt\"\n\nfunc main() { var x int; fmt.Scan(&x) }\n"), `fmt.Scan is not allowed: it reads standard input`},
 		{"log", prog("import \"log\"\n\nfunc main() { log.Println(1) }\n"), `import "log" is not allowed`},
 		{"module", prog("import \"github.com/x/y\"\n\nfunc main() { y.Z() }\n"), `only the standard library is available`},
-		{"os.Stdout methods", prog("import \"os\"\n\nfunc main() { os.Stdout.WriteString(\"x\") }\n"), `prog.go:5:15: os.Stdout.WriteString is not supported: write with fmt.Fprint(os.Stdout, ...)`},
+		{"os.Stdout methods", prog("import \"os\"\n\nfunc main() { os.Stdout.Close() }\n"), `prog.go:5:15: os.Stdout.Close is not supported: write with os.Stdout.Write, os.Stdout.WriteString or fmt.Fprint(os.Stdout, ...)`},
 		{"not package main", "package foo\n\nfunc main() {}\n", `prog.go:1:9: package foo is not package main`},
 		{"no main", prog("func f() {}\n"), `function main is undeclared`},
 		{"type error", prog("func main() {\n\tx := 1\n}\n"), `prog.go:4:2: declared and not used: x`},

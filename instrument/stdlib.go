@@ -190,8 +190,8 @@ var stdPkgs = map[string]stdPkg{
 		plain("Canceled", "DeadlineExceeded", "CancelFunc", "CancelCauseFunc"))},
 	"os": {status: restricted, why: "no files, environment or processes", ids: slices.Concat(
 		fn("Exit", "Exit", posPost), plain("Args"),
-		[]stdID{{name: "Stdout", kind: idVar, engine: "Stdout", methods: []string{"Write"}},
-			{name: "Stderr", kind: idVar, engine: "Stderr", methods: []string{"Write"}}})},
+		[]stdID{{name: "Stdout", kind: idVar, engine: "Stdout", methods: []string{"Write", "WriteString", "Sync"}},
+			{name: "Stderr", kind: idVar, engine: "Stderr", methods: []string{"Write", "WriteString", "Sync"}}})},
 	"runtime": {status: restricted, why: "the engine schedules the goroutines", ids: slices.Concat(
 		fn("Gosched", "Gosched", posPost), fn("NumGoroutine", "NumGoroutine", posNone),
 		fn("GOMAXPROCS", "GOMAXPROCS", posNone), fn("Goexit", "Goexit", posPost),

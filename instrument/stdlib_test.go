@@ -103,8 +103,14 @@ func TestStdlibTableMatchesEngine(t *testing.T) {
 					require.True(t, ok, "engine.%s (for %s) is not a function of the engine", name, key)
 					w := f.Type().(*types.Signature).Results().At(0).Type()
 					for _, m := range id.methods {
+						gm, _, _ := types.LookupFieldOrMethod(obj.Type(), true, nil, m)
+						assert.NotNil(t, gm, "%s has no method %s", key, m)
 						em, _, _ := types.LookupFieldOrMethod(w, true, eng, m)
-						assert.NotNil(t, em, "engine.%s's writer has no method %s", name, m)
+						_, rendered := writerMethods[m]
+						assert.True(t, em != nil || rendered, "engine.%s's writer has no method %s and writerMethods does not render it", name, m)
+					}
+					for m := range writerMethods {
+						assert.Contains(t, id.methods, m, "writerMethods renders %s, which %s does not list", m, key)
 					}
 				}
 			})
@@ -237,6 +243,8 @@ func TestStdlibRefusals(t *testing.T) {
 			`atomic.LoadPointer is not allowed: only atomic.Int32, `},
 		{"dot import of a mapped package", "import . \"time\"\n\nfunc main() { Sleep(Second) }\n",
 			`prog.go:3:8: import . "time" is not supported: import it by name (time.Sleep) so concviz can map its calls onto the engine`},
+		{"os.Stdout.Close", "import \"os\"\n\nfunc main() { os.Stdout.Close() }\n",
+			`prog.go:5:15: os.Stdout.Close is not supported: write with os.Stdout.Write, os.Stdout.WriteString or fmt.Fprint(os.Stdout, ...)`},
 		{"zip.OpenReader", "import \"archive/zip\"\n\nfunc main() { zip.OpenReader(\"x\") }\n", `zip.OpenReader is not allowed: it opens a file: zip.NewReader reads an archive from memory`},
 	}
 	for _, tt := range tests {

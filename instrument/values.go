@@ -114,3 +114,28 @@ func (r *rw) methodCall(sel *ast.SelectorExpr, fn *types.Func, args []string, ex
 	}
 	return fn.Name() + "(" + strings.Join(append(args, post...), ", ") + ")"
 }
+
+// writerMethods render the methods of *os.File a program may call on
+// os.Stdout and os.Stderr besides Write, which the engine's writer has: each
+// a func literal of the method's signature over the writer (%s). A run's
+// output is not a file, so Sync has nothing to flush.
+var writerMethods = map[string]string{
+	"WriteString": "func(s string) (int, error) { return %s.Write([]byte(s)) }",
+	"Sync":        "func() error { _ = %s; return nil }",
+}
+
+// writerMethod renders os.Stdout.WriteString and its siblings.
+func (r *rw) writerMethod(sel *ast.SelectorExpr) (string, bool) {
+	inner, ok := sel.X.(*ast.SelectorExpr)
+	if !ok {
+		return "", false
+	}
+	if pn, key := r.pkgSel(inner); pn == nil || enginePkgVars[key] == "" {
+		return "", false
+	}
+	lit, ok := writerMethods[sel.Sel.Name]
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf(lit, r.text(inner)), true
+}

@@ -76,6 +76,10 @@ func main() {
 
 	f := fmt.Fprintln
 	f(os.Stdout, "to stdout")
+	os.Stdout.WriteString("WriteString\n")
+	ws := os.Stderr.WriteString
+	ws("to stderr\n")
+	os.Stdout.Sync()
 	fmt.Println(filepath.Base("/a/b.go"), filepath.Ext("x.tar.gz"), filepath.Dir("/a/b/c"), filepath.IsAbs("a"))
 	m, _ := filepath.Match("*.go", "main.go")
 	rel, _ := filepath.Rel("/a", "/a/b/c")
