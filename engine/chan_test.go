@@ -246,7 +246,8 @@ func TestPanicMessages(t *testing.T) {
 		{"user string", func() { panic("boom") }, "panic: boom"},
 		{"user error", func() { panic(fmt.Errorf("wrapped: %w", errSendClosed)) }, "panic: wrapped: send on closed channel"},
 		{"user int", func() { panic(42) }, "panic: 42"},
-		{"user float", func() { panic(1.5) }, "panic: +1.500000e+000"},
+		{"user float", func() { panic(1.5) }, "panic: 1.5"},
+		{"user complex", func() { panic(3 + 4i) }, "panic: (3+4i)"},
 		{"negative WaitGroup", func() { var wg WaitGroup; wg.Done(P(3)) }, "panic: sync: negative WaitGroup counter"},
 	}
 	for _, tc := range tests {

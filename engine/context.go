@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -59,13 +61,36 @@ func (c *cancelCtx) Deadline() (time.Time, bool) {
 func (c *cancelCtx) Done() *Chan[struct{}] { return c.done }
 func (c *cancelCtx) Err() error            { return c.err }
 func (c *cancelCtx) Value(key any) any     { return c.parent.Value(key) }
-func (c *cancelCtx) String() string        { return contextName(c.parent) + "." + c.kind }
 
+// String names the chain that made c, in the context package's words: a
+// deadline with its time and what is left of it on the virtual clock.
+func (c *cancelCtx) String() string {
+	if c.hasDL {
+		return contextName(c.parent) + ".WithDeadline(" + c.deadline.String() + " [" + c.deadline.Sub(Now()).String() + "])"
+	}
+	return contextName(c.parent) + "." + c.kind
+}
+
+// contextName is the context package's: a context's String, or its type.
 func contextName(c Context) string {
-	if s, ok := c.(interface{ String() string }); ok {
+	if s, ok := c.(fmt.Stringer); ok {
 		return s.String()
 	}
-	return "context"
+	return reflect.TypeOf(c).String()
+}
+
+// stringify is the context package's way of showing a key or value: a
+// Stringer's String, a string itself, and only the type of anything else.
+func stringify(v any) string {
+	switch s := v.(type) {
+	case fmt.Stringer:
+		return s.String()
+	case string:
+		return s
+	case nil:
+		return "<nil>"
+	}
+	return reflect.TypeOf(v).String()
 }
 
 // nearestCancel finds the cancellable context a new child hangs under.
@@ -233,6 +258,9 @@ type valueCtx struct {
 func (c *valueCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
 func (c *valueCtx) Done() *Chan[struct{}]       { return c.parent.Done() }
 func (c *valueCtx) Err() error                  { return c.parent.Err() }
+func (c *valueCtx) String() string {
+	return contextName(c.parent) + ".WithValue(" + stringify(c.key) + ", " + stringify(c.val) + ")"
+}
 func (c *valueCtx) Value(key any) any {
 	if c.key == key {
 		return c.val
@@ -257,6 +285,7 @@ func (withoutCancelCtx) Deadline() (time.Time, bool) { return time.Time{}, false
 func (withoutCancelCtx) Done() *Chan[struct{}]       { return nil }
 func (withoutCancelCtx) Err() error                  { return nil }
 func (c withoutCancelCtx) Value(key any) any         { return c.parent.Value(key) }
+func (c withoutCancelCtx) String() string            { return contextName(c.parent) + ".WithoutCancel" }
 
 // WithoutCancel returns a copy of parent that is not cancelled when parent is.
 func WithoutCancel(parent Context) Context {

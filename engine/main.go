@@ -107,6 +107,7 @@ func Main(prog Program) {
 		// goroutines by 30% for 4% more memory (BenchmarkGoroutineMemory's shape).
 		debug.SetGCPercent(400)
 	}
+	InstallLocal()
 	os.Exit(MainSpec(prog, os.Getenv(SpecEnv)))
 }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	goruntime "runtime"
 	"strconv"
@@ -253,9 +252,13 @@ func panicText(r any) string {
 	case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, uintptr:
 		return fmt.Sprint(v)
 	case float64:
-		return formatFloat(v)
+		return formatFloat(v, 64)
 	case float32:
-		return formatFloat(float64(v))
+		return formatFloat(float64(v), 32)
+	case complex128:
+		return strconv.FormatComplex(v, 'g', -1, 128)
+	case complex64:
+		return strconv.FormatComplex(complex128(v), 'g', -1, 64)
 	}
 	t := reflect.TypeOf(r)
 	switch t.Kind() {
@@ -265,31 +268,25 @@ func panicText(r any) string {
 			return fmt.Sprintf("%s(%q)", t, reflect.ValueOf(r).String())
 		}
 		return fmt.Sprintf("%s(%v)", t, r)
+	case reflect.Float32, reflect.Float64:
+		return fmt.Sprintf("%s(%s)", t, formatFloat(reflect.ValueOf(r).Float(), t.Bits()))
+	case reflect.Complex64, reflect.Complex128:
+		return fmt.Sprintf("%s%s", t, strconv.FormatComplex(reflect.ValueOf(r).Complex(), 'g', -1, t.Bits()))
 	}
-	return fmt.Sprintf("(%s) %v", t, r)
+	// Anything else Go prints as its type and the address of its data, which
+	// differs from run to run; a fixed address keeps the log reproducible.
+	return fmt.Sprintf("(%s) %s", t, panicDataAddr)
 }
 
-// formatFloat prints a float as Go's print builtin does: +1.500000e+000.
-func formatFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "+Inf"
-	case math.IsInf(f, -1):
-		return "-Inf"
-	}
-	s := strconv.FormatFloat(f, 'e', 6, 64) // 1.500000e+00
-	mant, exp, _ := strings.Cut(s, "e")
-	sign := exp[0]
-	digits := exp[1:]
-	for len(digits) < 3 {
-		digits = "0" + digits
-	}
-	if mant[0] != '-' {
-		mant = "+" + mant
-	}
-	return mant + "e" + string(sign) + digits
+// panicDataAddr stands for the address Go prints for a panic value it cannot
+// show (a struct, a slice, a map): a heap address as Go's would look.
+const panicDataAddr = "0xc000012120"
+
+// formatFloat prints a float as Go's print builtin does since Go 1.26: the
+// shortest text that reads back as the same value of its size (1.5, 1e+21,
+// +Inf), as strconv's 'g' format with precision -1 writes it.
+func formatFloat(f float64, bits int) string {
+	return strconv.FormatFloat(f, 'g', -1, bits)
 }
 
 func plural(n int) string {

@@ -159,7 +159,7 @@ func TestOutputCapture(t *testing.T) {
 	}, Config{Stdout: &live})
 	assert.Equal(t, "a 1\nb-2\ncd\nvia os.Stdout\n", r.Stdout)
 	assert.Equal(t, r.Stdout, live.String(), "the live writer sees the same output")
-	assert.Equal(t, "to stderr +1.500000e+000 true\n", r.Stderr)
+	assert.Equal(t, "to stderr 1.5 true\n", r.Stderr)
 	prints := 0
 	for _, e := range r.Log.All {
 		if e.Kind == KindPrint {

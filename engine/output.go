@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -113,13 +114,13 @@ func builtinText(v any) string {
 	case nil:
 		return "nil"
 	case float64:
-		return formatFloat(x)
+		return formatFloat(x, 64)
 	case float32:
-		return formatFloat(float64(x))
+		return formatFloat(float64(x), 32)
 	case complex128:
-		return "(" + formatFloat(real(x)) + formatFloat(imag(x)) + "i)"
+		return strconv.FormatComplex(x, 'g', -1, 128)
 	case complex64:
-		return "(" + formatFloat(float64(real(x))) + formatFloat(float64(imag(x))) + "i)"
+		return strconv.FormatComplex(complex128(x), 'g', -1, 64)
 	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, uintptr:
 		return fmt.Sprint(x)
 	case interface{ addr() uint64 }: // a channel: its address, as %v prints it

@@ -11,6 +11,32 @@ import (
 // playground's): Now returns Epoch plus the virtual time elapsed.
 var Epoch = time.Date(2009, time.November, 10, 23, 0, 0, 0, time.UTC)
 
+// Local is a run's time zone, as time.Local is a program's: named "Local",
+// with UTC's rules, so times print as on the Go playground ("+0000 UTC")
+// whatever the machine's zone. InstallLocal makes it the process's
+// time.Local.
+var Local = utcNamedLocal()
+
+// utcNamedLocal builds Local from the smallest zone file there is: no
+// transitions, one zone called UTC at offset 0.
+func utcNamedLocal() *time.Location {
+	counts := []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4} // isut, isstd, leap, time, type, char
+	data := append([]byte("TZif\x00"), make([]byte, 15)...)
+	data = append(data, counts...)
+	data = append(data, 0, 0, 0, 0, 0, 0) // the one zone: offset 0, not DST, name at 0
+	data = append(data, "UTC\x00"...)
+	loc, err := time.LoadLocationFromTZData("Local", data)
+	if err != nil {
+		return time.UTC // cannot happen with this data; UTC prints the same
+	}
+	return loc
+}
+
+// InstallLocal makes Local the process's time.Local, so that time.Unix,
+// t.Local() and time.Date(..., time.Local) give a run's zone and not the
+// machine's. A process that runs programs (a child) calls it once at start.
+func InstallLocal() { time.Local = Local }
+
 // virtualNow is what time.Now returns at virtual time clock: wall clock
 // Epoch+clock with a monotonic reading of clock+1ns, as on Go's fake clock
 // (the time package starts its monotonic clock one nanosecond before the
@@ -45,10 +71,10 @@ var monoOK = unsafe.Sizeof(time.Time{}) == unsafe.Sizeof(timeLayout{}) && func()
 		t.Sub(rawWithMono(Epoch, 1)) == 1500*time.Millisecond
 }()
 
-// withMono returns the UTC time t carrying the monotonic reading mono.
+// withMono returns t in Local, carrying the monotonic reading mono.
 func withMono(t time.Time, mono int64) time.Time {
 	if !monoOK {
-		return t
+		return t.In(Local)
 	}
 	return rawWithMono(t, mono)
 }
@@ -61,7 +87,8 @@ func rawWithMono(t time.Time, mono int64) time.Time {
 	var m time.Time
 	p := (*timeLayout)(unsafe.Pointer(&m))
 	p.wall = hasMonotonic | uint64(sec)<<nsecShift | uint64(t.Nanosecond())
-	p.ext = mono // loc stays nil: UTC
+	p.ext = mono
+	p.loc = Local // set here: In would strip the reading
 	return m
 }
 

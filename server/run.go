@@ -83,6 +83,7 @@ const ChildEnv = "CONCVIZ_CHILD"
 // stdin, runs it, and streams the log and the result as frames on stdout. A
 // request the resolver refuses is reported in-band, as an error frame.
 func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
+	engine.InstallLocal()
 	var req RunRequest
 	if err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req); err != nil {
 		fmt.Fprintf(os.Stderr, "concviz child: read request: %v\n", err)

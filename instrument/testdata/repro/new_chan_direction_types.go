@@ -1,5 +1,9 @@
-// compare: exact
+// compare: refused
+// refusal: concviz does not keep a channel's direction at run time
 // category: new: chan direction
+//
+// Refused, with this sentence at the assertion's line: the engine's channel
+// is one type whatever its direction, so a type switch cannot tell them apart.
 //
 // A channel's direction is part of its type: a type switch tells chan int,
 // <-chan int and chan<- int apart, a type assertion to another direction
