@@ -123,11 +123,6 @@ var (
 func scenarios() []*Scenario {
 	loadOnce.Do(func() {
 		catalog, loadErr = load(src, programs)
-		if loadErr == nil {
-			for _, s := range catalog {
-				s.resolveCapDefaults()
-			}
-		}
 	})
 	if loadErr != nil {
 		// The catalog is embedded in the binary: a bad one is a build bug,
@@ -135,31 +130,6 @@ func scenarios() []*Scenario {
 		panic(fmt.Sprintf("scenarios: %v", loadErr))
 	}
 	return catalog
-}
-
-// resolveCapDefaults fills in the capacities the source computes (such as
-// len(data)) from a run of the program with its defaults: what make
-// actually received.
-func (s *Scenario) resolveCapDefaults() {
-	need := false
-	for _, k := range s.Knobs {
-		need = need || (k.Kind == KnobCap && k.Default < 0)
-	}
-	if !need || s.Program.Main == nil {
-		return
-	}
-	res := engine.Run(s.Program, engine.Config{Policy: engine.PolicyGo, Internet: s.Internet, Limits: engine.Limits{MaxEvents: 100_000}})
-	for i, k := range s.Knobs {
-		if k.Kind != KnobCap || k.Default >= 0 {
-			continue
-		}
-		for _, o := range res.Log.Objects {
-			if o.Kind == engine.ObjChan && o.Name == k.Name {
-				s.Knobs[i].Default = int64(o.Cap)
-				break
-			}
-		}
-	}
 }
 
 // load reads every scenario under src/ and joins it with its compiled program.
@@ -263,7 +233,7 @@ func Lookup(id string) (*Scenario, bool) {
 	return nil, false
 }
 
-// Knob returns the scenario's knob with the given name and kind class:
+// knob returns the scenario's knob with the given name and kind class:
 // caps are looked up among channel knobs, others among the rest.
 func (s *Scenario) knob(name string, cap bool) (Knob, bool) {
 	for _, k := range s.Knobs {

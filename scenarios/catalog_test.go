@@ -58,9 +58,14 @@ func TestCatalog(t *testing.T) {
 }
 
 // The generated programs are committed; they must match what go generate
-// makes from the sources now (as with templ).
+// makes from the sources now (as with templ), capacity defaults the source
+// computes included: those the compiled programs make now.
 func TestGeneratedFilesAreFresh(t *testing.T) {
-	want, err := generate.Generate(os.DirFS("."))
+	caps := generate.Caps{}
+	for _, s := range All() {
+		caps[s.ID] = generate.ComputedCaps(s.Program, s.Internet)
+	}
+	want, err := generate.Generate(os.DirFS("."), caps)
 	require.NoError(t, err)
 	for name, src := range want {
 		got, err := os.ReadFile(name)
@@ -230,9 +235,9 @@ func TestInvariants(t *testing.T) {
 		"dining-philosophers": func(t *testing.T, s *Scenario, r *engine.Result) {
 			require.Equal(t, engine.OutcomeDeadlock, r.Outcome.Kind)
 			require.Len(t, r.Outcome.Blocked, 6, "main in wg.Wait and the five philosophers")
-			assert.Equal(t, "sync.WaitGroup.Wait", r.Outcome.Blocked[0].Reason)
+			assert.Equal(t, engine.WaitWaitGroupWait, r.Outcome.Blocked[0].Reason)
 			for _, b := range r.Outcome.Blocked[1:] {
-				assert.Equal(t, "sync.Mutex.Lock", b.Reason)
+				assert.Equal(t, engine.WaitMutexLock, b.Reason)
 				assert.Equal(t, lineOf(t, s, "right.Lock()"), blockedLine(s, b))
 			}
 			// Each philosopher waits on a fork held by exactly one other:
@@ -262,7 +267,7 @@ func TestInvariants(t *testing.T) {
 			assert.Equal(t, 0, r.Outcome.ExitCode, "Go exits 0 with goroutines still blocked")
 			require.Len(t, r.Outcome.Blocked, 3, "one abandoned sender per search")
 			for _, b := range r.Outcome.Blocked {
-				assert.Equal(t, "chan send", b.Reason)
+				assert.Equal(t, engine.WaitChanSend, b.Reason)
 				assert.Equal(t, lineOf(t, s, `result <- "results for " + query`), blockedLine(s, b))
 			}
 			assert.Equal(t, "search \"gopher\": timed out\nsearch \"channel\": timed out\nsearch \"mutex\": timed out\nmain returns\n", r.Stdout)
@@ -360,15 +365,15 @@ func TestWorkerPoolDeadlockLocation(t *testing.T) {
 						}
 					}
 					if j+r+3 < 5 {
-						assert.Equal(t, "chan send", main.Reason, "jobs=%d results=%d", j, r)
+						assert.Equal(t, engine.WaitChanSend, main.Reason, "jobs=%d results=%d", j, r)
 						assert.Equal(t, sendLine, blockedLine(s, main), "jobs=%d results=%d", j, r)
 						require.Len(t, workers, 3, "jobs=%d results=%d", j, r)
 						for _, w := range workers {
-							assert.Equal(t, "chan send", w.Reason)
+							assert.Equal(t, engine.WaitChanSend, w.Reason)
 							assert.Equal(t, resultLine, blockedLine(s, w))
 						}
 					} else {
-						assert.Equal(t, "chan receive", main.Reason, "jobs=%d results=%d", j, r)
+						assert.Equal(t, engine.WaitChanReceive, main.Reason, "jobs=%d results=%d", j, r)
 						assert.Equal(t, rangeLine, blockedLine(s, main), "jobs=%d results=%d", j, r)
 						assert.Empty(t, workers, "jobs=%d results=%d: the workers have finished", j, r)
 					}

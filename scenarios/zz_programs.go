@@ -22,7 +22,7 @@ import (
 
 func init() {
 	register("context-timeout", contexttimeout.Program, []Knob{
-		{Name: "ch", Kind: KnobCap, Default: -1, Max: MaxCap, Line: 28, Expr: "len(files)"},
+		{Name: "ch", Kind: KnobCap, Default: 3, Max: MaxCap, Line: 28, Expr: "len(files)"},
 		{Name: "work", Kind: KnobDuration, Default: 1000000000, Min: 100000000, Max: 3000000000, Line: 12},
 		{Name: "deadline", Kind: KnobDuration, Default: 1500000000, Min: 100000000, Max: 3000000000, Line: 13},
 	})
@@ -37,11 +37,11 @@ func init() {
 		{Name: "eat", Kind: KnobDuration, Default: 10000000, Min: 1000000, Max: 1000000000, Line: 13},
 	})
 	register("fan-out-fan-in", fanoutfanin.Program, []Knob{
-		{Name: "in", Kind: KnobCap, Default: -1, Max: MaxCap, Line: 25, Expr: "len(data)"},
-		{Name: "out", Kind: KnobCap, Default: -1, Max: MaxCap, Line: 26, Expr: "len(data)"},
+		{Name: "in", Kind: KnobCap, Default: 5, Max: MaxCap, Line: 25, Expr: "len(data)"},
+		{Name: "out", Kind: KnobCap, Default: 5, Max: MaxCap, Line: 26, Expr: "len(data)"},
 	})
 	register("fetch-urls", fetchurls.Program, []Knob{
-		{Name: "ch", Kind: KnobCap, Default: -1, Max: MaxCap, Line: 23, Expr: "len(urls)"},
+		{Name: "ch", Kind: KnobCap, Default: 2, Max: MaxCap, Line: 23, Expr: "len(urls)"},
 	})
 	register("first-error", firsterror.Program, []Knob{
 		{Name: "workers", Kind: KnobInt, Default: 4, Min: 2, Max: 8, Line: 12},
@@ -62,7 +62,7 @@ func init() {
 		{Name: "take", Kind: KnobInt, Default: 3, Min: 1, Max: 10, Line: 10},
 	})
 	register("rate-limit", ratelimit.Program, []Knob{
-		{Name: "requests", Kind: KnobCap, Default: -1, Max: MaxCap, Line: 15, Expr: "total"},
+		{Name: "requests", Kind: KnobCap, Default: 5, Max: MaxCap, Line: 15, Expr: "total"},
 		{Name: "total", Kind: KnobInt, Default: 5, Min: 1, Max: 10, Line: 9},
 		{Name: "interval", Kind: KnobDuration, Default: 100000000, Min: 10000000, Max: 1000000000, Line: 10},
 	})
@@ -74,7 +74,7 @@ func init() {
 		{Name: "writeTime", Kind: KnobDuration, Default: 30000000, Min: 1000000, Max: 1000000000, Line: 15},
 	})
 	register("semaphore", semaphore.Program, []Knob{
-		{Name: "sem", Kind: KnobCap, Default: -1, Max: MaxCap, Line: 17, Expr: "limit"},
+		{Name: "sem", Kind: KnobCap, Default: 3, Max: MaxCap, Line: 17, Expr: "limit"},
 		{Name: "tasks", Kind: KnobInt, Default: 10, Min: 1, Max: 20, Line: 11},
 		{Name: "limit", Kind: KnobInt, Default: 3, Min: 1, Max: 10, Line: 12},
 		{Name: "work", Kind: KnobDuration, Default: 50000000, Min: 1000000, Max: 1000000000, Line: 13},

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/concviz/concviz/engine"
 	"github.com/concviz/concviz/instrument"
 )
 
@@ -24,9 +25,20 @@ const ModulePath = "github.com/concviz/concviz/scenarios"
 // Registry is the name of the generated file that registers the programs.
 const Registry = "zz_programs.go"
 
+// Caps are the channel capacities a scenario's source computes (such as
+// len(data)), by scenario id and channel name: what make received in a run
+// with the defaults. They come from running the compiled programs
+// ([ComputedCaps]), so the catalog stores them and no run has to find them.
+type Caps map[string]map[string]int
+
+// Unknown is the default Generate writes for a computed capacity that caps
+// does not give: the first pass of go generate, before the programs compile.
+const Unknown = -1
+
 // Generate returns the generated files, by path relative to the scenarios
-// directory, for the scenarios in srcFS (a directory holding src/).
-func Generate(srcFS fs.FS) (map[string][]byte, error) {
+// directory, for the scenarios in srcFS (a directory holding src/), with the
+// computed capacity defaults caps gives.
+func Generate(srcFS fs.FS, caps Caps) (map[string][]byte, error) {
 	dirs, err := fs.ReadDir(srcFS, "src")
 	if err != nil {
 		return nil, fmt.Errorf("read src: %w", err)
@@ -62,9 +74,11 @@ func Generate(srcFS fs.FS) (map[string][]byte, error) {
 				continue // one knob sets every channel made at sites of that name
 			}
 			seen[k.Name] = true
-			def := int64(-1) // computed by the program: the catalog reads it from a run
+			def := int64(Unknown)
 			if n, err := strconv.ParseInt(k.Default, 0, 64); err == nil {
 				def = n
+			} else if c, ok := caps[id][k.Name]; ok {
+				def = int64(c)
 			}
 			e.knobs = append(e.knobs, fmt.Sprintf("{Name: %q, Kind: KnobCap, Default: %d, Max: MaxCap, Line: %d, Expr: %q}", k.Name, def, k.Line, k.Default))
 		}
@@ -103,4 +117,18 @@ func Generate(srcFS fs.FS) (map[string][]byte, error) {
 // PackageName is the Go package name of a scenario's generated program.
 func PackageName(id string) string {
 	return strings.NewReplacer("-", "", "_", "").Replace(id)
+}
+
+// ComputedCaps runs a compiled scenario with its defaults, as Go schedules
+// it, and returns the capacity each named channel was made with (the first
+// made, for names made more than once).
+func ComputedCaps(p engine.Program, internet *engine.Internet) map[string]int {
+	res := engine.Run(p, engine.Config{Policy: engine.PolicyGo, Internet: internet, Limits: engine.Limits{MaxEvents: 100_000}})
+	out := map[string]int{}
+	for _, o := range res.Log.Objects {
+		if _, seen := out[o.Name]; o.Kind == engine.ObjChan && o.Name != "" && !seen {
+			out[o.Name] = o.Cap
+		}
+	}
+	return out
 }
