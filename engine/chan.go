@@ -175,7 +175,7 @@ func (c *Chan[T]) Send(v T, pos Pos) {
 	rt, gg := enter(pos)
 	if c == nil {
 		rt.record(Event{Kind: KindSendBlock, G: gg.id, Pos: pos})
-		rt.block(gg, "chan send (nil chan)", 0)
+		rt.block(gg, WaitChanSendNil, 0)
 		return
 	}
 	if c.trySend(rt, gg, v, pos) {
@@ -185,7 +185,7 @@ func (c *Chan[T]) Send(v T, pos Pos) {
 	s.val = v
 	c.sendq.enqueue(s)
 	recordVal(rt, Event{Kind: KindSendBlock, G: gg.id, Obj: c.id, Pos: pos}, v)
-	rt.block(gg, "chan send", c.id)
+	rt.block(gg, WaitChanSend, c.id)
 	closed := s.closed
 	c.putSudog(s)
 	if closed {
@@ -258,7 +258,7 @@ func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 	rt, gg := enter(pos)
 	if c == nil {
 		rt.record(Event{Kind: KindRecvBlock, G: gg.id, Pos: pos})
-		rt.block(gg, "chan receive (nil chan)", 0)
+		rt.block(gg, WaitChanReceiveNil, 0)
 		var zero T
 		return zero, false
 	}
@@ -268,7 +268,7 @@ func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 	s := c.getSudog(gg)
 	c.recvq.enqueue(s)
 	rt.record(Event{Kind: KindRecvBlock, G: gg.id, Obj: c.id, Pos: pos})
-	rt.block(gg, "chan receive", c.id)
+	rt.block(gg, WaitChanReceive, c.id)
 	v, ok := s.val, s.ok
 	c.putSudog(s)
 	return v, ok

@@ -205,7 +205,7 @@ func HTTPGet(u string, pos Pos) (*http.Response, error) {
 	if r.Latency > 0 {
 		gg.sleep.kind = timerSleep
 		rt.schedule(&gg.sleep, r.Latency)
-		rt.block(gg, "IO wait", 0)
+		rt.block(gg, WaitIO, 0)
 	}
 	if r.Err != "" {
 		err := getError(req, errors.New(r.Err))

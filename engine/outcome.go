@@ -44,8 +44,8 @@ type Outcome struct {
 type Blocked struct {
 	G      int32
 	Name   string
-	Reason string // Go's wait reason, e.g. "chan receive"
-	Obj    int32  // the object waited on (0: none, e.g. a nil channel)
+	Reason WaitReason // in Go's words when printed, e.g. "chan receive"
+	Obj    int32      // the object waited on (0: none, e.g. a nil channel)
 	Pos    Pos
 }
 

@@ -43,7 +43,7 @@ func TestDeadlockReportIsGos(t *testing.T) {
 	assert.Equal(t, "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()\n\tprog.go:28\n", r.Outcome.Report)
 	assert.True(t, strings.HasSuffix(r.Stderr, r.Outcome.Report))
 	require.Len(t, r.Outcome.Blocked, 1)
-	assert.Equal(t, Blocked{G: 1, Name: "main.main", Reason: "chan receive", Obj: 2, Pos: P(28)}, r.Outcome.Blocked[0])
+	assert.Equal(t, Blocked{G: 1, Name: "main.main", Reason: WaitChanReceive, Obj: 2, Pos: P(28)}, r.Outcome.Blocked[0])
 	assert.Equal(t, []WaitEdge{{G: 1, Obj: 2, By: []int32{}}}, r.Outcome.Edges, "a dead end: every goroutine that sent on results has exited")
 }
 
@@ -59,11 +59,11 @@ func TestDeadlockEarlyWithUnbufferedChannels(t *testing.T) {
 				mainB = b
 			} else {
 				workers++
-				assert.Equal(t, "chan send", b.Reason)
+				assert.Equal(t, WaitChanSend, b.Reason)
 				assert.Equal(t, W(5), b.Pos)
 			}
 		}
-		assert.Equal(t, "chan send", mainB.Reason)
+		assert.Equal(t, WaitChanSend, mainB.Reason)
 		assert.Equal(t, P(24), mainB.Pos)
 		assert.Equal(t, 3, workers)
 		assert.Contains(t, r.Outcome.Report, "\ngoroutine 2 [chan send]:\nmain.worker(...)\n\tprog.go:105\ncreated by main.main in goroutine 1\n\tprog.go:17\n")

@@ -57,11 +57,11 @@ type OutcomeRecord struct {
 
 // BlockedRecord is the JSON form of a [Blocked] goroutine.
 type BlockedRecord struct {
-	G      int32  `json:"g"`
-	Name   string `json:"name"`
-	Reason string `json:"reason"`
-	Obj    int32  `json:"obj,omitempty"`
-	Pos    string `json:"pos,omitempty"`
+	G      int32      `json:"g"`
+	Name   string     `json:"name"`
+	Reason WaitReason `json:"reason"` // Go's words, e.g. "chan receive"
+	Obj    int32      `json:"obj,omitempty"`
+	Pos    string     `json:"pos,omitempty"`
 }
 
 // Record returns the result's outcome in its JSON form; sites resolve positions.

@@ -99,9 +99,9 @@ type g struct {
 	goPos  Pos // the go statement
 	pos    Pos // the operation it is at
 
-	reason   string  // wait reason while blocked, as Go names it
-	waitOn   int32   // object it waits on while blocked
-	waitObjs []int32 // every channel a blocked select waits on
+	reason   WaitReason // wait reason while blocked
+	waitOn   int32      // object it waits on while blocked
+	waitObjs []int32    // every channel a blocked select waits on
 
 	next  func() (struct{}, bool)
 	stop  func()
@@ -305,7 +305,7 @@ func recordVal[T any](rt *runtime, e Event, v T) {
 
 // block parks the running goroutine gg until another goroutine or a timer
 // makes it runnable. It returns when gg holds the baton again.
-func (rt *runtime) block(gg *g, reason string, obj int32) {
+func (rt *runtime) block(gg *g, reason WaitReason, obj int32) {
 	gg.state = gBlocked
 	gg.reason = reason
 	gg.waitOn = obj
@@ -321,7 +321,7 @@ func (rt *runtime) block(gg *g, reason string, obj int32) {
 // ready makes a blocked goroutine runnable. Who released it is in the event
 // that records the release.
 func (rt *runtime) ready(gg *g) {
-	gg.reason = ""
+	gg.reason = WaitNone
 	gg.waitOn = 0
 	rt.makeRunnable(gg, true)
 }

@@ -64,9 +64,9 @@ func Select(pos Pos, hasDefault bool, cases ...Case) int {
 		gg.selWaits = append(gg.selWaits, c.park(rt, gg, i))
 	}
 	rt.record(Event{Kind: KindSelectBlock, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(len(cases))})
-	reason := "select"
+	reason := WaitSelect
 	if len(cases) == 0 {
-		reason = "select (no cases)"
+		reason = WaitSelectNoCases
 	}
 	gg.selIdx = -1
 	rt.block(gg, reason, first)

@@ -116,13 +116,13 @@ func TestSelect(t *testing.T) {
 func TestSelectWaitReasons(t *testing.T) {
 	r := run(func() { Select(P(1), false) }, Config{})
 	require.Len(t, r.Outcome.Blocked, 1)
-	assert.Equal(t, "select (no cases)", r.Outcome.Blocked[0].Reason)
+	assert.Equal(t, WaitSelectNoCases, r.Outcome.Blocked[0].Reason)
 	r = run(func() {
 		a, b := MakeChan[int]("a", 0, P(1)), MakeChan[int]("b", 0, P(1))
 		Select(P(2), false, Recv(a), Send(b, 1))
 	}, Config{})
 	require.Len(t, r.Outcome.Blocked, 1)
-	assert.Equal(t, "select", r.Outcome.Blocked[0].Reason)
+	assert.Equal(t, WaitSelect, r.Outcome.Blocked[0].Reason)
 	var objs []int32
 	for _, e := range r.Outcome.Edges {
 		objs = append(objs, e.Obj)

@@ -98,7 +98,7 @@ func (m *Mutex) Lock(pos Pos) {
 	}
 	m.waiters.push(gg)
 	rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.holder})
-	rt.block(gg, "sync.Mutex.Lock", m.id)
+	rt.block(gg, WaitMutexLock, m.id)
 }
 
 // TryLock locks m if it is free and reports whether it did.
@@ -163,7 +163,7 @@ func (m *RWMutex) Lock(pos Pos) {
 	}
 	m.wwaiters.push(gg)
 	rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer})
-	rt.block(gg, "sync.RWMutex.Lock", m.id)
+	rt.block(gg, WaitRWMutexLock, m.id)
 }
 
 // TryLock locks m for writing if it is free and reports whether it did.
@@ -222,7 +222,7 @@ func (m *RWMutex) RLock(pos Pos) {
 	}
 	m.rwaiters.push(gg)
 	rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer, Flag: 1})
-	rt.block(gg, "sync.RWMutex.RLock", m.id)
+	rt.block(gg, WaitRWMutexRLock, m.id)
 }
 
 // TryRLock locks m for reading if it can without blocking and reports whether it did.
@@ -310,7 +310,7 @@ func (wg *WaitGroup) Wait(pos Pos) {
 	}
 	wg.waiters = append(wg.waiters, gg)
 	rt.record(Event{Kind: KindWGBlock, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(wg.n)})
-	rt.block(gg, "sync.WaitGroup.Wait", wg.id)
+	rt.block(gg, WaitWaitGroupWait, wg.id)
 	// Go's waiter checks the group is still at zero when it wakes.
 	if wg.n != 0 {
 		panic("sync: WaitGroup is reused before previous Wait has returned")
@@ -350,7 +350,7 @@ func (o *Once) Do(f func(), pos Pos) {
 	if o.running {
 		o.waiters.push(gg)
 		rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: o.id, Pos: pos})
-		rt.block(gg, "sync.Mutex.Lock", o.id)
+		rt.block(gg, WaitMutexLock, o.id)
 		return
 	}
 	o.running = true
@@ -437,7 +437,7 @@ func (c *Cond) Wait(pos Pos) {
 		c.L.Unlock(pos)
 		c.waiters.push(gg)
 	}
-	rt.block(gg, "sync.Cond.Wait", c.id)
+	rt.block(gg, WaitCondWait, c.id)
 	c.L.Lock(pos)
 }
 

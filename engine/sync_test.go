@@ -229,7 +229,7 @@ func TestMutexDeadlockNamesHolder(t *testing.T) {
 	require.Equal(t, OutcomeDeadlock, r.Outcome.Kind)
 	require.Len(t, r.Outcome.Blocked, 2)
 	for _, b := range r.Outcome.Blocked {
-		assert.Equal(t, "sync.Mutex.Lock", b.Reason)
+		assert.Equal(t, WaitMutexLock, b.Reason)
 	}
 	assert.Equal(t, []WaitEdge{{G: 1, Obj: 2, By: []int32{2}}, {G: 2, Obj: 1, By: []int32{1}}}, r.Outcome.Edges,
 		"a lock-order cycle: main waits on b held by goroutine 2, which waits on a held by main")

@@ -234,7 +234,7 @@ func Sleep(d time.Duration, pos Pos) {
 	rt.record(Event{Kind: KindSleep, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(d)})
 	gg.sleep.kind = timerSleep
 	rt.schedule(&gg.sleep, d)
-	rt.block(gg, "sleep", 0)
+	rt.block(gg, WaitSleep, 0)
 }
 
 // Timer is time.Timer on the virtual clock, with Go 1.23 semantics: no

@@ -58,7 +58,7 @@ func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
 	for _, b := range blocked {
 		gg := rt.gs[b.G-1]
 		objs := []int32{b.Obj}
-		if b.Reason == "select" {
+		if b.Reason == WaitSelect {
 			objs = gg.waitObjs
 		}
 		seen := map[int32]bool{}
@@ -67,19 +67,7 @@ func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
 				continue // a select may have several cases on one channel
 			}
 			seen[obj] = true
-			var want uint8
-			switch b.Reason {
-			case "chan receive":
-				want = roleSend
-			case "chan send":
-				want = roleRecv
-			case "sync.WaitGroup.Wait":
-				want = roleAdd
-			case "sync.Cond.Wait":
-				want = roleSignal
-			case "select":
-				want = roleSend | roleRecv
-			}
+			want := b.Reason.releasers()
 			by := []int32{}
 			for g, r := range roles[obj] {
 				if r&want != 0 && alive(g, b.G) {
@@ -98,4 +86,22 @@ func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
 		}
 	}
 	return edges
+}
+
+// releasers are the roles on the waited-on object that could release a
+// goroutine blocked for r; 0 for a lock, which only its holder releases.
+func (r WaitReason) releasers() uint8 {
+	switch r {
+	case WaitChanReceive:
+		return roleSend
+	case WaitChanSend:
+		return roleRecv
+	case WaitWaitGroupWait:
+		return roleAdd
+	case WaitCondWait:
+		return roleSignal
+	case WaitSelect:
+		return roleSend | roleRecv
+	}
+	return 0
 }

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// WaitReason says why a goroutine is blocked. Its text is Go's own words,
+// as a goroutine dump prints them ("goroutine 7 [chan receive]:"), so an
+// outcome reads as Go's would.
+type WaitReason uint8
+
+// Wait reasons. WaitNone is a goroutine that is not blocked.
+const (
+	WaitNone            WaitReason = iota
+	WaitChanSend                   // blocked sending on a channel
+	WaitChanSendNil                // sending on a nil channel: forever
+	WaitChanReceive                // blocked receiving from a channel
+	WaitChanReceiveNil             // receiving from a nil channel: forever
+	WaitSelect                     // blocked in a select
+	WaitSelectNoCases              // select {}: forever
+	WaitMutexLock                  // sync.Mutex.Lock (also a Once whose function runs elsewhere)
+	WaitRWMutexLock                // sync.RWMutex.Lock
+	WaitRWMutexRLock               // sync.RWMutex.RLock
+	WaitWaitGroupWait              // sync.WaitGroup.Wait
+	WaitCondWait                   // sync.Cond.Wait
+	WaitSleep                      // time.Sleep
+	WaitIO                         // a simulated network call
+	waitReasonCount
+)
+
+var waitReasonNames = [...]string{
+	WaitNone: "", WaitChanSend: "chan send", WaitChanSendNil: "chan send (nil chan)",
+	WaitChanReceive: "chan receive", WaitChanReceiveNil: "chan receive (nil chan)",
+	WaitSelect: "select", WaitSelectNoCases: "select (no cases)",
+	WaitMutexLock: "sync.Mutex.Lock", WaitRWMutexLock: "sync.RWMutex.Lock",
+	WaitRWMutexRLock: "sync.RWMutex.RLock", WaitWaitGroupWait: "sync.WaitGroup.Wait",
+	WaitCondWait: "sync.Cond.Wait", WaitSleep: "sleep", WaitIO: "IO wait",
+}
+
+// String returns the reason in Go's words, e.g. "chan receive".
+func (r WaitReason) String() string {
+	if int(r) < len(waitReasonNames) {
+		return waitReasonNames[r]
+	}
+	return "reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// MarshalText writes the reason as Go's words, so JSON carries "chan receive".
+func (r WaitReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a reason written by MarshalText.
+func (r *WaitReason) UnmarshalText(b []byte) error {
+	for i, n := range waitReasonNames {
+		if n == string(b) {
+			*r = WaitReason(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown wait reason %q", b)
+}
+
+// Vocabulary is every name the runtime gives the page: what events, objects,
+// waits and outcomes are called, each list indexed as the wire numbers it.
+// It is declared here once; the page's static/vocab.js is generated from it.
+type Vocabulary struct {
+	EventKinds   []string // by Kind number
+	ObjectKinds  []string // by ObjKind number ("" for 0)
+	WaitReasons  []string // by WaitReason number ("" for WaitNone)
+	OutcomeKinds []string
+	Policies     []string // scheduling policies, the default first
+}
+
+// Vocab returns the runtime's vocabulary.
+func Vocab() Vocabulary {
+	v := Vocabulary{
+		EventKinds:   kindNames[:kindCount],
+		ObjectKinds:  objKindNames[:],
+		WaitReasons:  waitReasonNames[:waitReasonCount],
+		OutcomeKinds: []string{},
+		Policies:     policyNames[:],
+	}
+	for _, k := range []OutcomeKind{OutcomeOK, OutcomeDeadlock, OutcomeLeak, OutcomePanic, OutcomeExit, OutcomeLimit} {
+		v.OutcomeKinds = append(v.OutcomeKinds, string(k))
+	}
+	return v
+}
