@@ -153,7 +153,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	spec := engine.Spec{Seed: *f.seed, Policy: *f.policy, Caps: f.caps, Knobs: constKnobs, Internet: internet, Leaks: *f.leaks}
+	spec := engine.Spec{RunInput: engine.RunInput{Seed: *f.seed, Policy: *f.policy, Caps: f.caps, Knobs: constKnobs, Internet: internet}, Leaks: *f.leaks}
 	tmp, err := os.MkdirTemp("", "concviz-run-")
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %v\n", err)

@@ -111,6 +111,6 @@ func TestConstKnobsAtRunTime(t *testing.T) {
 	require.NoError(t, err)
 	got := runBinary(t, bin.Path, nil, time.Minute)
 	assert.Equal(t, "3 2 200ms\n", got.stdout)
-	got = runBinary(t, bin.Path, []string{specEnv(t, engine.Spec{Knobs: map[string]int64{"workers": 5, "delay": int64(time.Second), "single": 0}})}, time.Minute)
+	got = runBinary(t, bin.Path, []string{specEnv(t, engine.Spec{RunInput: engine.RunInput{Knobs: map[string]int64{"workers": 5, "delay": int64(time.Second), "single": 0}}})}, time.Minute)
 	assert.Equal(t, "5 0 0s\n", got.stdout)
 }

@@ -250,7 +250,7 @@ func TestConformance(t *testing.T) {
 				specs = append(specs, runSpec{1, "go"}, runSpec{1, "fifo"})
 				for i, rs := range specs {
 					release := acquire()
-					got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{Seed: rs.seed, Policy: rs.policy})}, time.Minute)
+					got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{RunInput: engine.RunInput{Seed: rs.seed, Policy: rs.policy}})}, time.Minute)
 					release()
 					if i == 0 {
 						row.cviz = got.wall
@@ -309,7 +309,7 @@ func TestGuideFetchURLs(t *testing.T) {
 		},
 	}
 	for seed := uint64(0); seed < 3; seed++ {
-		got := runBinary(t, bin.Path, []string{specEnv(t, engine.Spec{Seed: seed, Internet: internet})}, time.Minute)
+		got := runBinary(t, bin.Path, []string{specEnv(t, engine.Spec{RunInput: engine.RunInput{Seed: seed, Internet: internet}})}, time.Minute)
 		assert.Equal(t, 0, got.code, got.stderr)
 		// The failing URL answers first: its latency is shorter.
 		assert.Equal(t, "Error fetching https://jsonplaceholder.typicode.com/posts: Get \"https://jsonplaceholder.typicode.com/posts\": dial tcp: lookup jsonplaceholder.typicode.com: no such host\n"+

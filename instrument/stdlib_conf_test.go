@@ -26,7 +26,7 @@ func TestStdlibValues(t *testing.T) {
 	require.NoError(t, cerr)
 	native := runBinary(t, nbin, nil, time.Minute)
 	for seed := range uint64(3) {
-		got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{Seed: seed})}, time.Minute)
+		got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{RunInput: engine.RunInput{Seed: seed}})}, time.Minute)
 		assert.Equal(t, native.code, got.code, got.stderr)
 		assert.Equal(t, native.stdout, got.stdout, "seed %d", seed)
 		assert.Equal(t, native.stderr, programStderr(got.stderr))
@@ -52,7 +52,7 @@ func TestStdlibRandSeeded(t *testing.T) {
 	nlines := strings.Split(native.stdout, "\n")
 	seeded := map[uint64]string{}
 	for _, seed := range []uint64{1, 2, 3, 1, 2} {
-		got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{Seed: seed})}, time.Minute)
+		got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{RunInput: engine.RunInput{Seed: seed}})}, time.Minute)
 		require.Equal(t, 0, got.code, got.stderr)
 		lines := strings.Split(got.stdout, "\n")
 		require.Len(t, lines, len(nlines), got.stdout)

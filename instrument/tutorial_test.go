@@ -195,8 +195,9 @@ func judgeRefusal(tu tutorial, cerr error) []string {
 
 // tutorialSpecs are the seeds and policies every program runs under.
 var tutorialSpecs = []engine.Spec{
-	{Seed: 0, Policy: "random"}, {Seed: 1, Policy: "random"}, {Seed: 2, Policy: "random"},
-	{Seed: 1, Policy: "go"}, {Seed: 1, Policy: "fifo"},
+	{RunInput: engine.RunInput{Seed: 0, Policy: "random"}}, {RunInput: engine.RunInput{Seed: 1, Policy: "random"}},
+	{RunInput: engine.RunInput{Seed: 2, Policy: "random"}}, {RunInput: engine.RunInput{Seed: 1, Policy: "go"}},
+	{RunInput: engine.RunInput{Seed: 1, Policy: "fifo"}},
 }
 
 // nativeRetries is how many more times Go runs a program whose output

@@ -1,0 +1,313 @@
+package engine
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+)
+
+// A run travels between processes as frames: one type byte, a uvarint
+// payload length, the payload. The program's sites come first; strings,
+// objects and goroutines are sent before the first event that refers to
+// them; an end or a refusal is the last frame. The server's child and a
+// compiled program (engine.Main with Spec.Frames) speak it alike, so a
+// program from a file runs and streams as a built-in scenario does.
+const (
+	frameSites     = 'P' // JSON []Site: the program's source positions
+	frameString    = 'S' // an interned string; its index is the count sent before it
+	frameObject    = 'O' // JSON Object
+	frameGoroutine = 'G' // JSON Goroutine
+	frameEvents    = 'E' // whole events, eventSize bytes each
+	frameEnd       = 'R' // JSON Ending; the last frame of a run
+	frameRefusal   = 'X' // text: the inputs could not be run; the last frame
+)
+
+const (
+	eventSize = 36
+	// MaxFrame bounds one frame so a garbled length cannot make a reader
+	// allocate without limit.
+	MaxFrame = 1 << 20
+	// frameBatch is how many events a streaming run lets pass before it
+	// sends them, unless frameEvery has passed first.
+	frameBatch = 1000
+	frameEvery = 50 * time.Millisecond
+)
+
+// Ending is how a run ended, as its last frame reports it.
+type Ending struct {
+	Outcome OutcomeRecord `json:"outcome"`
+	Report  string        `json:"report,omitempty"`
+	Stdout  string        `json:"stdout"`
+	Stderr  string        `json:"stderr"`
+}
+
+// Recording is a run as a reader of its frames holds it: the log (the
+// engine's own type, so whatever reads a log reads this one), the sites its
+// positions index, and the ending once it has arrived.
+type Recording struct {
+	Log
+	Sites []Site
+	End   *Ending // nil until the run has ended
+}
+
+// FrameWriter writes a run as frames, remembering how much it has sent.
+type FrameWriter struct {
+	w                   *bufio.Writer
+	events, strs        int
+	objects, goroutines int
+	buf                 []byte
+}
+
+// NewFrameWriter returns a writer of frames to w; call Flush to send them.
+func NewFrameWriter(w io.Writer) *FrameWriter {
+	return &FrameWriter{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+func (fw *FrameWriter) frame(typ byte, payload []byte) error {
+	var hdr [1 + binary.MaxVarintLen64]byte
+	hdr[0] = typ
+	n := binary.PutUvarint(hdr[1:], uint64(len(payload)))
+	if _, err := fw.w.Write(hdr[:1+n]); err != nil {
+		return err
+	}
+	_, err := fw.w.Write(payload)
+	return err
+}
+
+func (fw *FrameWriter) jsonFrame(typ byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return fw.frame(typ, b)
+}
+
+// Sites sends the program's source positions; it comes before any event.
+func (fw *FrameWriter) Sites(sites []Site) error { return fw.jsonFrame(frameSites, sites) }
+
+// Sync sends whatever the log holds that has not been sent yet.
+func (fw *FrameWriter) Sync(l *Log) error {
+	strs := l.Strings()
+	for ; fw.strs < len(strs); fw.strs++ {
+		s := strs[fw.strs]
+		if len(s) > MaxFrame {
+			s = s[:MaxFrame]
+		}
+		if err := fw.frame(frameString, []byte(s)); err != nil {
+			return err
+		}
+	}
+	for ; fw.objects < len(l.Objects); fw.objects++ {
+		if err := fw.jsonFrame(frameObject, l.Objects[fw.objects]); err != nil {
+			return err
+		}
+	}
+	for ; fw.goroutines < len(l.Gs); fw.goroutines++ {
+		if err := fw.jsonFrame(frameGoroutine, l.Gs[fw.goroutines]); err != nil {
+			return err
+		}
+	}
+	const perFrame = MaxFrame / eventSize
+	for fw.events < l.Len() {
+		n := min(l.Len()-fw.events, perFrame)
+		fw.buf = fw.buf[:0]
+		for i := fw.events; i < fw.events+n; i++ {
+			fw.buf = appendEvent(fw.buf, l.At(i))
+		}
+		if err := fw.frame(frameEvents, fw.buf); err != nil {
+			return err
+		}
+		fw.events += n
+	}
+	return nil
+}
+
+// End sends how the run ended: the last frame.
+func (fw *FrameWriter) End(e Ending) error { return fw.jsonFrame(frameEnd, e) }
+
+// Refuse sends why the inputs could not be run (a bad knob, an unknown
+// scenario), the user's mistake rather than a crash: the last frame.
+func (fw *FrameWriter) Refuse(msg string) error { return fw.frame(frameRefusal, []byte(msg)) }
+
+// Flush sends the frames written so far.
+func (fw *FrameWriter) Flush() error { return fw.w.Flush() }
+
+// StreamRun runs prog and streams it as frames: its sites, the log in
+// batches (every thousand events or 50 ms, whichever comes first, so a slow
+// run still streams), then its ending. If the reader goes away mid-run the
+// process exits with status 1: nobody wants the rest of the run.
+func StreamRun(prog Program, cfg Config, fw *FrameWriter) (*Result, error) {
+	if err := fw.Sites(prog.Sites); err != nil {
+		return nil, fmt.Errorf("send sites: %w", err)
+	}
+	lastFlush := time.Now()
+	cfg.Observe = func(l *Log) {
+		if l.Len()-fw.events < frameBatch && time.Since(lastFlush) < frameEvery {
+			return
+		}
+		lastFlush = time.Now()
+		if fw.Sync(l) != nil || fw.Flush() != nil {
+			os.Exit(1)
+		}
+	}
+	res := Run(prog, cfg)
+	if err := fw.Sync(res.Log); err != nil {
+		return res, fmt.Errorf("send events: %w", err)
+	}
+	end := Ending{Outcome: res.Record(prog.Sites), Report: res.Outcome.Report, Stdout: res.Stdout, Stderr: res.Stderr}
+	if err := fw.End(end); err != nil {
+		return res, fmt.Errorf("send ending: %w", err)
+	}
+	if err := fw.Flush(); err != nil {
+		return res, fmt.Errorf("send ending: %w", err)
+	}
+	return res, nil
+}
+
+func appendEvent(b []byte, e Event) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Time))
+	b = binary.LittleEndian.AppendUint64(b, e.Val)
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.G))
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.Obj))
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.Peer))
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.Pos))
+	return append(b, byte(e.Kind), byte(e.VK), e.Flag, 0)
+}
+
+func decodeEvent(b []byte) Event {
+	return Event{
+		Time: int64(binary.LittleEndian.Uint64(b[0:])),
+		Val:  binary.LittleEndian.Uint64(b[8:]),
+		G:    int32(binary.LittleEndian.Uint32(b[16:])),
+		Obj:  int32(binary.LittleEndian.Uint32(b[20:])),
+		Peer: int32(binary.LittleEndian.Uint32(b[24:])),
+		Pos:  Pos(binary.LittleEndian.Uint32(b[28:])),
+		Kind: Kind(b[32]),
+		VK:   ValKind(b[33]),
+		Flag: b[34],
+	}
+}
+
+// ErrGarbled marks a stream of frames a reader refuses to trust.
+var ErrGarbled = errors.New("garbled run stream")
+
+// RefusedError is a run its writer refused to start, with the writer's reason.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+// FrameReader decodes a stream of frames into a [Recording], checking every
+// frame: the writer runs a user's program and is not trusted.
+type FrameReader struct {
+	r     *bufio.Reader
+	rec   *Recording
+	sites int // number of source positions events may refer to; 0: as the stream's sites frame says
+}
+
+// NewFrameReader returns a reader of the frames on r into rec. sites, if
+// positive, is the number of positions the program has, as the caller
+// knows it; otherwise the stream's own sites frame says.
+func NewFrameReader(r io.Reader, rec *Recording, sites int) *FrameReader {
+	return &FrameReader{r: bufio.NewReaderSize(r, 64<<10), rec: rec, sites: sites}
+}
+
+// Next reads one frame into the recording. It returns io.EOF after the
+// ending, a *RefusedError for a refusal, and ErrGarbled, wrapped, for
+// anything malformed or truncated.
+func (fr *FrameReader) Next() error {
+	typ, err := fr.r.ReadByte()
+	if err == io.EOF {
+		return fmt.Errorf("%w: stream ended before the run's result", ErrGarbled)
+	}
+	if err != nil {
+		return err
+	}
+	n, err := binary.ReadUvarint(fr.r)
+	if err != nil {
+		return fmt.Errorf("%w: bad frame length: %v", ErrGarbled, err)
+	}
+	if n > MaxFrame {
+		return fmt.Errorf("%w: frame of %d bytes", ErrGarbled, n)
+	}
+	payload := make([]byte, n)
+	if _, err := io.ReadFull(fr.r, payload); err != nil {
+		return fmt.Errorf("%w: truncated frame: %v", ErrGarbled, err)
+	}
+	rec := fr.rec
+	l := &rec.Log
+	switch typ {
+	case frameSites:
+		if err := json.Unmarshal(payload, &rec.Sites); err != nil || l.Len() > 0 {
+			return fmt.Errorf("%w: bad sites", ErrGarbled)
+		}
+	case frameString:
+		l.strs = append(l.strs, string(payload))
+	case frameObject:
+		var o Object
+		if err := json.Unmarshal(payload, &o); err != nil || o.ID != int32(len(l.Objects)+1) {
+			return fmt.Errorf("%w: bad object declaration", ErrGarbled)
+		}
+		l.Objects = append(l.Objects, o)
+	case frameGoroutine:
+		var g Goroutine
+		if err := json.Unmarshal(payload, &g); err != nil || g.ID != int32(len(l.Gs)+1) {
+			return fmt.Errorf("%w: bad goroutine declaration", ErrGarbled)
+		}
+		l.Gs = append(l.Gs, g)
+	case frameEvents:
+		if len(payload)%eventSize != 0 {
+			return fmt.Errorf("%w: events frame of %d bytes", ErrGarbled, len(payload))
+		}
+		for off := 0; off < len(payload); off += eventSize {
+			e := decodeEvent(payload[off:])
+			if err := fr.check(e); err != nil {
+				return fmt.Errorf("%w: event %d: %v", ErrGarbled, l.Len(), err)
+			}
+			l.append(e)
+		}
+	case frameEnd:
+		var end Ending
+		if err := json.Unmarshal(payload, &end); err != nil {
+			return fmt.Errorf("%w: bad result: %v", ErrGarbled, err)
+		}
+		rec.End = &end
+		return io.EOF
+	case frameRefusal:
+		return &RefusedError{Msg: string(payload)}
+	default:
+		return fmt.Errorf("%w: unknown frame type %q", ErrGarbled, typ)
+	}
+	return nil
+}
+
+// check refuses an event that refers to something the stream never declared.
+func (fr *FrameReader) check(e Event) error {
+	l := &fr.rec.Log
+	sites := fr.sites
+	if sites <= 0 {
+		sites = len(fr.rec.Sites)
+	}
+	switch {
+	case e.Kind == KindNone || int(e.Kind) >= len(kindNames):
+		return fmt.Errorf("unknown kind %d", e.Kind)
+	case e.G < 0 || int(e.G) > len(l.Gs):
+		return fmt.Errorf("unknown goroutine %d", e.G)
+	case e.Obj < 0 || int(e.Obj) > len(l.Objects):
+		return fmt.Errorf("unknown object %d", e.Obj)
+	case e.Pos < 0 || int(e.Pos) >= max(sites, 1):
+		return fmt.Errorf("unknown position %d", e.Pos)
+	case e.VK == ValString && e.Val >= uint64(len(l.strs)):
+		return fmt.Errorf("unknown string %d", e.Val)
+	case e.VK > ValString:
+		return fmt.Errorf("unknown value kind %d", e.VK)
+	case e.Time < 0 || e.Time == math.MaxInt64:
+		return fmt.Errorf("bad time %d", e.Time)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// RunInput is everything a run is a function of, whichever way it comes: a
+// WebSocket run or a room's view, the command line's flags, the spec a
+// child process or a compiled program receives. Every path builds one and
+// calls Validate, so a setting is checked once, with one message.
+type RunInput struct {
+	Program       string             `json:"program,omitempty"` // a scenario's id, or the file or directory a program was compiled from
+	Seed          uint64             `json:"seed"`
+	Policy        string             `json:"policy,omitempty"` // random (the default), go or fifo
+	Caps          map[string]int     `json:"caps,omitempty"`   // channel capacities by channel name
+	Knobs         map[string]int64   `json:"knobs,omitempty"`  // constants (and a scenario's latencies and failures) by knob name
+	Interventions []InterventionSpec `json:"interventions,omitempty"`
+	MaxEvents     int                `json:"maxEvents,omitempty"`
+	MaxGoroutines int                `json:"maxGoroutines,omitempty"`
+	MaxTime       time.Duration      `json:"maxTime,omitempty"`
+	Internet      *Internet          `json:"internet,omitempty"`
+}
+
+// InterventionSpec is the JSON form of an [Intervention]: {"step":12,
+// "run":4} runs goroutine 4 next; {"step":41,"chan":2,"cap":0} resizes
+// channel 2.
+type InterventionSpec struct {
+	Step int64  `json:"step"`
+	Run  int32  `json:"run,omitempty"`
+	Chan int32  `json:"chan,omitempty"`
+	Cap  *int   `json:"cap,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// InputLimits are the bounds a caller puts on inputs beyond what the engine
+// needs (the server's, for a browser); a zero field sets no bound.
+type InputLimits struct {
+	MaxCap           int    // largest channel capacity, initial or set by an intervention
+	MaxSeed          uint64 // largest seed
+	MaxInterventions int    // most interventions
+}
+
+// InputError is an input Validate refuses. Field is the JSON name of the
+// setting at fault (caps, seed, policy, interventions, limits), so a caller
+// can name it in its own terms; the message says what is wrong and the bound.
+type InputError struct {
+	Field string
+	Msg   string
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+// Field names of [InputError].
+const (
+	FieldCaps          = "caps"
+	FieldSeed          = "seed"
+	FieldPolicy        = "policy"
+	FieldInterventions = "interventions"
+	FieldLimits        = "limits"
+)
+
+func inputErr(field, format string, a ...any) *InputError {
+	return &InputError{Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Validate checks the inputs against what a run accepts and lim, and
+// returns the first problem as an *InputError. Which channels and knobs a
+// program has is its catalog's or compiler's to check.
+func (in RunInput) Validate(lim InputLimits) error {
+	for _, name := range slices.Sorted(maps.Keys(in.Caps)) {
+		if c := in.Caps[name]; c < 0 || lim.MaxCap > 0 && c > lim.MaxCap {
+			if lim.MaxCap > 0 {
+				return inputErr(FieldCaps, "capacity of %s must be between 0 and %d, not %d", name, lim.MaxCap, c)
+			}
+			return inputErr(FieldCaps, "capacity of %s is %d: it must be at least 0", name, c)
+		}
+	}
+	if lim.MaxSeed > 0 && in.Seed > lim.MaxSeed {
+		return inputErr(FieldSeed, "seed must be between 0 and %d", lim.MaxSeed)
+	}
+	if in.Policy != "" {
+		if _, err := ParsePolicy(in.Policy); err != nil {
+			return inputErr(FieldPolicy, "%v", err)
+		}
+	}
+	if lim.MaxInterventions > 0 && len(in.Interventions) > lim.MaxInterventions {
+		return inputErr(FieldInterventions, "at most %d interventions, not %d", lim.MaxInterventions, len(in.Interventions))
+	}
+	if _, err := ParseInterventions(in.Interventions); err != nil {
+		return inputErr(FieldInterventions, "%v", err)
+	}
+	for _, iv := range in.Interventions {
+		if iv.Cap != nil && lim.MaxCap > 0 && *iv.Cap > lim.MaxCap {
+			return inputErr(FieldCaps, "capacity must be between 0 and %d, not %d", lim.MaxCap, *iv.Cap)
+		}
+	}
+	if in.MaxEvents < 0 || in.MaxGoroutines < 0 || in.MaxTime < 0 {
+		return inputErr(FieldLimits, "limits must be 0 (the default) or more")
+	}
+	return nil
+}
+
+// Config validates the inputs and turns them into a run configuration.
+func (in RunInput) Config() (Config, error) {
+	if err := in.Validate(InputLimits{}); err != nil {
+		return Config{}, err
+	}
+	cfg := Config{Seed: in.Seed, Caps: in.Caps, Knobs: in.Knobs, Internet: in.Internet,
+		Limits: Limits{MaxEvents: in.MaxEvents, MaxGoroutines: in.MaxGoroutines, MaxTime: int64(in.MaxTime)}}
+	if in.Policy != "" {
+		cfg.Policy, _ = ParsePolicy(in.Policy) // valid: checked above
+	}
+	cfg.Interventions, _ = ParseInterventions(in.Interventions)
+	return cfg, nil
+}
+
+// ParseInterventions validates interventions and returns them ordered by step.
+func ParseInterventions(specs []InterventionSpec) ([]Intervention, error) {
+	var ivs []Intervention
+	for i, s := range specs {
+		if s.Step < 0 {
+			return nil, fmt.Errorf("intervention %d: step %d is negative", i, s.Step)
+		}
+		switch {
+		case s.Run > 0 && s.Chan == 0 && s.Cap == nil:
+			ivs = append(ivs, Intervention{Step: s.Step, Kind: RunNext, G: s.Run})
+		case s.Run == 0 && s.Chan > 0 && s.Cap != nil:
+			if *s.Cap < 0 {
+				return nil, fmt.Errorf("intervention %d: capacity %d is negative", i, *s.Cap)
+			}
+			ivs = append(ivs, Intervention{Step: s.Step, Kind: SetCap, Obj: s.Chan, Cap: *s.Cap})
+		default:
+			return nil, fmt.Errorf("intervention %d: want either {run: G} or {chan: C, cap: N}", i)
+		}
+	}
+	sortInterventions(ivs)
+	return ivs, nil
+}
+
+func sortInterventions(ivs []Intervention) {
+	// Insertion sort keeps the given order among equal steps.
+	for i := 1; i < len(ivs); i++ {
+		for j := i; j > 0 && ivs[j].Step < ivs[j-1].Step; j-- {
+			ivs[j], ivs[j-1] = ivs[j-1], ivs[j]
+		}
+	}
+}
