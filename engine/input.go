@@ -48,6 +48,7 @@ type InputLimits struct {
 // can name it in its own terms; the message says what is wrong and the bound.
 type InputError struct {
 	Field string
+	Bound bool // the value passes a bound of InputLimits, not what a run accepts
 	Msg   string
 }
 
@@ -66,6 +67,10 @@ func inputErr(field, format string, a ...any) *InputError {
 	return &InputError{Field: field, Msg: fmt.Sprintf(format, a...)}
 }
 
+func boundErr(field, format string, a ...any) *InputError {
+	return &InputError{Field: field, Bound: true, Msg: fmt.Sprintf(format, a...)}
+}
+
 // Validate checks the inputs against what a run accepts and lim, and
 // returns the first problem as an *InputError. Which channels and knobs a
 // program has is its catalog's or compiler's to check.
@@ -73,13 +78,13 @@ func (in RunInput) Validate(lim InputLimits) error {
 	for _, name := range slices.Sorted(maps.Keys(in.Caps)) {
 		if c := in.Caps[name]; c < 0 || lim.MaxCap > 0 && c > lim.MaxCap {
 			if lim.MaxCap > 0 {
-				return inputErr(FieldCaps, "capacity of %s must be between 0 and %d, not %d", name, lim.MaxCap, c)
+				return boundErr(FieldCaps, "capacity of %s must be between 0 and %d, not %d", name, lim.MaxCap, c)
 			}
 			return inputErr(FieldCaps, "capacity of %s is %d: it must be at least 0", name, c)
 		}
 	}
 	if lim.MaxSeed > 0 && in.Seed > lim.MaxSeed {
-		return inputErr(FieldSeed, "seed must be between 0 and %d", lim.MaxSeed)
+		return boundErr(FieldSeed, "seed must be between 0 and %d", lim.MaxSeed)
 	}
 	if in.Policy != "" {
 		if _, err := ParsePolicy(in.Policy); err != nil {
@@ -87,14 +92,14 @@ func (in RunInput) Validate(lim InputLimits) error {
 		}
 	}
 	if lim.MaxInterventions > 0 && len(in.Interventions) > lim.MaxInterventions {
-		return inputErr(FieldInterventions, "at most %d interventions, not %d", lim.MaxInterventions, len(in.Interventions))
+		return boundErr(FieldInterventions, "at most %d interventions, not %d", lim.MaxInterventions, len(in.Interventions))
 	}
 	if _, err := ParseInterventions(in.Interventions); err != nil {
 		return inputErr(FieldInterventions, "%v", err)
 	}
 	for _, iv := range in.Interventions {
 		if iv.Cap != nil && lim.MaxCap > 0 && *iv.Cap > lim.MaxCap {
-			return inputErr(FieldCaps, "capacity must be between 0 and %d, not %d", lim.MaxCap, *iv.Cap)
+			return boundErr(FieldCaps, "capacity must be between 0 and %d, not %d", lim.MaxCap, *iv.Cap)
 		}
 	}
 	if in.MaxEvents < 0 || in.MaxGoroutines < 0 || in.MaxTime < 0 {

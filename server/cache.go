@@ -41,7 +41,7 @@ func (c *Cache) Get(key string) (*RunLog, bool) {
 
 // Put caches a finished log. A log larger than the whole budget is not kept.
 func (c *Cache) Put(key string, l *RunLog) {
-	size := l.size()
+	size := logSize(l)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if size > c.limit {

@@ -174,9 +174,8 @@ func (s *Server) validateView(v *viewInput) (viewField, *protoError) {
 	if v.Scenario == "" {
 		return viewField{}, badf("bad_field", "a view needs a \"scenario\"")
 	}
-	req, _, perr := s.validate(&clientMessage{Type: "run", Scenario: v.Scenario, Knobs: v.Knobs, Caps: v.Caps,
-		Seed: v.Seed, Policy: v.Policy, Interventions: v.Interventions})
-	if perr != nil {
+	req := newRequest(v.Scenario, v.Seed, v.Policy, v.Knobs, v.Caps, v.Interventions)
+	if _, perr := s.check(&req); perr != nil {
 		return viewField{}, perr
 	}
 	if v.Step < 0 || v.Step > maxStep {
@@ -185,7 +184,7 @@ func (s *Server) validateView(v *viewInput) (viewField, *protoError) {
 	if v.Speed < 1 || v.Speed > maxSpeed {
 		return viewField{}, badf("bad_field", "speed must be between 1 and %d steps a second, not %d", maxSpeed, v.Speed)
 	}
-	out := viewField{Scenario: req.Scenario, Seed: req.Seed, Policy: req.Policy, Knobs: req.Knobs, Caps: req.Caps,
+	out := viewField{Scenario: req.Program, Seed: req.Seed, Policy: req.Policy, Knobs: req.Knobs, Caps: req.Caps,
 		Interventions: req.Interventions, Step: v.Step, Playing: v.Playing, Speed: v.Speed}
 	// Every field present, so a viewer never has to guess a default.
 	if out.Knobs == nil {

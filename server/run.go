@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,56 +19,32 @@ import (
 	"github.com/concviz/concviz/engine"
 )
 
-// RunRequest is everything a run is a function of. Its Key names the run in
-// the cache and in permalinks.
-type RunRequest struct {
-	Scenario      string                    `json:"scenario"`
-	Knobs         map[string]int64          `json:"knobs,omitempty"`
-	Caps          map[string]int            `json:"caps,omitempty"`
-	Seed          uint64                    `json:"seed"`
-	Policy        string                    `json:"policy"`
-	Interventions []engine.InterventionSpec `json:"interventions,omitempty"`
-	MaxEvents     int                       `json:"maxEvents"`
-}
+// RunRequest is a run as the server asks its child for it: the run's
+// inputs, with Program naming a scenario. Its Key names the run in the cache
+// and in permalinks.
+type RunRequest = engine.RunInput
 
-// Key returns a stable name for the run: equal requests have equal keys.
-func (r RunRequest) Key() string {
+// runKey returns a stable name for the run: equal inputs have equal keys.
+func runKey(r RunRequest) string {
 	b, _ := json.Marshal(r) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
 }
 
-// RunLog is a run as the server holds it, decoded from the child's stream.
-type RunLog struct {
-	Strings []string
-	Objects []engine.Object
-	Gs      []engine.Goroutine
-	Events  []engine.Event
-	Result  *childResult // nil until the run has ended
-}
+// RunLog is a run as the server holds it: the engine's log, decoded from
+// the child's frames, with the run's ending once it has arrived.
+type RunLog = engine.Recording
 
-// size is the memory the log holds, roughly, for the cache's accounting.
-func (l *RunLog) size() int64 {
-	n := int64(len(l.Events))*48 + int64(len(l.Objects))*96 + int64(len(l.Gs))*64
-	for _, s := range l.Strings {
+// logSize is the memory a log holds, roughly, for the cache's accounting.
+func logSize(l *RunLog) int64 {
+	n := int64(l.Len())*48 + int64(len(l.Objects))*96 + int64(len(l.Gs))*64
+	for _, s := range l.Strings() {
 		n += int64(len(s)) + 16
 	}
-	if l.Result != nil {
-		n += int64(len(l.Result.Stdout) + len(l.Result.Stderr) + len(l.Result.Report))
+	if l.End != nil {
+		n += int64(len(l.End.Stdout) + len(l.End.Stderr) + len(l.End.Report))
 	}
 	return n
-}
-
-// Value returns event e's value as text.
-func (l *RunLog) Value(e engine.Event) string {
-	if e.VK == engine.ValString {
-		if e.Val < uint64(len(l.Strings)) {
-			return l.Strings[e.Val]
-		}
-		return ""
-	}
-	var tmp engine.Log
-	return tmp.Value(e)
 }
 
 // Resolver turns a request into the program to run and its configuration.
@@ -80,8 +55,8 @@ type Resolver func(RunRequest) (engine.Program, engine.Config, error)
 const ChildEnv = "CONCVIZ_CHILD"
 
 // ChildMain is the body of a run's child process: it reads a RunRequest on
-// stdin, runs it, and streams the log and the result as frames on stdout. A
-// request the resolver refuses is reported in-band, as an error frame.
+// stdin, runs it, and streams it as the engine's frames on stdout. A
+// request the resolver refuses is reported in-band, as a refusal frame.
 func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
 	engine.InstallLocal()
 	var req RunRequest
@@ -92,37 +67,14 @@ func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
 	if lim, err := strconv.ParseInt(os.Getenv("CONCVIZ_CHILD_MEMORY"), 10, 64); err == nil && lim > 0 {
 		debug.SetMemoryLimit(lim * 3 / 4) // collect harder before the server's hard limit kills us
 	}
-	fw := newFrameWriter(stdout)
+	fw := engine.NewFrameWriter(stdout)
 	prog, cfg, err := resolve(req)
 	if err != nil {
-		fw.frame(frameError, []byte(err.Error()))
-		fw.flush()
+		fw.Refuse(err.Error())
+		fw.Flush()
 		return 0
 	}
-	cfg.Limits.MaxEvents = req.MaxEvents
-	// Send a batch every ~1000 events or every 50 ms, whichever comes first,
-	// so a slow run still streams.
-	lastFlush := time.Now()
-	cfg.Observe = func(l *engine.Log) {
-		if l.Len()-fw.events < maxBatch && time.Since(lastFlush) < 50*time.Millisecond {
-			return
-		}
-		lastFlush = time.Now()
-		if fw.sync(l) != nil || fw.flush() != nil {
-			os.Exit(1) // the server is gone: nobody wants the rest of this run
-		}
-	}
-	res := engine.Run(prog, cfg)
-	if err := fw.sync(res.Log); err != nil {
-		return 1
-	}
-	fw.jsonFrame(frameResult, childResult{
-		Outcome: res.Record(prog.Sites),
-		Report:  res.Outcome.Report,
-		Stdout:  res.Stdout,
-		Stderr:  res.Stderr,
-	})
-	if fw.flush() != nil {
+	if _, err := engine.StreamRun(prog, cfg, fw); err != nil {
 		return 1
 	}
 	return 0
@@ -168,7 +120,7 @@ func (r *Runner) Run(ctx context.Context, req RunRequest, emit func(*RunLog)) (*
 	if req.MaxEvents <= 0 || req.MaxEvents > r.Limits.Events {
 		req.MaxEvents = r.Limits.Events
 	}
-	key := req.Key()
+	key := runKey(req)
 	if r.Cache != nil {
 		if l, ok := r.Cache.Get(key); ok {
 			emit(l)
@@ -226,18 +178,18 @@ func (r *Runner) runChild(ctx context.Context, req RunRequest, emit func(*RunLog
 	}()
 
 	l := &RunLog{}
-	fr := &frameReader{r: bufio.NewReaderSize(out, 64<<10), log: l, sites: r.Sites(req.Scenario)}
+	fr := engine.NewFrameReader(out, l, r.Sites(req.Program))
 	var readErr error
 	for {
-		before := len(l.Events)
-		if readErr = fr.next(); readErr != nil {
+		before := l.Len()
+		if readErr = fr.Next(); readErr != nil {
 			break
 		}
-		if len(l.Events) > req.MaxEvents+16 {
-			readErr = fmt.Errorf("%w: more events than the limit", errGarbled)
+		if l.Len() > req.MaxEvents+16 {
+			readErr = fmt.Errorf("%w: more events than the limit", engine.ErrGarbled)
 			break
 		}
-		if len(l.Events) != before {
+		if l.Len() != before {
 			emit(l)
 		}
 	}
@@ -262,13 +214,13 @@ func (r *Runner) runChild(ctx context.Context, req RunRequest, emit func(*RunLog
 	if ctx.Err() != nil {
 		return nil, &RunError{"cancelled", "run cancelled"}
 	}
-	var ce *childError
+	var refused *engine.RefusedError
 	switch {
-	case errors.As(readErr, &ce):
-		return nil, &RunError{"bad_request", ce.msg}
+	case errors.As(readErr, &refused):
+		return nil, &RunError{"bad_request", refused.Msg}
 	case readErr == io.EOF && waitErr == nil:
 		return l, nil
-	case errors.Is(readErr, errGarbled) && (waitErr == nil || killed && !strings.Contains(readErr.Error(), "stream ended")):
+	case errors.Is(readErr, engine.ErrGarbled) && (waitErr == nil || killed && !strings.Contains(readErr.Error(), "stream ended")):
 		return nil, &RunError{"garbled", "the run's output could not be trusted and it was stopped: " + readErr.Error()}
 	default:
 		msg := strings.TrimSpace(stderr.String())

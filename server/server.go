@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -282,57 +283,75 @@ func (s *Server) Close() {
 	<-done
 }
 
+// inputLimits are the server's bounds on a run's inputs, beyond the engine's.
+var inputLimits = engine.InputLimits{MaxCap: maxCap, MaxSeed: maxSeed, MaxInterventions: maxInterventions}
+
 // validate checks a run message and turns it into a request.
 func (s *Server) validate(m *clientMessage) (RunRequest, []engine.Site, *protoError) {
-	sc, ok := s.lookup(m.Scenario)
 	if m.Scenario == "" {
 		return RunRequest{}, nil, badf("bad_field", "run needs a \"scenario\"")
 	}
-	if !ok || sc.Program.Main == nil {
-		return RunRequest{}, nil, badf("unknown_scenario", "no scenario %q", clip(m.Scenario, maxEcho))
+	req := newRequest(m.Scenario, m.Seed, m.Policy, m.Knobs, m.Caps, m.Interventions)
+	req.MaxEvents = s.runner.Limits.Events
+	sites, perr := s.check(&req)
+	if perr != nil {
+		return RunRequest{}, nil, perr
 	}
-	for name, c := range m.Caps {
-		if c < 0 || c > maxCap {
-			return RunRequest{}, nil, badf("cap_range", "capacity of %s must be between 0 and %d, not %d", name, maxCap, c)
-		}
-	}
-	if _, err := sc.Config(scenarios.Settings{Knobs: m.Knobs, Caps: m.Caps}); err != nil {
-		var ke *scenarios.KnobError
-		if errors.As(err, &ke) {
-			return RunRequest{}, nil, badf(ke.Code(), "%s", ke.Error())
-		}
-		return RunRequest{}, nil, badf("bad_knob", "%v", err)
-	}
-	req := RunRequest{Scenario: sc.ID, Knobs: m.Knobs, Caps: m.Caps, Seed: 1, Policy: "random", MaxEvents: s.runner.Limits.Events}
-	if m.Seed != nil {
-		if *m.Seed > maxSeed {
-			return RunRequest{}, nil, badf("bad_field", "seed must be between 0 and %d", uint64(maxSeed))
-		}
-		req.Seed = *m.Seed
-	}
-	if m.Policy != "" {
-		p, err := engine.ParsePolicy(m.Policy)
-		if err != nil {
-			return RunRequest{}, nil, badf("bad_field", "%v", err)
-		}
-		req.Policy = p.String()
-	}
-	if len(m.Interventions) > maxInterventions {
-		return RunRequest{}, nil, badf("too_many_interventions", "at most %d interventions, not %d", maxInterventions, len(m.Interventions))
-	}
-	if _, err := engine.ParseInterventions(m.Interventions); err != nil {
-		return RunRequest{}, nil, badf("bad_intervention", "%v", err)
-	}
-	for _, iv := range m.Interventions {
-		if iv.Cap != nil && *iv.Cap > maxCap {
-			return RunRequest{}, nil, badf("cap_range", "capacity must be between 0 and %d, not %d", maxCap, *iv.Cap)
-		}
-	}
-	req.Interventions = m.Interventions
 	if m.From < 0 {
 		return RunRequest{}, nil, badf("bad_field", "from must be 0 or more")
 	}
-	return req, sc.Program.Sites, nil
+	return req, sites, nil
+}
+
+// newRequest builds a run's inputs as the protocol sends them, where a
+// missing seed is 1 and a missing policy random.
+func newRequest(scenario string, seed *uint64, policy string, knobs map[string]int64, caps map[string]int, ivs []engine.InterventionSpec) RunRequest {
+	req := RunRequest{Program: scenario, Seed: 1, Policy: cmp.Or(policy, engine.PolicyRandom.String()), Knobs: knobs, Caps: caps, Interventions: ivs}
+	if seed != nil {
+		req.Seed = *seed
+	}
+	return req
+}
+
+// check validates a run's inputs, from a run message or a room's view, as
+// the engine and the scenario see them, and puts its policy in the form
+// the protocol sends it. It returns the program's sites.
+func (s *Server) check(req *RunRequest) ([]engine.Site, *protoError) {
+	sc, ok := s.lookup(req.Program)
+	if !ok || sc.Program.Main == nil {
+		return nil, badf("unknown_scenario", "no scenario %q", clip(req.Program, maxEcho))
+	}
+	req.Program = sc.ID
+	if err := req.Validate(inputLimits); err != nil {
+		return nil, inputError(err)
+	}
+	if _, err := sc.Config(scenarios.Settings{Knobs: req.Knobs, Caps: req.Caps}); err != nil {
+		var ke *scenarios.KnobError
+		if errors.As(err, &ke) {
+			return nil, badf(ke.Code(), "%s", ke.Error())
+		}
+		return nil, badf("bad_knob", "%v", err)
+	}
+	p, _ := engine.ParsePolicy(req.Policy) // valid: checked above
+	req.Policy = p.String()
+	return sc.Program.Sites, nil
+}
+
+// inputError is the protocol's error for inputs RunInput.Validate refuses.
+func inputError(err error) *protoError {
+	var ie *engine.InputError
+	errors.As(err, &ie)
+	switch {
+	case ie == nil:
+		return badf("bad_field", "%v", err)
+	case ie.Field == engine.FieldCaps:
+		return badf("cap_range", "%s", ie.Msg)
+	case ie.Field == engine.FieldInterventions && ie.Bound:
+		return badf("too_many_interventions", "%s", ie.Msg)
+	case ie.Field == engine.FieldInterventions:
+		return badf("bad_intervention", "%s", ie.Msg)
+	}
+	return badf("bad_field", "%s", ie.Msg)
 }
 
 // Resolve is the child's Resolver for the built-in scenarios.
@@ -345,22 +364,22 @@ func ResolveWith(lookup func(id string) (*scenarios.Scenario, bool)) Resolver {
 	return func(req RunRequest) (engine.Program, engine.Config, error) { return resolve(lookup, req) }
 }
 
+// resolve joins the scenario's configuration (its knobs, capacities and
+// internet) with the run's (seed, policy, interventions, limits).
 func resolve(lookup func(id string) (*scenarios.Scenario, bool), req RunRequest) (engine.Program, engine.Config, error) {
-	sc, ok := lookup(req.Scenario)
+	sc, ok := lookup(req.Program)
 	if !ok || sc.Program.Main == nil {
-		return engine.Program{}, engine.Config{}, fmt.Errorf("no scenario %q", req.Scenario)
+		return engine.Program{}, engine.Config{}, fmt.Errorf("no scenario %q", req.Program)
 	}
-	cfg, err := sc.Config(scenarios.Settings{Knobs: req.Knobs, Caps: req.Caps})
+	scfg, err := sc.Config(scenarios.Settings{Knobs: req.Knobs, Caps: req.Caps})
 	if err != nil {
 		return engine.Program{}, engine.Config{}, err
 	}
-	cfg.Seed = req.Seed
-	if cfg.Policy, err = engine.ParsePolicy(req.Policy); err != nil {
+	cfg, err := req.Config()
+	if err != nil {
 		return engine.Program{}, engine.Config{}, err
 	}
-	if cfg.Interventions, err = engine.ParseInterventions(req.Interventions); err != nil {
-		return engine.Program{}, engine.Config{}, err
-	}
+	cfg.Caps, cfg.Knobs, cfg.Internet = scfg.Caps, scfg.Knobs, scfg.Internet
 	return sc.Program, cfg, nil
 }
 

@@ -71,8 +71,8 @@ func (s *session) update(gen int, f func(st *runStream)) {
 }
 
 func (s *session) runOne(ctx context.Context, gen int, id string, req RunRequest, sites []engine.Site) {
-	key := req.Key()
-	rm := runMessage{Type: "run", ID: id, Run: key, Scenario: req.Scenario, Seed: req.Seed, Policy: req.Policy}
+	key := runKey(req)
+	rm := runMessage{Type: "run", ID: id, Run: key, Scenario: req.Program, Seed: req.Seed, Policy: req.Policy}
 	for _, st := range sites {
 		rm.Sites = append(rm.Sites, siteField{Line: st.Line, Func: st.Func})
 	}
@@ -104,8 +104,8 @@ func (s *session) runOne(ctx context.Context, gen int, id string, req RunRequest
 		}
 		end = em
 	} else {
-		end = outcomeMessage{Type: "outcome", ID: id, OutcomeRecord: l.Result.Outcome, Report: l.Result.Report,
-			Stdout: l.Result.Stdout, Stderr: l.Result.Stderr}
+		end = outcomeMessage{Type: "outcome", ID: id, OutcomeRecord: l.End.Outcome, Report: l.End.Report,
+			Stdout: l.End.Stdout, Stderr: l.End.Stderr}
 	}
 	tail, merr := json.Marshal(end)
 	if merr != nil {
@@ -150,14 +150,14 @@ func (s *session) nextRunMessage() []byte {
 func (st *runStream) nextBatch() []byte {
 	l := &st.log
 	objs, gs := l.Objects[min(st.cur.objects, len(l.Objects)):], l.Gs[min(st.cur.gs, len(l.Gs)):]
-	n := min(len(l.Events)-st.cur.events, maxBatch)
+	n := min(l.Len()-st.cur.events, maxBatch)
 	if n <= 0 && len(objs) == 0 && len(gs) == 0 {
 		return nil
 	}
 	m := eventsMessage{Type: "events", ID: st.id, From: st.cur.events, Events: make([][9]any, 0, max(n, 0)),
 		Objects: objs, Goroutines: gs}
 	for i := st.cur.events; i < st.cur.events+n; i++ {
-		m.Events = append(m.Events, eventRow(l, l.Events[i]))
+		m.Events = append(m.Events, eventRow(l, l.At(i)))
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
