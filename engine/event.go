@@ -309,19 +309,19 @@ func (k ObjKind) String() string {
 // Object is a synchronisation object of a run, declared once when it is
 // created (or first used, for zero values such as a sync.Mutex field).
 type Object struct {
-	ID     int32
-	Kind   ObjKind
-	Name   string // the variable it was assigned to where known, else ""
-	Cap    int    // a channel's capacity at creation
-	Elem   string // a channel's element type, as Go spells it
-	Pos    Pos    // creation site
-	Parent int32  // a context's parent context (0: none)
+	ID     int32   `json:"id"`
+	Kind   ObjKind `json:"kind"`   // a number on the wire, as the page's OBJECT_KINDS index it
+	Name   string  `json:"name"`   // the variable it was assigned to where known, else ""
+	Cap    int     `json:"cap"`    // a channel's capacity at creation
+	Elem   string  `json:"elem"`   // a channel's element type, as Go spells it
+	Pos    Pos     `json:"pos"`    // creation site
+	Parent int32   `json:"parent"` // a context's parent context (0: none)
 }
 
 // Goroutine is a simulated goroutine of a run, declared when it is created.
 type Goroutine struct {
-	ID     int32
-	Name   string // the function it runs, e.g. "main.worker"
-	Parent int32  // the goroutine that started it (0 for main)
-	Pos    Pos    // the go statement
+	ID     int32  `json:"id"`
+	Name   string `json:"name"`   // the function it runs, e.g. "main.worker"
+	Parent int32  `json:"parent"` // the goroutine that started it (0 for main)
+	Pos    Pos    `json:"pos"`    // the go statement
 }

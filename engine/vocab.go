@@ -12,20 +12,20 @@ type WaitReason uint8
 
 // Wait reasons. WaitNone is a goroutine that is not blocked.
 const (
-	WaitNone            WaitReason = iota
-	WaitChanSend                   // blocked sending on a channel
-	WaitChanSendNil                // sending on a nil channel: forever
-	WaitChanReceive                // blocked receiving from a channel
-	WaitChanReceiveNil             // receiving from a nil channel: forever
-	WaitSelect                     // blocked in a select
-	WaitSelectNoCases              // select {}: forever
-	WaitMutexLock                  // sync.Mutex.Lock (also a Once whose function runs elsewhere)
-	WaitRWMutexLock                // sync.RWMutex.Lock
-	WaitRWMutexRLock               // sync.RWMutex.RLock
-	WaitWaitGroupWait              // sync.WaitGroup.Wait
-	WaitCondWait                   // sync.Cond.Wait
-	WaitSleep                      // time.Sleep
-	WaitIO                         // a simulated network call
+	WaitNone           WaitReason = iota
+	WaitChanSend                  // blocked sending on a channel
+	WaitChanSendNil               // sending on a nil channel: forever
+	WaitChanReceive               // blocked receiving from a channel
+	WaitChanReceiveNil            // receiving from a nil channel: forever
+	WaitSelect                    // blocked in a select
+	WaitSelectNoCases             // select {}: forever
+	WaitMutexLock                 // sync.Mutex.Lock (also a Once whose function runs elsewhere)
+	WaitRWMutexLock               // sync.RWMutex.Lock
+	WaitRWMutexRLock              // sync.RWMutex.RLock
+	WaitWaitGroupWait             // sync.WaitGroup.Wait
+	WaitCondWait                  // sync.Cond.Wait
+	WaitSleep                     // time.Sleep
+	WaitIO                        // a simulated network call
 	waitReasonCount
 )
 

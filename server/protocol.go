@@ -13,7 +13,7 @@ import (
 )
 
 // ProtocolVersion is the version of the WebSocket protocol (PROTOCOL.md).
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Limits on client input, beyond the read limit.
 const (
@@ -158,17 +158,6 @@ func eventRow(l *RunLog, e engine.Event) [9]any {
 	return [9]any{e.Time, e.G, uint8(e.Kind), e.Obj, e.Peer, l.Value(e), e.Flag, int32(e.Pos), uint8(e.VK)}
 }
 
-func kindNames() []string {
-	var out []string
-	for k := engine.KindNone; ; k++ {
-		n := k.String()
-		if strings.HasPrefix(n, "kind(") {
-			return out
-		}
-		out = append(out, n)
-	}
-}
-
 // protoError is a problem with a client's message, answered with an error
 // message; the connection stays open.
 type protoError struct {
@@ -195,21 +184,21 @@ func parseClient(b []byte) (*clientMessage, *protoError) {
 	if err := dec.Decode(&m); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field == "" {
-			return nil, badf("bad_json", "a message must be a JSON object, not a JSON %s", te.Value)
+			return nil, badf(codeBadJSON, "a message must be a JSON object, not a JSON %s", te.Value)
 		}
 		if errors.As(err, &te) {
-			return nil, badf("bad_field", "field %q must be a %s, not a JSON %s", clip(te.Field, maxEcho), te.Type, te.Value)
+			return nil, badf(codeBadField, "field %q must be a %s, not a JSON %s", clip(te.Field, maxEcho), te.Type, te.Value)
 		}
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
-			return nil, badf("bad_field", "%s", strings.TrimPrefix(err.Error(), "json: "))
+			return nil, badf(codeBadField, "%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
-		return nil, badf("bad_json", "message is not valid JSON: %v", err)
+		return nil, badf(codeBadJSON, "message is not valid JSON: %v", err)
 	}
 	if dec.More() {
-		return nil, badf("bad_json", "one JSON object per message")
+		return nil, badf(codeBadJSON, "one JSON object per message")
 	}
 	if m.Type == "" {
-		return nil, badf("bad_field", "message has no \"type\"")
+		return nil, badf(codeBadField, "message has no \"type\"")
 	}
 	return &m, nil
 }
@@ -252,14 +241,14 @@ func walkKeys(dec *json.Decoder, t reflect.Type) (*protoError, bool) {
 			}
 			key, _ := tok.(string)
 			if seen[key] {
-				return badf("bad_field", "field %q appears twice", clip(key, maxEcho)), true
+				return badf(codeBadField, "field %q appears twice", clip(key, maxEcho)), true
 			}
 			seen[key] = true
 			next := elem
 			if fields != nil {
 				ft, ok := fields[key]
 				if !ok {
-					return badf("bad_field", "unknown field %q", clip(key, maxEcho)), true
+					return badf(codeBadField, "unknown field %q", clip(key, maxEcho)), true
 				}
 				next = ft
 			}

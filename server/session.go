@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/concviz/concviz/engine"
 )
 
 // Connection timing, as in gorilla/websocket's chat example.
@@ -164,7 +166,7 @@ func (s *session) readPump() {
 		default:
 		}
 		if typ != websocket.TextMessage {
-			s.sendError(badf("bad_json", "send JSON text messages"), nil)
+			s.sendError(badf(codeBadJSON, "send JSON text messages"), nil)
 			continue
 		}
 		if !utf8.Valid(msg) {
@@ -318,16 +320,16 @@ func (s *session) handle(raw []byte) {
 	switch m.Type {
 	case "hello":
 		if m.Version != ProtocolVersion {
-			s.sendError(badf("version", "this server speaks protocol version %d, not %d", ProtocolVersion, m.Version), m)
+			s.sendError(badf(codeVersion, "this server speaks protocol version %d, not %d", ProtocolVersion, m.Version), m)
 			return
 		}
-		s.enqueue(helloMessage{Type: "hello", Version: ProtocolVersion, Kinds: kindNames(), Limits: limitsField{
+		s.enqueue(helloMessage{Type: "hello", Version: ProtocolVersion, Kinds: engine.Vocab().EventKinds, Limits: limitsField{
 			MaxEvents: s.srv.runner.Limits.Events, MaxCap: maxCap, MaxInterventions: maxInterventions,
 			MaxMessage: maxMessage, WallMillis: s.srv.runner.Limits.Wall.Milliseconds(),
 		}})
 	case "run":
 		if !s.bucket.take(time.Now()) {
-			s.sendError(badf("rate_limited", "too many runs: at most %d a second", int(s.bucket.perSecond)), m)
+			s.sendError(badf(codeRateLimited, "too many runs: at most %d a second", int(s.bucket.perSecond)), m)
 			return
 		}
 		req, sites, perr := s.srv.validate(m)
@@ -351,7 +353,7 @@ func (s *session) handle(raw []byte) {
 	case "close":
 		s.closeRoom(m)
 	default:
-		s.sendError(badf("unknown_type", "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", clip(m.Type, maxEcho)), m)
+		s.sendError(badf(codeUnknownType, "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", clip(m.Type, maxEcho)), m)
 	}
 }
 

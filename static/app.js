@@ -5,7 +5,7 @@
 // holds what it takes to see this view again.
 
 import { stateAt } from "./fold.js";
-import { setKinds, ev, names as goroutineNames } from "./runlog.js";
+import { ev, names as goroutineNames } from "./runlog.js";
 import { Controls } from "./controls.js";
 import { runTarget } from "./graph.js";
 import { layout } from "./layout.js";
@@ -537,7 +537,6 @@ if (standalone) {
   document.querySelector(".brand")?.removeAttribute("href");
   try {
     const rec = JSON.parse(recordingEl.textContent);
-    setKinds(rec.kinds);
     Object.assign(settings, settingsOf(rec.settings));
     syncInputs();
     for (const el of document.querySelectorAll(".settings input, .settings select, .settings button, .cap button")) el.disabled = true;

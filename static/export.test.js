@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { stateAt, lanes } from "./fold.js";
-import { setKinds, newLog, addEvents, KIND_NAMES, names } from "./runlog.js";
+import { newLog, addEvents, names } from "./runlog.js";
+import { EVENT_KINDS } from "./vocab.js";
 import { recordingOf, logFromRecording } from "./recording.js";
 import { traceOf, STEP_US } from "./trace.js";
 import { standaloneHTML, fileName } from "./export.js";
@@ -18,7 +19,7 @@ const FIXTURES = [
 
 function fixtureLog(url) {
   const fx = JSON.parse(readFileSync(url, "utf8"));
-  setKinds(fx.kinds);
+  assert.deepEqual(fx.kinds, EVENT_KINDS, `${url.pathname}: the fixture numbers kinds as the engine does`);
   let log;
   for (const m of fx.messages) {
     if (m.type === "run") log = newLog(m);
@@ -54,13 +55,13 @@ test("a recording holds the run's inputs and data, and nothing of the page", () 
   const log = fixtureLog(FIXTURES[0]);
   const rec = recordingOf(log, scenarioOf(log), { ...pageSettings(log), knobs: { workers: 3 }, caps: { jobs: 1 }, interventions: [{ step: 4, run: 2 }, { step: 9, chan: 1, cap: 0 }] });
   assert.equal(rec.format, "concviz-run");
-  assert.equal(rec.version, 1);
+  assert.equal(rec.version, 2);
   assert.deepEqual(rec.scenario, { id: "worker-pool-deadlock", title: "The worker-pool-deadlock program" });
   assert.deepEqual(rec.settings, { seed: 1, policy: "random", knobs: { workers: 3 }, caps: { jobs: 1 }, interventions: [{ step: 4, run: 2 }, { step: 9, chan: 1, cap: 0 }] });
-  assert.deepEqual(rec.kinds, KIND_NAMES);
+  assert.deepEqual(rec.kinds, EVENT_KINDS);
   assert.equal(rec.events.length, log.events.length);
-  assert.deepEqual(rec.objects.map((o) => o.Name), ["jobs", "results", "wg"]);
-  assert.deepEqual(rec.goroutines.map((g) => g.ID), [1, 2, 3, 4]);
+  assert.deepEqual(rec.objects.map((o) => o.name), ["jobs", "results", "wg"]);
+  assert.deepEqual(rec.goroutines.map((g) => g.id), [1, 2, 3, 4]);
   assert.equal(rec.outcome.outcome, "deadlock");
   assert.equal(rec.outcome.type, undefined, "the outcome without the WebSocket's type and id");
   assert.equal(rec.outcome.id, undefined);
@@ -78,13 +79,32 @@ test("a hand-written log records too: main undeclared, sites without functions, 
   });
   const rec = recordingOf(log, { id: "hand", title: "By hand" }, { seed: 5, policy: "fifo" });
   assert.deepEqual(rec.sites, [{ line: 0, func: "" }]);
-  assert.deepEqual(rec.objects, [{ ID: 1, Kind: 1, Name: "ch", Cap: 0, Elem: "int", Pos: 0, Parent: 0 }]);
+  assert.deepEqual(rec.objects, [{ id: 1, kind: 1, name: "ch", cap: 0, elem: "int", pos: 0, parent: 0 }]);
   assert.deepEqual(rec.settings, { seed: 5, policy: "fifo", knobs: {}, caps: {}, interventions: [] });
   assert.equal(rec.outcome, null);
   const back = logFromRecording(JSON.parse(JSON.stringify(rec)));
   assert.equal(back.outcome, null);
   assert.deepEqual(recordingOf(back), rec);
   assert.equal(stateAt(back, 3).gs[2].reason, "chan receive");
+});
+
+// A recording written before protocol version 2 spelt its declarations as
+// Go names its fields (ID, Kind, Name, …). It still replays: the same
+// states at every step as the run it recorded, and it is written back as
+// version 2.
+test("a version 1 recording still loads, and is written back as version 2", () => {
+  const v1 = JSON.parse(readFileSync(new URL("./testdata/run-v1.json", import.meta.url), "utf8"));
+  assert.equal(v1.version, 1);
+  assert.deepEqual(Object.keys(v1.objects[0]), ["ID", "Kind", "Name", "Cap", "Elem", "Pos", "Parent"], "the fixture is in version 1's spelling");
+  const log = fixtureLog(FIXTURES.find((u) => u.pathname.endsWith("/mutex-counter.json")));
+  const back = logFromRecording(v1);
+  for (let i = 0; i <= log.events.length; i++) assert.deepEqual(stateAt(back, i), stateAt(log, i), `step ${i}`);
+  assert.deepEqual(names(back), names(log), "the goroutines keep their names");
+  const again = recordingOf(back);
+  assert.equal(again.version, 2);
+  assert.deepEqual(again.objects[1], { id: 2, kind: 2, name: "c.mu", cap: 0, elem: "", pos: 1, parent: 0 });
+  assert.deepEqual(again.goroutines[1], { id: 2, name: "main.main.func1", parent: 1, pos: 6 });
+  assert.throws(() => logFromRecording({ ...v1, objects: [{ ...v1.objects[0], ID: 0 }] }), /objects declares the id 0, and ids start at 1/, "a damaged version 1 file is refused as a version 2 one is");
 });
 
 test("recordingOf needs the scenario and the settings", () => {
@@ -113,7 +133,7 @@ test("logFromRecording refuses damaged recordings with a sentence", () => {
     ["not an object", () => [1, 2], /it is not a JSON object/],
     ["null", () => null, /it is not a JSON object/],
     ["another format", (x) => ({ ...x, format: "pprof" }), /its format is "pprof", not "concviz-run"/],
-    ["another version", (x) => ({ ...x, version: 2 }), /version 2 of the format, and this page reads version 1/],
+    ["another version", (x) => ({ ...x, version: 3 }), /version 3 of the format, and this page reads versions 1 and 2/],
     ["no events", (x) => (delete x.events, x), /it has no "events"/],
     ["no outcome field", (x) => (delete x.outcome, x), /it has no "outcome"/],
     ["no scenario id", (x) => ({ ...x, scenario: { title: "t" } }), /scenario is not \{id, title\}/],
@@ -122,9 +142,9 @@ test("logFromRecording refuses damaged recordings with a sentence", () => {
     ["a bad knob", (x) => ((x.settings.knobs = { n: "3" }), x), /knobs are not an object of whole numbers/],
     ["a bad intervention", (x) => ((x.settings.interventions = [{ step: 3 }]), x), /interventions\[0\] is not \{step, run\} or \{step, chan, cap\}/],
     ["a bad site", (x) => ((x.sites[2] = { line: "9" }), x), /sites\[2\] is not \{line, func\}/],
-    ["a declaration without a name", (x) => (delete x.objects[1].Name, x), /objects\[1\] is not a declaration \{ID, Kind, Name, Cap, Elem, Pos, Parent\}/],
+    ["a declaration without a name", (x) => (delete x.objects[1].name, x), /objects\[1\] is not a declaration \{id, kind, name, cap, elem, pos, parent\}/],
     ["a goroutine declared twice", (x) => (x.goroutines.push({ ...x.goroutines[2] }), x), /goroutines declares 3 twice/],
-    ["an id of 0", (x) => ((x.objects[0].ID = 0), x), /ids start at 1/],
+    ["an id of 0", (x) => ((x.objects[0].id = 0), x), /ids start at 1/],
     ["a short row", (x) => ((x.events[4] = x.events[4].slice(0, 8)), x), /event 4 is not a row of 9 fields \[time, g, kind, obj, peer, value, flag, site, valueKind\]/],
     ["a row that is not an array", (x) => ((x.events[4] = { time: 0 }), x), /event 4 is not a row of 9 fields/],
     ["a time as text", (x) => ((x.events[6][0] = "0"), x), /event 6's time is "0", not a whole number of nanoseconds/],
@@ -323,7 +343,7 @@ test("the standalone page loads nothing from the server and carries the recordin
   const { html, recording, bundle } = standalone({ icon });
   assert.doesNotMatch(html, /\/static\//, "nothing from /static/");
   assert.match(html, /^<!doctype html>/i);
-  assert.match(html, /<head><meta charset="utf-8"><meta name="concviz-standalone" content="1"><meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*">/);
+  assert.match(html, /<head><meta charset="utf-8"><meta name="concviz-standalone" content="2"><meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*">/);
   assert.doesNotMatch(html, /<link rel="stylesheet"/);
   assert.equal(html.split("<style>").length, 2, "one style element");
   assert.ok(html.includes(`<style>${css}</style>`), "the style sheet, whole");

@@ -14,7 +14,8 @@
 // of a thousand goroutines is two shallow copies, and five hundred
 // snapshots of them hold each record once until it changes.
 
-import { kindName, OBJ, ev, lineOf } from "./runlog.js";
+import { kindName, objectKind, ev, lineOf } from "./runlog.js";
+import { WAIT_REASON } from "./vocab.js";
 
 export const SNAPSHOT_EVERY = 256;
 
@@ -38,13 +39,13 @@ function newG(id, name, parent) {
 }
 
 function newObj(decl, id) {
-  const kind = OBJ[decl?.Kind] ?? "object";
-  const o = { id, kind, name: decl?.Name || `${kind} ${id}` };
+  const kind = objectKind(decl);
+  const o = { id, kind, name: decl?.name || `${kind} ${id}` };
   switch (kind) {
     case "chan":
     case "context":
-      o.cap = decl?.Cap ?? 0;
-      o.elem = decl?.Elem ?? "";
+      o.cap = decl?.cap ?? 0;
+      o.elem = decl?.elem ?? "";
       o.buf = [];
       o.sendq = []; // {g, value, sel}
       o.recvq = []; // {g, sel}
@@ -52,7 +53,7 @@ function newObj(decl, id) {
       if (kind === "context") {
         o.cancelled = false;
         o.cause = "";
-        o.parent = decl?.Parent ?? 0;
+        o.parent = decl?.parent ?? 0;
       }
       break;
     case "mutex":
@@ -144,7 +145,7 @@ function g(state, id, log) {
   const x = own(state, state.gs, id);
   if (x) return x;
   const d = log?.goroutines?.get(id);
-  return (state.gs[id] = made(state, newG(id, d?.Name ?? `goroutine ${id}`, d?.Parent ?? 0)));
+  return (state.gs[id] = made(state, newG(id, d?.name ?? `goroutine ${id}`, d?.parent ?? 0)));
 }
 
 // obj returns object id's record, to change (made on first sight).
@@ -264,7 +265,7 @@ export function applyInPlace(s, row, log) {
       break;
     case "send.block":
       if (o) o.sendq.push({ g: e.g, value: e.value, sel: false });
-      block(actor, o ? "chan send" : "chan send (nil chan)", o ? [o.id] : []);
+      block(actor, o ? WAIT_REASON.chanSend : WAIT_REASON.chanSendNilChan, o ? [o.id] : []);
       break;
     case "send.done": {
       const x = actor;
@@ -295,7 +296,7 @@ export function applyInPlace(s, row, log) {
       break;
     case "recv.block":
       if (o) o.recvq.push({ g: e.g, sel: false });
-      block(actor, o ? "chan receive" : "chan receive (nil chan)", o ? [o.id] : []);
+      block(actor, o ? WAIT_REASON.chanReceive : WAIT_REASON.chanReceiveNilChan, o ? [o.id] : []);
       break;
     case "recv.done":
       removeG(o.recvq, actor.id);
@@ -319,7 +320,7 @@ export function applyInPlace(s, row, log) {
     case "select.block": {
       const cases = actor.selCases;
       actor.selCases = [];
-      block(actor, Number(e.value) === 0 ? "select (no cases)" : "select", cases);
+      block(actor, Number(e.value) === 0 ? WAIT_REASON.selectNoCases : WAIT_REASON.select, cases);
       break;
     }
     case "select.default":
@@ -371,7 +372,7 @@ export function applyInPlace(s, row, log) {
       break;
     case "wg.block":
       o.waiters.push(e.g);
-      block(actor, "sync.WaitGroup.Wait", [o.id]);
+      block(actor, WAIT_REASON.syncWaitGroupWait, [o.id]);
       break;
     case "wg.done":
       removeG(o.waiters, actor.id);
@@ -381,7 +382,7 @@ export function applyInPlace(s, row, log) {
     // Conds.
     case "cond.wait":
       o.waiters.push(e.g);
-      block(actor, "sync.Cond.Wait", [o.id]);
+      block(actor, WAIT_REASON.syncCondWait, [o.id]);
       break;
     case "cond.wake":
       removeG(o.waiters, actor.id);
@@ -397,7 +398,7 @@ export function applyInPlace(s, row, log) {
     // Time.
     case "sleep":
       actor.state = "sleeping";
-      actor.reason = "sleep";
+      actor.reason = WAIT_REASON.sleep;
       actor.wake = e.time + Number(e.value);
       if (s.running === e.g) s.running = 0;
       break;
@@ -408,7 +409,7 @@ export function applyInPlace(s, row, log) {
       break;
     case "http":
       actor.state = "sleeping";
-      actor.reason = `IO wait: GET ${e.value}`;
+      actor.reason = `${WAIT_REASON.ioWait}: GET ${e.value}`;
       if (s.running === e.g) s.running = 0;
       break;
     case "timer.fire":
@@ -445,8 +446,8 @@ export function applyInPlace(s, row, log) {
 }
 
 function lockReason(o, read) {
-  if (o.kind === "rwmutex") return read ? "sync.RWMutex.RLock" : "sync.RWMutex.Lock";
-  return "sync.Mutex.Lock";
+  if (o.kind === "rwmutex") return read ? WAIT_REASON.syncRWMutexRLock : WAIT_REASON.syncRWMutexLock;
+  return WAIT_REASON.syncMutexLock;
 }
 
 /**

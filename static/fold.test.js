@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { stateAt, foldAll, apply, applyInPlace, prepare, initialState, runnable, consoleAt, lanes, SNAPSHOT_EVERY, clone } from "./fold.js";
-import { newLog, addEvents, setKinds, KIND_NAMES, names } from "./runlog.js";
-import { row, handLog, chan, gor } from "./testkit.js";
+import { newLog, addEvents, names } from "./runlog.js";
+import { EVENT_KINDS } from "./vocab.js";
+import { row, handLog, chan, gor, obj } from "./testkit.js";
 
 const W = [gor(2, "main.main.func1"), gor(3, "main.main.func1")];
 
@@ -122,7 +123,7 @@ test("select waits on all its cases and leaves every queue when one fires", () =
 });
 
 test("mutex: holder and a FIFO queue of waiters", () => {
-  const mu = { ID: 1, Kind: 2, Name: "mu" };
+  const mu = obj(1, "mutex", "mu");
   const log = handLog([
     row("go", 1, { peer: 2 }),
     row("go", 1, { peer: 3 }),
@@ -146,7 +147,7 @@ test("mutex: holder and a FIFO queue of waiters", () => {
 });
 
 test("WaitGroup counts down and releases its waiter at zero", () => {
-  const wg = { ID: 1, Kind: 4, Name: "wg" };
+  const wg = obj(1, "waitgroup", "wg");
   const log = handLog([
     row("wg.add", 1, { obj: 1, value: 1, peer: 1 }),
     row("go", 1, { peer: 2 }),
@@ -299,7 +300,7 @@ test("snapshots share the goroutines that did not change between them", () => {
     goroutines.push(gor(id, "main.worker"));
   }
   for (let i = 0; i < 600; i++) rows.push(row("atomic", 1, { obj: 2, value: i }));
-  const log = handLog(rows, { objects: [chan(1, "c", 1), { ID: 2, Kind: 10, Name: "n" }], goroutines });
+  const log = handLog(rows, { objects: [chan(1, "c", 1), obj(2, "atomic", "n")], goroutines });
   stateAt(log, log.events.length);
   const [, , s2, s3] = log.snapshots;
   assert.ok(s3, "several snapshots");
@@ -321,7 +322,7 @@ test("stateAt steps forward, back and jumps to the same states as folding from t
 
 test("every scenario's run folds with snapshots as it does from scratch", () => {
   for (const { name, log, kinds } of scenarioLogs()) {
-    setKinds(kinds);
+    assert.deepEqual(kinds, EVENT_KINDS, `${name}: the fixture numbers kinds as the engine does`);
     const n = log.events.length;
     for (const k of [n, Math.floor(n / 2), 1, n - 1, Math.floor(n / 3), Math.floor(n / 3) + 1]) {
       assert.deepEqual(stateAt(log, k), foldAll(log, k), `${name}: step ${k}`);

@@ -84,11 +84,11 @@ export function scene(lay, state, log, opts = {}) {
     }
   } else {
     for (const w of waitEdges(outcome)) {
-      const b = lay.pos.c.get(w.Obj) ?? lay.pos.o.get(w.Obj);
-      const a = b && nearest(lay, w.G, b);
+      const b = lay.pos.c.get(w.obj) ?? lay.pos.o.get(w.obj);
+      const a = b && nearest(lay, w.g, b);
       if (!a || !b) continue;
       addWait(waitLine(a, b, "dead"));
-      for (const by of w.By ?? []) {
+      for (const by of w.by) {
         const c = lay.pos.g.get(by);
         if (c) addWait(waitLine(b, c, "could"));
       }
@@ -117,7 +117,7 @@ export function scene(lay, state, log, opts = {}) {
   const nodes = layers.nodes;
   for (const [id, p] of lay.pos.g) if (p.crowd === undefined) nodes.set(`g:${id}`, gNode(state, log, id, p, name(id), { deadlocked: deadSet.has(id), choose: choosable.has(id) }));
   for (const [id, p] of lay.pos.ghost) nodes.set(`ghost:${id}`, gNode(state, log, id, p, name(id), { ghost: true, deadlocked: deadSet.has(id) }));
-  for (const [id, p] of lay.pos.c) nodes.set(`c:${id}`, chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.Obj === id), maxslots: lay.P?.maxslots ?? 10, slot: lay.P?.slot ?? 30 }));
+  for (const [id, p] of lay.pos.c) nodes.set(`c:${id}`, chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.obj === id), maxslots: lay.P?.maxslots ?? 10, slot: lay.P?.slot ?? 30 }));
   for (const [id, p] of lay.pos.o) nodes.set(`o:${id}`, objNode(state, id, p, name, log));
   return { vb: lay.vb ?? `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`, layers, crowds: lay.crowds ?? [] };
 }

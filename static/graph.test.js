@@ -6,7 +6,7 @@ import { newLog, addEvents, names } from "./runlog.js";
 import { render, scene, diff, markup } from "./graph.js";
 import { layout, fit } from "./layout.js";
 import { blockedLine } from "./pieces.js";
-import { row, handLog, chan, gor, crowdLog } from "./testkit.js";
+import { row, handLog, chan, gor, obj, crowdLog } from "./testkit.js";
 
 function poolLog() {
   const data = JSON.parse(readFileSync(new URL("./testdata/pool.json", import.meta.url)));
@@ -55,7 +55,7 @@ test("pipeline: stages in columns by data flow", () => {
 });
 
 test("free layout with locks and no channels: a round table", () => {
-  const objects = [1, 2, 3].map((id) => ({ ID: id, Kind: 2, Name: `fork${id}` }));
+  const objects = [1, 2, 3].map((id) => obj(id, "mutex", `fork${id}`));
   const goroutines = [2, 3, 4].map((id) => gor(id, "main.philosopher"));
   const rows = [row("go", 1, { peer: 2 }), row("go", 1, { peer: 3 }), row("go", 1, { peer: 4 }),
     row("lock", 2, { obj: 1 }), row("lock", 3, { obj: 2 }), row("lock", 4, { obj: 3 })];
@@ -65,15 +65,17 @@ test("free layout with locks and no channels: a round table", () => {
   for (const id of [2, 3, 4]) assert.ok(Math.hypot(lay.pos.g.get(id).x - c.x, lay.pos.g.get(id).y - c.y) > 100, "philosophers sit round main");
 });
 
-test("wait-for edges and declarations read in either spelling", async () => {
-  const { waitEdges } = await import("./runlog.js");
-  assert.deepEqual(waitEdges({ waitFor: [{ G: 1, Obj: 2, By: null }] }), [{ G: 1, Obj: 2, By: [] }]);
-  assert.deepEqual(waitEdges({ waitFor: [{ g: 1, obj: 2, by: [3] }] }), [{ G: 1, Obj: 2, By: [3] }]);
+test("wait-for edges and declarations read as the protocol spells them, in camelCase", async () => {
+  const { waitEdges, objectKind } = await import("./runlog.js");
+  assert.deepEqual(waitEdges({ waitFor: [{ g: 1, obj: 2, by: null }] }), [{ g: 1, obj: 2, by: [] }], "no one could release it: a dead end");
+  assert.deepEqual(waitEdges({ waitFor: [{ g: 1, obj: 2, by: [3] }] }), [{ g: 1, obj: 2, by: [3] }]);
   const log = newLog({ sites: [] });
   addEvents(log, { from: 0, events: [], objects: [{ id: 1, kind: 1, name: "c", cap: 2 }], goroutines: [{ id: 2, name: "main.w", parent: 1 }] });
-  assert.equal(log.objects.get(1).Name, "c");
-  assert.equal(log.objects.get(1).Cap, 2);
-  assert.equal(log.goroutines.get(2).Name, "main.w");
+  assert.equal(log.objects.get(1).name, "c");
+  assert.equal(log.objects.get(1).cap, 2);
+  assert.equal(objectKind(log.objects.get(1)), "chan");
+  assert.equal(objectKind({ id: 3, kind: 99 }), "object", "a kind this page does not know");
+  assert.equal(log.goroutines.get(2).name, "main.w");
 });
 
 test("a deadlock draws its wait-for graph", () => {
@@ -158,7 +160,7 @@ test("a crowd: its dots in rows, ready ones clickable when they may run next", (
 
 test("a mutex shows a drawn padlock, shut while held, open when free", () => {
   const rows = [row("lock", 1, { obj: 1 }), row("unlock", 1, { obj: 1 })];
-  const log = handLog(rows, { objects: [{ ID: 1, Kind: 2, Name: "mu" }] });
+  const log = handLog(rows, { objects: [obj(1, "mutex", "mu")] });
   const lay = layout(log);
   const held = scene(lay, stateAt(log, 1), log).layers.nodes.get("o:1");
   const free = scene(lay, stateAt(log, 2), log).layers.nodes.get("o:1");

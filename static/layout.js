@@ -5,7 +5,7 @@
 // once (so nothing jumps while the run plays) and fitted to the size of
 // the view. Pure: no DOM.
 
-import { kindName } from "./runlog.js";
+import { kindName, objectKind } from "./runlog.js";
 
 const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
@@ -101,12 +101,13 @@ function fitTo(an, width, height) {
 }
 
 const fmt = (x) => String(Math.round(x * 10) / 10);
+const isLock = (kind) => kind === "mutex" || kind === "rwmutex";
 
 // analyse reads the log's data flow into columns, once per log.
 function analyse(log, hint) {
   const gids = [1, ...[...log.goroutines.keys()].filter((id) => id !== 1).sort((a, b) => a - b)];
-  const chans = [...log.objects.values()].filter((o) => o.Kind === 1).map((o) => o.ID);
-  const shelf = [...log.objects.values()].filter((o) => o.Kind !== 1).map((o) => o.ID);
+  const chans = [...log.objects.values()].filter((o) => objectKind(o) === "chan").map((o) => o.id);
+  const shelf = [...log.objects.values()].filter((o) => objectKind(o) !== "chan").map((o) => o.id);
   const out = new Map(); // g -> Set(chan)
   const inn = new Map(); // chan -> Set(g) receivers
   const parent = new Map();
@@ -115,7 +116,7 @@ function analyse(log, hint) {
     const [, g, k, obj, peer, , flag] = r;
     const kind = kindName(k);
     if (kind === "go" && peer) parent.set(peer, g || 1);
-    if (!obj || !log.objects.get(obj) || log.objects.get(obj).Kind !== 1) continue;
+    if (!obj || objectKind(log.objects.get(obj)) !== "chan") continue;
     if (kind === "send" || kind === "send.block" || (kind === "select.case" && flag === 1)) {
       add(out, g, obj);
     } else if (kind === "recv" || kind === "recv.block" || (kind === "select.case" && flag !== 1)) {
@@ -171,11 +172,11 @@ function analyse(log, hint) {
   for (const [g, col] of ghosts) nodes.push({ type: "g", id: g, col, ghost: true });
   for (const c of chans) nodes.push({ type: "c", id: c, col: layer.get(key("c", c)) });
 
-  const ring = hint === "free" && chans.length === 0 && shelf.filter((id) => [2, 3].includes(log.objects.get(id).Kind)).length >= 2;
+  const ring = hint === "free" && chans.length === 0 && shelf.filter((id) => isLock(objectKind(log.objects.get(id)))).length >= 2;
   const cols = new Map();
   for (const n of nodes) (cols.get(n.col) ?? cols.set(n.col, []).get(n.col)).push(n);
-  const caps = new Map(chans.map((c) => [c, log.objects.get(c).Cap || 0]));
-  const kinds = new Map(shelf.map((id) => [id, log.objects.get(id).Kind]));
+  const caps = new Map(chans.map((c) => [c, log.objects.get(c).cap || 0]));
+  const kinds = new Map(shelf.map((id) => [id, objectKind(log.objects.get(id))]));
   return { gids, chans, shelf, kinds, caps, cols, ghosts, ring, edges: dataEdges(out, inn, ghosts), fits: new Map(), placed: new Map(), current: null };
 }
 
@@ -192,7 +193,7 @@ function place(an, P, perrow, aspect = 1.6) {
     // Philosophers and forks round a table: each goroutine between the
     // locks it takes, main in the middle.
     const gs = gids.filter((id) => id !== 1);
-    const locks = shelf.filter((id) => [2, 3].includes(kinds.get(id)));
+    const locks = shelf.filter((id) => isLock(kinds.get(id)));
     // The table is an ellipse as wide as the view allows (aspect: the
     // view's width over its height), just big enough to seat everyone.
     const n = Math.max(gs.length, locks.length, 3);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stateAt } from "./fold.js";
 import { narrate, duration } from "./narrate.js";
-import { row, handLog, chan, gor } from "./testkit.js";
+import { row, handLog, chan, gor, obj } from "./testkit.js";
 
 function story(rows, decl) {
   const log = handLog(rows, decl);
@@ -62,7 +62,7 @@ test("locks, WaitGroups, output and interventions", () => {
     row("resize", 0, { obj: 3, value: 0 }),
     row("schedule", 2),
     row("sleep", 1, { value: 1500000 }),
-  ], { objects: [{ ID: 1, Kind: 2, Name: "mu" }, { ID: 2, Kind: 4, Name: "wg" }, chan(3, "jobs", 3)], goroutines: [gor(2, "main.worker")] });
+  ], { objects: [obj(1, "mutex", "mu"), obj(2, "waitgroup", "wg"), chan(3, "jobs", 3)], goroutines: [gor(2, "main.worker")] });
   assert.deepEqual(lines, [
     "main locked mu",
     "worker 2 blocked locking mu: held by main",

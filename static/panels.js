@@ -6,6 +6,7 @@
 import { escapeHTML } from "./html.js";
 import { waitEdges } from "./runlog.js";
 import { formatCode } from "./room.js";
+import { ERROR_CODES as E } from "./vocab.js";
 
 /** OUTCOME is how each outcome (PROTOCOL.md) is shown: icon, word and class. */
 export const OUTCOME = {
@@ -43,7 +44,7 @@ export function bannerOf(o, who) {
   if (o.outcome === "ok") msg = `The program finished normally (exit status ${o.exitCode ?? 0}).`;
   const legend =
     o.outcome === "deadlock" || o.outcome === "leak"
-      ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.By.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>`
+      ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.by.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>`
       : "";
   return { cls: `banner ${d.cls}`, html: `<p class="banner-msg"><span class="icon" aria-hidden="true">${d.icon}</span> <code>${escapeHTML(msg)}</code></p>${blocked ? `<ul class="blocked-list">${blocked}</ul>` : ""}${legend}` };
 }
@@ -90,12 +91,12 @@ export function roomClosedHTML(closed) {
 }
 
 /** RUN_ERRORS is what the page says of the error codes a run may end with (PROTOCOL.md). */
-export const RUN_ERRORS = { unknown_scenario: "The server does not know this program.", busy: "The server is busy; try again in a moment.", timeout: "The run took too long and was stopped." };
+export const RUN_ERRORS = { [E.unknownScenario]: "The server does not know this program.", [E.busy]: "The server is busy; try again in a moment.", [E.timeout]: "The run took too long and was stopped." };
 
 /** ROOM_ERRORS is what the page says of the error codes of room requests (PROTOCOL.md). */
 export const ROOM_ERRORS = {
-  unknown_room: "No class is presenting with that code: it may have been mistyped, or the room has closed.",
-  not_presenter: "Only the presenter can change what the class sees.",
-  rate_limited: "Too many wrong codes; wait a minute and try again.",
-  busy: "The server has no room for another class right now.",
+  [E.unknownRoom]: "No class is presenting with that code: it may have been mistyped, or the room has closed.",
+  [E.notPresenter]: "Only the presenter can change what the class sees.",
+  [E.rateLimited]: "Too many wrong codes; wait a minute and try again.",
+  [E.busy]: "The server has no room for another class right now.",
 };

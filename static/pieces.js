@@ -7,6 +7,8 @@
 // in place.
 
 import { duration } from "./narrate.js";
+import { objectKind } from "./runlog.js";
+import { WAIT_REASON } from "./vocab.js";
 import { escapeHTML as esc } from "./html.js";
 
 export const ICON = { running: "▶", runnable: "○", blocked: "■", sleeping: "☾", done: "✓" };
@@ -104,7 +106,7 @@ export function gNode(state, log, id, p, label, { ghost = false, deadlocked = fa
   } else {
     line2 = `${ICON[st]} ${STATE_WORD[st]}`;
     if (st === "blocked") line2 = blockedLine(x.reason, room2);
-    if (st === "sleeping") line2 = `${ICON[st]} ${x.reason === "sleep" && x.wake != null ? `asleep until ${duration(x.wake)}` : x.reason}`;
+    if (st === "sleeping") line2 = `${ICON[st]} ${x.reason === WAIT_REASON.sleep && x.wake != null ? `asleep until ${duration(x.wake)}` : x.reason}`;
     if (x.line && st !== "done") line3 = `line ${x.line}`;
     if (st === "blocked") {
       for (const oid of x.waitOn) {
@@ -199,8 +201,8 @@ export function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, 
 export function objNode(state, id, p, name, log) {
   const o = state.objs[id];
   const d = log.objects.get(id);
-  const kind = o?.kind ?? ({ 2: "mutex", 3: "rwmutex", 4: "waitgroup", 5: "once", 6: "cond", 7: "timer", 8: "ticker", 9: "context", 10: "atomic" })[d?.Kind] ?? "object";
-  const label = o?.name ?? d?.Name ?? `${kind} ${id}`;
+  const kind = o?.kind ?? objectKind(d);
+  const label = o?.name ?? d?.name ?? `${kind} ${id}`;
   let l1 = "";
   let l2 = "";
   let icon = "";

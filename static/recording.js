@@ -3,18 +3,22 @@
 // logFromRecording reads one back into a log, after recordingProblem has
 // found nothing wrong with it. Pure: tested with node.
 
-import { newLog, addEvents, kindName } from "./runlog.js";
+import { newLog, addEvents } from "./runlog.js";
 import { POLICIES, MAX_SEED } from "./settings.js";
+import { EVENT_KINDS } from "./vocab.js";
 
 /** RUN_FORMAT names the format in every recording. */
 export const RUN_FORMAT = "concviz-run";
-/** RUN_VERSION is the version of the format this page writes and reads. */
-export const RUN_VERSION = 1;
+/**
+ * RUN_VERSION is the version of the format this page writes. It also reads
+ * version 1, whose declarations spelt their fields as Go does (ID, Kind, …).
+ */
+export const RUN_VERSION = 2;
 
 // Declarations as the protocol spells them, with the value a missing field
 // has. A recording always holds every field, so it reads the same anywhere.
-const OBJECT_FIELDS = { ID: 0, Kind: 0, Name: "", Cap: 0, Elem: "", Pos: 0, Parent: 0 };
-const GOROUTINE_FIELDS = { ID: 0, Name: "", Parent: 0, Pos: 0 };
+const OBJECT_FIELDS = { id: 0, kind: 0, name: "", cap: 0, elem: "", pos: 0, parent: 0 };
+const GOROUTINE_FIELDS = { id: 0, name: "", parent: 0, pos: 0 };
 
 /**
  * recordingOf returns the concviz run JSON of a log (EXPORT.md): the
@@ -34,7 +38,7 @@ export function recordingOf(log, scenario = log.recorded?.scenario, settings = l
     version: RUN_VERSION,
     scenario: { id: scenario.id, title: String(scenario.title ?? "") },
     settings: runSettings(settings),
-    kinds: kindList(),
+    kinds: [...EVENT_KINDS],
     sites: log.sites.map((s) => ({ line: s?.line ?? 0, func: s?.func ?? "" })),
     objects: [...log.objects.values()].map((d) => withDefaults(d, OBJECT_FIELDS)),
     goroutines: [...log.goroutines.values()].map((d) => withDefaults(d, GOROUTINE_FIELDS)),
@@ -52,14 +56,6 @@ function runSettings(s) {
     caps: { ...s.caps },
     interventions: (s.interventions ?? []).map((iv) => (iv.run !== undefined ? { step: iv.step, run: iv.run } : { step: iv.step, chan: iv.chan, cap: iv.cap })),
   };
-}
-
-// kindList reads the kind names fold.js uses now (the server's, once hello
-// has set them): fold.js names a number it does not know "kind(N)".
-function kindList() {
-  const out = [];
-  for (let k = 0; kindName(k) !== `kind(${k})`; k++) out.push(kindName(k));
-  return out;
 }
 
 function withDefaults(d, fields) {
@@ -84,6 +80,7 @@ function outcomeOf(msg) {
  * The log remembers the scenario and settings (log.recorded).
  */
 export function logFromRecording(rec) {
+  rec = fromVersion1(rec);
   const problem = recordingProblem(rec);
   if (problem) throw new Error(`This recording cannot be replayed: ${problem}.`);
   const kinds = kindNumbers(rec.kinds, rec.events);
@@ -102,7 +99,7 @@ export function logFromRecording(rec) {
 
 // kindNumbers maps the recording's kind numbers to this page's, by name.
 function kindNumbers(names, events) {
-  const here = new Map(kindList().map((n, k) => [n, k]));
+  const here = new Map(EVENT_KINDS.map((n, k) => [n, k]));
   const used = new Set(events.map((r) => r[2]));
   return names.map((n, k) => {
     if (!here.has(n) && used.has(k)) throw new Error(`This recording cannot be replayed: its events use the event kind “${n}”, which this page does not know.`);
@@ -114,11 +111,24 @@ const isInt = (x) => Number.isSafeInteger(x);
 const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
 const isIntMap = (x) => isObj(x) && Object.values(x).every(isInt);
 
+/**
+ * fromVersion1 returns a recording of version 1 as version 2 (EXPORT.md):
+ * its declarations' fields in camelCase, as the protocol spells them since
+ * its version 2. Anything else is returned as it is.
+ */
+export function fromVersion1(rec) {
+  if (!isObj(rec) || rec.format !== RUN_FORMAT || rec.version !== 1) return rec;
+  const camel = (d) => (isObj(d) ? Object.fromEntries(Object.entries(d).map(([k, v]) => [k === "ID" ? "id" : k[0].toLowerCase() + k.slice(1), v])) : d);
+  const decls = (list) => (Array.isArray(list) ? list.map(camel) : list);
+  return { ...rec, version: RUN_VERSION, objects: decls(rec.objects), goroutines: decls(rec.goroutines) };
+}
+
 /** recordingProblem returns what is wrong with a recording, or "". */
 export function recordingProblem(rec) {
+  rec = fromVersion1(rec);
   if (!isObj(rec)) return "it is not a JSON object";
   if (rec.format !== RUN_FORMAT) return `its format is ${JSON.stringify(rec.format)}, not "${RUN_FORMAT}": it is not a concviz run`;
-  if (rec.version !== RUN_VERSION) return `it is version ${JSON.stringify(rec.version)} of the format, and this page reads version ${RUN_VERSION}`;
+  if (rec.version !== RUN_VERSION) return `it is version ${JSON.stringify(rec.version)} of the format, and this page reads versions 1 and ${RUN_VERSION}`;
   for (const f of ["scenario", "settings", "kinds", "sites", "objects", "goroutines", "events", "outcome"]) {
     if (!(f in rec)) return `it has no "${f}"`;
   }
@@ -162,9 +172,9 @@ function declProblem(list, name, fields) {
   if (p) return p;
   const seen = new Set();
   for (const d of list) {
-    if (d.ID <= 0) return `${name} declares the id ${d.ID}, and ids start at 1`;
-    if (seen.has(d.ID)) return `${name} declares ${d.ID} twice`;
-    seen.add(d.ID);
+    if (d.id <= 0) return `${name} declares the id ${d.id}, and ids start at 1`;
+    if (seen.has(d.id)) return `${name} declares ${d.id} twice`;
+    seen.add(d.id);
   }
   return "";
 }
@@ -188,8 +198,8 @@ const PEER_IS_G = new Set(["go", "send", "recv"]);
 
 function eventsProblem(rec) {
   if (!Array.isArray(rec.events)) return "its events are not an array";
-  const gs = new Set([1, ...rec.goroutines.map((d) => d.ID)]); // main needs no declaration
-  const objs = new Set(rec.objects.map((d) => d.ID));
+  const gs = new Set([1, ...rec.goroutines.map((d) => d.id)]); // main needs no declaration
+  const objs = new Set(rec.objects.map((d) => d.id));
   for (let i = 0; i < rec.events.length; i++) {
     const r = rec.events[i];
     if (!Array.isArray(r) || r.length !== ROW.length) return `event ${i} is not a row of ${ROW.length} fields [${ROW.map((f) => f[0]).join(", ")}]`;

@@ -1,36 +1,20 @@
-// runlog.js: the log of a run as the server sends it (PROTOCOL.md): the
-// event kinds by number, rows, the `run` message with its sites, and the
-// objects and goroutines declared with the events. Pure: fold.js folds a
-// log into states; this module only holds it.
+// runlog.js: the log of a run as the server sends it (PROTOCOL.md): rows
+// (their kinds numbered as vocab.js, generated from Go, names them), the
+// `run` message with its sites, and the objects and goroutines declared
+// with the events. Pure: fold.js folds a log into states; this module only
+// holds it.
 
-// Event kinds by number, as engine/event.go numbers them and hello.kinds
-// names them. A server may send its own list in hello; setKinds accepts it.
-export const KIND_NAMES = [
-  "none", "go", "goend", "gosched", "make", "send", "send.block", "send.done",
-  "recv", "recv.block", "recv.done", "close", "select.case", "select.block",
-  "select.default", "lock", "lock.block", "lock.done", "unlock", "trylock",
-  "wg.add", "wg.wait", "wg.block", "wg.done", "once", "cond.wait", "cond.wake",
-  "cond.signal", "atomic", "sleep", "wake", "timer.fire", "timer.stop",
-  "timer.reset", "cancel", "print", "resize", "schedule", "http", "http.done",
-  "panic", "exit",
-];
-let kindNames = KIND_NAMES;
-
-/** setKinds takes the server's kind names (hello.kinds). */
-export function setKinds(names) {
-  if (Array.isArray(names) && names.length) kindNames = names;
-}
+import { EVENT_KINDS, OBJECT_KINDS } from "./vocab.js";
 
 /** kindName returns an event kind's wire name, e.g. "send.block". */
 export function kindName(k) {
-  return kindNames[k] ?? `kind(${k})`;
+  return EVENT_KINDS[k] ?? `kind(${k})`;
 }
 
-// Object kinds (PROTOCOL.md).
-export const OBJ = {
-  1: "chan", 2: "mutex", 3: "rwmutex", 4: "waitgroup", 5: "once", 6: "cond",
-  7: "timer", 8: "ticker", 9: "context", 10: "atomic",
-};
+/** objectKind returns a declared object's kind name, e.g. "waitgroup" ("object" if unknown). */
+export function objectKind(decl) {
+  return OBJECT_KINDS[decl?.kind] || "object";
+}
 
 /**
  * ev turns a protocol row [time, g, kind, obj, peer, value, flag, site,
@@ -60,34 +44,20 @@ export function newLog(runMessage) {
  * a reconnect) is trimmed to its new part.
  */
 export function addEvents(log, msg) {
-  for (const o of msg.objects ?? []) {
-    const d = declared(o, ["ID", "Kind", "Name", "Cap", "Elem", "Pos", "Parent"]);
-    log.objects.set(d.ID, d);
-  }
-  for (const g of msg.goroutines ?? []) {
-    const d = declared(g, ["ID", "Name", "Parent", "Pos"]);
-    log.goroutines.set(d.ID, d);
-  }
+  for (const d of msg.objects ?? []) log.objects.set(d.id, d);
+  for (const d of msg.goroutines ?? []) log.goroutines.set(d.id, d);
   const from = msg.from ?? log.events.length;
   const rows = msg.events ?? [];
   if (from > log.events.length) throw new Error(`events from ${from} leave a gap after ${log.events.length}`);
   for (let i = log.events.length - from; i < rows.length; i++) log.events.push(rows[i]);
 }
 
-// declared reads a declaration whether its fields are spelt as Go names
-// them (ID, Name) or in JSON's lower case (id, name).
-function declared(x, fields) {
-  const d = {};
-  for (const f of fields) d[f] = x[f] ?? x[f[0].toLowerCase() + f.slice(1)] ?? x[f.toLowerCase()];
-  return d;
-}
-
 /**
- * waitEdges returns an outcome's wait-for graph as [{G, Obj, By}]: G waits
- * on Obj, which only the goroutines By could release (none: a dead end).
+ * waitEdges returns an outcome's wait-for graph as [{g, obj, by}]: g waits
+ * on obj, which only the goroutines by could release (none: a dead end).
  */
 export function waitEdges(outcome) {
-  return (outcome?.waitFor ?? []).map((w) => ({ G: w.G ?? w.g, Obj: w.Obj ?? w.obj, By: w.By ?? w.by ?? [] }));
+  return (outcome?.waitFor ?? []).map((w) => ({ g: w.g, obj: w.obj, by: w.by ?? [] }));
 }
 
 /** lineOf returns the source line of a site index (0: unknown). */
@@ -110,7 +80,7 @@ export function names(log) {
     if (f && f !== "main.main" && !/\.func\d+$/.test(f)) c.fn.set(id, f);
   }
   const out = new Map();
-  for (const [id, d] of log.goroutines) out.set(id, displayName(id, c.fn.get(id) ?? d.Name));
+  for (const [id, d] of log.goroutines) out.set(id, displayName(id, c.fn.get(id) ?? d.name));
   out.set(1, "main");
   return out;
 }

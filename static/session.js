@@ -3,27 +3,22 @@
 // it is given (the page's opens a WebSocket on /ws; tests pass a fake), and
 // what the page shows is up to the hooks it calls.
 //
-// A session says hello, waits for the server's hello (event kind names
-// and limits), then asks for runs. Each run gets a new id; messages of
+// A session says hello, waits for the server's hello (its run limits),
+// then asks for runs. Each run gets a new id; messages of
 // older runs are dropped. A run's `run` message starts its log, `events`
 // grow it, `outcome` ends it. When the server goes away, finds the page
 // too slow, or the network drops, the session connects again and asks for
 // the rest of the run it was receiving.
 
-import { newLog, addEvents, setKinds } from "./runlog.js";
-
-/** PROTOCOL_VERSION is the protocol version the page speaks (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 1;
+import { newLog, addEvents } from "./runlog.js";
+import { PROTOCOL_VERSION, CLOSE_CODES as CLOSE } from "./vocab.js";
 
 /**
- * CLOSE names the close codes the page comes back from. SLOW is the
- * server's CloseSlowClient (server/session.go): a client that fell too far
- * behind, which reconnects at once and resumes.
+ * How long the page waits before connecting again, in milliseconds: a
+ * client the server found too slow (CLOSE.slowClient) comes back at once
+ * and resumes; after the server went away or the network dropped, later.
  */
-export const CLOSE = { GOING_AWAY: 1001, ABNORMAL: 1006, SLOW: 4001 };
-
-/** How long the page waits before connecting again, in milliseconds. */
-export const RECONNECT_MS = { [CLOSE.SLOW]: 50, other: 1500 };
+export const RECONNECT_MS = { [CLOSE.slowClient]: 50, other: 1500 };
 
 const OPEN = 1; // WebSocket.OPEN
 
@@ -91,7 +86,6 @@ export class Session {
   // receive takes one message from the server.
   receive(m) {
     if (m.type === "hello") {
-      setKinds(m.kinds);
       this.limits = m.limits ?? null;
       this.ready = true;
       this.hooks.ready?.(this.limits);
@@ -123,8 +117,8 @@ export class Session {
   // network; any other close is for good.
   onClose(code, reason) {
     this.ready = false;
-    if (code === CLOSE.GOING_AWAY || code === CLOSE.SLOW || code === CLOSE.ABNORMAL) {
-      this.hooks.status?.(code === CLOSE.SLOW ? "catching up…" : "reconnecting…");
+    if (code === CLOSE.goingAway || code === CLOSE.slowClient || code === CLOSE.abnormal) {
+      this.hooks.status?.(code === CLOSE.slowClient ? "catching up…" : "reconnecting…");
       this.later(() => this.connect(), RECONNECT_MS[code] ?? RECONNECT_MS.other);
       return;
     }

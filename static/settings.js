@@ -6,13 +6,14 @@
 // follows. Every check says, in a sentence, what it could not use.
 
 import { normalizeCode } from "./room.js";
+import { LIMITS, POLICIES } from "./vocab.js";
 
+/** POLICIES are the scheduling policies a run may ask for, the default first (vocab.js). */
+export { POLICIES };
 /** MAX_SEED is the largest seed: seeds survive a round trip through a JavaScript number. */
-export const MAX_SEED = 2 ** 53 - 1;
-/** POLICIES are the scheduling policies a run may ask for, the default first. */
-export const POLICIES = ["random", "go", "fifo"];
-/** MAX_STEP is the largest step a link may name (PROTOCOL.md: a view's step, 0 to 10^9). */
-export const MAX_STEP = 1e9;
+export const MAX_SEED = LIMITS.maxSeed;
+/** MAX_STEP is the largest step a link may name (PROTOCOL.md: a view's step). */
+export const MAX_STEP = LIMITS.maxStep;
 
 /** defaults are the settings of a link with no parameters. */
 export function defaults() {

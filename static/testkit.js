@@ -1,9 +1,10 @@
 // testkit.js: helpers the JS tests share to write runs by hand.
-import { KIND_NAMES, newLog, addEvents } from "./runlog.js";
+import { newLog, addEvents } from "./runlog.js";
+import { EVENT_KINDS, OBJECT_KINDS } from "./vocab.js";
 
 /** row builds a protocol event row: [time, g, kind, obj, peer, value, flag, site, vk]. */
 export function row(kind, g, { obj = 0, peer = 0, value = "", flag = 0, site = 0, time = 0 } = {}) {
-  const k = KIND_NAMES.indexOf(kind);
+  const k = EVENT_KINDS.indexOf(kind);
   if (k < 0) throw new Error(`no kind ${kind}`);
   return [time, g, k, obj, peer, String(value), flag, site, value === "" ? 0 : 1];
 }
@@ -16,9 +17,11 @@ export function handLog(rows, { objects = [], goroutines = [], sites = [{ line: 
 }
 
 /** chan declares a channel object. */
-export const chan = (ID, Name, Cap) => ({ ID, Kind: 1, Name, Cap, Elem: "int" });
+export const chan = (id, name, cap) => ({ id, kind: OBJECT_KINDS.indexOf("chan"), name, cap, elem: "int" });
+/** obj declares an object of a kind named as vocab.js names it, e.g. obj(1, "mutex", "mu"). */
+export const obj = (id, kind, name) => ({ id, kind: OBJECT_KINDS.indexOf(kind), name });
 /** gor declares a goroutine. */
-export const gor = (ID, Name, Parent = 1) => ({ ID, Name, Parent });
+export const gor = (id, name, parent = 1) => ({ id, name, parent });
 
 /**
  * crowdLog is a run by hand where main starts 60 workers (ids 2 to 61,

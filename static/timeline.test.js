@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { geometry, timeTicks, spread, drawTimeline } from "./timeline.js";
 import { lanes } from "./fold.js";
-import { row, handLog, gor } from "./testkit.js";
+import { row, handLog, chan, gor } from "./testkit.js";
 
 test("geometry: each step owns a cell, and a click lands on the step under it", () => {
   for (const [steps, width] of [[50, 700], [3, 400], [124164, 640], [0, 320]]) {
@@ -50,7 +50,7 @@ test("drawTimeline: lanes, hand-offs on the edge of their step, a time axis", ()
     row("send", 1, { obj: 1, peer: 2, value: 7, time: 100e6 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 7, flag: 1, time: 100e6 }),
   ];
-  const log = handLog(rows, { objects: [{ ID: 1, Kind: 1, Name: "c", Cap: 0 }], goroutines: [gor(2, "main.worker")] });
+  const log = handLog(rows, { objects: [chan(1, "c", 0)], goroutines: [gor(2, "main.worker")] });
   const svg = { attrs: {}, setAttribute(k, v) { this.attrs[k] = v; }, innerHTML: "", dataset: {}, parentNode: null };
   const geo = drawTimeline(svg, lanes(log), new Map([[1, "main"], [2, "worker 2"]]), { width: 500, ticks: timeTicks(log.events) });
   assert.match(svg.innerHTML, /class="tl-handoff" x1="([\d.]+)"/);

@@ -96,7 +96,7 @@ function flowsOf(log, handoffs) {
   const out = [];
   handoffs.forEach((h, i) => {
     const name = "hand-off";
-    const args = { channel: log.objects.get(h.obj)?.Name ?? `object ${h.obj}`, value: String(log.events[h.step - 1]?.[5] ?? ""), step: h.step };
+    const args = { channel: log.objects.get(h.obj)?.name ?? `object ${h.obj}`, value: String(log.events[h.step - 1]?.[5] ?? ""), step: h.step };
     out.push({ name, cat: "handoff", ph: "s", id: i + 1, pid: 1, tid: h.from, ts: (h.step + 0.25) * STEP_US, args });
     out.push({ name, cat: "handoff", ph: "f", bp: "e", id: i + 1, pid: 1, tid: h.to, ts: (h.step + 0.75) * STEP_US });
   });
