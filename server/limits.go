@@ -227,7 +227,7 @@ func (g *guessLimiter) add(key string, now time.Time) {
 
 // refusal is the error for a limited address.
 func (g *guessLimiter) refusal() *protoError {
-	return badf("rate_limited", "more than %d unknown rooms or wrong secrets in a minute from this address: wait", g.limit)
+	return badf(codeRateLimited, "more than %d unknown rooms or wrong secrets in a minute from this address: wait", g.limit)
 }
 
 // clip shortens s to at most n bytes, on a character boundary, marking the cut.

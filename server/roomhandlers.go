@@ -45,7 +45,7 @@ func (s *session) authorize(m *clientMessage) (*room, *protoError) {
 	}
 	if subtle.ConstantTimeCompare([]byte(m.Secret), []byte(r.secret)) != 1 {
 		s.srv.guesses.add(s.addr, now)
-		return nil, badf("not_presenter", "that is not room %s's secret", r.code)
+		return nil, badf(codeNotPresenter, "that is not room %s's secret", r.code)
 	}
 	return r, nil
 }
@@ -53,12 +53,12 @@ func (s *session) authorize(m *clientMessage) (*room, *protoError) {
 // present opens a room with this connection as its presenter.
 func (s *session) present(m *clientMessage) {
 	if m.Scenario == "" {
-		s.sendError(badf("bad_field", "present needs a \"scenario\""), m)
+		s.sendError(badf(codeBadField, "present needs a \"scenario\""), m)
 		return
 	}
 	sc, ok := s.srv.lookup(m.Scenario)
 	if !ok || sc.Program.Main == nil {
-		s.sendError(badf("unknown_scenario", "no scenario %q", clip(m.Scenario, maxEcho)), m)
+		s.sendError(badf(codeUnknownScenario, "no scenario %q", clip(m.Scenario, maxEcho)), m)
 		return
 	}
 	r, perr := s.srv.rooms.open(sc.ID, s.addr)
@@ -169,20 +169,20 @@ func (s *session) leaveRooms() {
 // and returns the form the server relays.
 func (s *Server) validateView(v *viewInput) (viewField, *protoError) {
 	if v == nil {
-		return viewField{}, badf("bad_field", "view needs a \"view\"")
+		return viewField{}, badf(codeBadField, "view needs a \"view\"")
 	}
 	if v.Scenario == "" {
-		return viewField{}, badf("bad_field", "a view needs a \"scenario\"")
+		return viewField{}, badf(codeBadField, "a view needs a \"scenario\"")
 	}
 	req := newRequest(v.Scenario, v.Seed, v.Policy, v.Knobs, v.Caps, v.Interventions)
 	if _, perr := s.check(&req); perr != nil {
 		return viewField{}, perr
 	}
 	if v.Step < 0 || v.Step > maxStep {
-		return viewField{}, badf("bad_field", "step must be between 0 and %d, not %d", maxStep, v.Step)
+		return viewField{}, badf(codeBadField, "step must be between 0 and %d, not %d", maxStep, v.Step)
 	}
 	if v.Speed < 1 || v.Speed > maxSpeed {
-		return viewField{}, badf("bad_field", "speed must be between 1 and %d steps a second, not %d", maxSpeed, v.Speed)
+		return viewField{}, badf(codeBadField, "speed must be between 1 and %d steps a second, not %d", maxSpeed, v.Speed)
 	}
 	out := viewField{Scenario: req.Program, Seed: req.Seed, Policy: req.Policy, Knobs: req.Knobs, Caps: req.Caps,
 		Interventions: req.Interventions, Step: v.Step, Playing: v.Playing, Speed: v.Speed}

@@ -79,32 +79,32 @@ func unknownRoom(code string) *protoError {
 	if c, ok := normalizeCode(code); ok {
 		code = c
 	}
-	return badf("unknown_room", "no open room has the code %q", clip(code, maxEcho))
+	return badf(codeUnknownRoom, "no open room has the code %q", clip(code, maxEcho))
 }
 
 // open creates a room for scenario, opened from the address addr.
 func (g *roomRegistry) open(scenario, addr string) (*room, *protoError) {
 	secret, err := newSecret()
 	if err != nil {
-		return nil, badf("internal", "%v", err)
+		return nil, badf(codeInternal, "%v", err)
 	}
 	for range 10 { // a collision in 40 bits among at most a few thousand rooms is rare
 		code, err := newCode()
 		if err != nil {
-			return nil, badf("internal", "%v", err)
+			return nil, badf(codeInternal, "%v", err)
 		}
 		g.mu.Lock()
 		if g.closed {
 			g.mu.Unlock()
-			return nil, badf("busy", "the server is shutting down")
+			return nil, badf(codeBusy, "the server is shutting down")
 		}
 		if len(g.byCode) >= g.lim.Rooms {
 			g.mu.Unlock()
-			return nil, badf("busy", "the server holds its maximum of %d rooms: try again later", g.lim.Rooms)
+			return nil, badf(codeBusy, "the server holds its maximum of %d rooms: try again later", g.lim.Rooms)
 		}
 		if g.byAddr[addr] >= g.lim.RoomsPerAddr {
 			g.mu.Unlock()
-			return nil, badf("busy", "this computer already has %d rooms open: stop presenting one first", g.lim.RoomsPerAddr)
+			return nil, badf(codeBusy, "this computer already has %d rooms open: stop presenting one first", g.lim.RoomsPerAddr)
 		}
 		if _, taken := g.byCode[code]; taken {
 			g.mu.Unlock()
@@ -119,7 +119,7 @@ func (g *roomRegistry) open(scenario, addr string) (*room, *protoError) {
 		g.mu.Unlock()
 		return r, nil
 	}
-	return nil, badf("busy", "no free room code: try again")
+	return nil, badf(codeBusy, "no free room code: try again")
 }
 
 // lookup returns the open room a code (as typed) names, or nil.
@@ -251,7 +251,7 @@ func (r *room) publish(v viewField) *protoError {
 	}
 	b, err := json.Marshal(viewMessage{Type: "view", Code: r.code, Seq: r.seq + 1, View: v})
 	if err != nil {
-		return badf("internal", "encode view: %v", err)
+		return badf(codeInternal, "encode view: %v", err)
 	}
 	r.seq++
 	r.latest = b
@@ -273,10 +273,10 @@ func (r *room) join(s *session) *protoError {
 	}
 	if _, ok := r.viewers[s]; !ok {
 		if len(r.viewers) >= r.reg.lim.Viewers {
-			return badf("busy", "room %s holds its maximum of %d viewers", r.code, r.reg.lim.Viewers)
+			return badf(codeBusy, "room %s holds its maximum of %d viewers", r.code, r.reg.lim.Viewers)
 		}
 		if r.seats[s.addr] >= r.reg.lim.SeatsPerAddr {
-			return badf("busy", "room %s already has %d viewers from this address", r.code, r.reg.lim.SeatsPerAddr)
+			return badf(codeBusy, "room %s already has %d viewers from this address", r.code, r.reg.lim.SeatsPerAddr)
 		}
 		r.viewers[s] = struct{}{}
 		r.seats[s.addr]++

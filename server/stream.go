@@ -97,7 +97,7 @@ func (s *session) runOne(ctx context.Context, gen int, id string, req RunRequest
 	}
 	var end any
 	if err != nil {
-		em := errorMessage{Type: "error", Code: "internal", Message: clip(err.Error(), maxErrorText), ID: clip(id, maxEcho), Request: "run"}
+		em := errorMessage{Type: "error", Code: codeInternal, Message: clip(err.Error(), maxErrorText), ID: clip(id, maxEcho), Request: "run"}
 		var re *RunError
 		if errors.As(err, &re) {
 			em.Code, em.Message = re.Code, clip(re.Msg, maxErrorText)
