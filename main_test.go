@@ -323,3 +323,30 @@ func readmeCommands(t *testing.T) string {
 	commands, _, _ = strings.Cut(commands, "\n## ")
 	return commands
 }
+
+// TestRunFileStreamsLikeTheScenario: a scenario's source compiled from its
+// file runs and streams exactly as the built-in scenario does (the same
+// output, events, outcome and exit status; only positions name the file as
+// given), since both reach the user through the same log and outcome.
+func TestRunFileStreamsLikeTheScenario(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go toolchain on PATH: concviz run compiles programs with it")
+	}
+	for _, id := range []string{"worker-pool-deadlock", "fan-out-fan-in", "goroutine-leak"} {
+		t.Run(id, func(t *testing.T) {
+			file, err := filepath.Abs(filepath.Join("scenarios", "src", id, "main.go"))
+			require.NoError(t, err)
+			run := func(prog string) (int, string, string) {
+				var stdout, stderr bytes.Buffer
+				code := cli([]string{"run", prog, "--seed", "3", "--leaks", "--events", "-", "--json"}, &stdout, &stderr)
+				return code, stdout.String(), stderr.String()
+			}
+			fileCode, fileOut, fileErr := run(file)
+			code, out, errOut := run(id)
+			assert.Equal(t, code, fileCode)
+			assert.Contains(t, out, `"kind":"make"`)
+			assert.Equal(t, out, strings.ReplaceAll(fileOut, file, "main.go"))
+			assert.Equal(t, errOut, strings.ReplaceAll(fileErr, file, "main.go"))
+		})
+	}
+}

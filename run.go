@@ -35,8 +35,8 @@ func (c capFlags) Set(v string) error {
 	if err != nil {
 		return fmt.Errorf("capacity of %s: %q is not a number", name, num)
 	}
-	if n < 0 {
-		return fmt.Errorf("capacity of %s is %d: it must be at least 0", name, n)
+	if err := (engine.RunInput{Caps: map[string]int{name: n}}).Validate(engine.InputLimits{}); err != nil {
+		return err
 	}
 	c[name] = n
 	return nil
@@ -78,11 +78,20 @@ func newRunFlags() *runFlags {
 	return f
 }
 
+// runOutput is what "concviz run" writes besides the program's own output.
+type runOutput struct {
+	events string // --events: a file, or - for stdout after the run
+	json   bool   // --json: the outcome record after the run
+	leaks  bool   // --leaks: the goroutines still blocked when main returned
+}
+
 // runCmd is "concviz run": rewrite, compile (cached) and run a program on
-// the engine in a child process. stdout is the program's; stderr carries its
-// standard error and Go's report of how it ended; the exit status is the one
-// go run's binary would have, or engine.ExitCodeLimit when a limit (the
-// engine's caps or --timeout) stopped it.
+// the engine in a child process, which streams the run's frames as the
+// server's child does; or run a built-in scenario in this process. stdout is
+// the program's; stderr carries its standard error and Go's report of how
+// it ended; the exit status is the one go run's binary would have, or
+// engine.ExitCodeLimit when a limit (the engine's caps or --timeout)
+// stopped it.
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	f := newRunFlags()
 	usageErr := func(format string, a ...any) int {
@@ -104,43 +113,44 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if len(positional) != 1 {
 		return usageErr("want one program, got %d arguments (usage: concviz %s)", len(positional), strings.Join(strings.Fields(runUsage), " "))
 	}
-	if _, err := engine.ParsePolicy(*f.policy); err != nil {
+	in := engine.RunInput{Program: positional[0], Seed: *f.seed, Policy: *f.policy, Caps: f.caps}
+	if err := in.Validate(engine.InputLimits{}); err != nil {
 		return usageErr("%v", err)
 	}
 	if *f.timeout <= 0 {
 		return usageErr("--timeout %v: it must be positive", *f.timeout)
 	}
-	if sc, ok := scenarios.Lookup(positional[0]); ok {
-		if _, err := os.Stat(positional[0]); err != nil { // a file of that name wins
+	out := runOutput{events: *f.events, json: *f.json, leaks: *f.leaks}
+	if sc, ok := scenarios.Lookup(in.Program); ok {
+		if _, err := os.Stat(in.Program); err != nil { // a file of that name wins
 			if *f.internet != "" {
 				return usageErr("--internet: %s answers from its own table (change it with its latency and fail knobs)", sc.ID)
 			}
-			return runScenario(sc, scenarioRun{seed: *f.seed, policy: *f.policy, caps: f.caps, knobs: f.knobs, events: *f.events, json: *f.json, leaks: *f.leaks}, stdout, stderr)
+			return runScenario(sc, in, f.knobs, out, stdout, stderr)
 		}
 	}
-	var internet *engine.Internet
 	if *f.internet != "" {
 		b, err := os.ReadFile(*f.internet)
 		if err != nil {
 			return usageErr("--internet: %v", err)
 		}
-		if internet, err = engine.ParseInternet(b); err != nil {
+		if in.Internet, err = engine.ParseInternet(b); err != nil {
 			return usageErr("--internet %s: %v", *f.internet, err)
 		}
 	}
-	files, err := instrument.ReadProgram(positional[0])
+	files, err := instrument.ReadProgram(in.Program)
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %s\n", oneLine(err))
 		return exitFailure
 	}
-	name := strings.TrimSuffix(filepath.Base(positional[0]), ".go")
+	name := strings.TrimSuffix(filepath.Base(in.Program), ".go")
 	bin, err := instrument.Build(context.Background(), files, instrument.Options{Name: name})
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %s\n", oneLine(err))
 		return exitFailure
 	}
 	names := instrument.KnobNames(bin.Knobs)
-	for c := range f.caps {
+	for c := range in.Caps {
 		if !slices.Contains(names, c) {
 			list := "the program makes no channels"
 			if len(names) > 0 {
@@ -149,68 +159,106 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			return usageErr("--cap %s: the program has no channel named %q (%s)", c, c, list)
 		}
 	}
-	constKnobs, err := knobValues(f.knobs, bin.ConstKnobs)
-	if err != nil {
+	if in.Knobs, err = knobValues(f.knobs, bin.ConstKnobs); err != nil {
 		return usageErr("%v", err)
 	}
-	spec := engine.Spec{RunInput: engine.RunInput{Seed: *f.seed, Policy: *f.policy, Caps: f.caps, Knobs: constKnobs, Internet: internet}, Leaks: *f.leaks}
-	tmp, err := os.MkdirTemp("", "concviz-run-")
+	return runBinary(bin.Path, in, out, *f.timeout, stdout, stderr)
+}
+
+// runBinary runs a compiled program in a child process, the program's
+// output passed through as it comes and its run read from the frames the
+// child streams on engine.FramesFD.
+func runBinary(path string, in engine.RunInput, out runOutput, timeout time.Duration, stdout, stderr io.Writer) int {
+	specJSON, err := jsonString(engine.Spec{RunInput: in, Leaks: out.leaks, Frames: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %v\n", err)
 		return exitFailure
 	}
-	defer os.RemoveAll(tmp)
-	switch *f.events {
-	case "":
-	case "-":
-		spec.Events = filepath.Join(tmp, "events.jsonl")
-	default:
-		spec.Events, _ = filepath.Abs(*f.events)
-	}
-	if *f.json {
-		spec.Outcome = filepath.Join(tmp, "outcome.json")
-	}
-	specJSON, err := jsonString(spec)
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %v\n", err)
 		return exitFailure
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *f.timeout)
+	defer pr.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin.Path)
+	cmd := exec.CommandContext(ctx, path)
 	cmd.Env = append(os.Environ(), engine.SpecEnv+"="+specJSON)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.WaitDelay = time.Second // once the child is killed, how long to wait for the rest of its output
+	cmd.ExtraFiles = []*os.File{pw} // engine.FramesFD
+	cmd.WaitDelay = time.Second     // once the child is killed, how long to wait for the rest of its output
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		fmt.Fprintf(stderr, "concviz: the program did not start: %v\n", err)
+		return exitFailure
+	}
+	pw.Close()
+	rec := &engine.Recording{}
+	read := make(chan error, 1)
+	go func() {
+		fr := engine.NewFrameReader(pr, rec, 0)
+		var err error
+		for err == nil {
+			err = fr.Next()
+		}
+		io.Copy(io.Discard, pr)
+		read <- err
+	}()
+	waitErr := cmd.Wait()
+	pr.Close() // a grandchild holding the pipe must not keep the reader waiting
+	readErr := <-read
 	code := exitOK
-	if err := cmd.Run(); err != nil {
+	if waitErr != nil {
 		var ee *exec.ExitError
 		switch {
 		case ctx.Err() != nil:
 			// The program printed as it went: its output so far is out; say
 			// which limit stopped it, as the engine says for its own.
-			msg := engine.LimitMessage(fmt.Sprintf("wall-clock timeout reached: %v (--timeout)", *f.timeout))
+			msg := engine.LimitMessage(fmt.Sprintf("wall-clock timeout reached: %v (--timeout)", timeout))
 			fmt.Fprintln(stderr, msg)
-			if *f.json {
+			if out.json {
 				json.NewEncoder(stdout).Encode(engine.OutcomeRecord{Outcome: engine.OutcomeLimit, Message: msg, ExitCode: engine.ExitCodeLimit})
 			}
 			return engine.ExitCodeLimit
-		case !errors.As(err, &ee) || ee.ExitCode() < 0:
-			fmt.Fprintf(stderr, "concviz: the program did not finish: %v\n", err)
+		case !errors.As(waitErr, &ee) || ee.ExitCode() < 0:
+			fmt.Fprintf(stderr, "concviz: the program did not finish: %v\n", waitErr)
 			return exitFailure
 		}
 		code = ee.ExitCode()
 	}
-	if *f.events == "-" {
-		if b, err := os.ReadFile(spec.Events); err == nil {
-			stdout.Write(b)
-		}
+	if readErr != io.EOF || rec.End == nil {
+		return code // the program never got to run (a bad spec, said on its stderr)
 	}
-	if *f.json {
-		if b, err := os.ReadFile(spec.Outcome); err == nil {
-			stdout.Write(b)
-		}
+	if c := writeRun(&rec.Log, rec.Sites, rec.End.Outcome, out, stdout, stderr); c != exitOK {
+		return c
 	}
 	return code
+}
+
+// writeRun writes what --events and --json ask for once a run has ended,
+// the same from a scenario's run as from a compiled program's frames.
+func writeRun(l *engine.Log, sites []engine.Site, outcome engine.OutcomeRecord, out runOutput, stdout, stderr io.Writer) int {
+	switch out.events {
+	case "":
+	case "-":
+		l.WriteJSONL(stdout, sites)
+	default:
+		f, err := os.Create(out.events)
+		if err == nil {
+			err = l.WriteJSONL(f, sites)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "concviz: write events: %v\n", err)
+			return exitFailure
+		}
+	}
+	if out.json {
+		json.NewEncoder(stdout).Encode(outcome)
+	}
+	return exitOK
 }
 
 // oneLine keeps an error message to one line.
@@ -261,12 +309,7 @@ func knobValues(set knobFlags, known []instrument.ConstKnob) (map[string]int64, 
 			}
 			return nil, fmt.Errorf("--knob %s: the program has no knob named %q (%s)", name, name, list)
 		}
-		n, err := strconv.ParseInt(val, 0, 64)
-		if err != nil && k.Kind == "duration" {
-			var d time.Duration
-			d, err = time.ParseDuration(val)
-			n = int64(d)
-		}
+		n, err := parseKnob(val, k.Kind == "duration")
 		if err != nil {
 			return nil, fmt.Errorf("--knob %s: %q is not a valid %s", name, val, k.Kind)
 		}
@@ -276,4 +319,16 @@ func knobValues(set knobFlags, known []instrument.ConstKnob) (map[string]int64, 
 		out[name] = n
 	}
 	return out, nil
+}
+
+// parseKnob reads a --knob value: an integer, or for a duration knob also a
+// duration as Go writes it ("500ms").
+func parseKnob(val string, duration bool) (int64, error) {
+	n, err := strconv.ParseInt(val, 0, 64)
+	if err != nil && duration {
+		var d time.Duration
+		d, err = time.ParseDuration(val)
+		n = int64(d)
+	}
+	return n, err
 }

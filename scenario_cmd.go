@@ -1,14 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/concviz/concviz/engine"
 	"github.com/concviz/concviz/scenarios"
@@ -41,72 +37,38 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// scenarioRun is a run of a built-in scenario from the command line.
-type scenarioRun struct {
-	seed   uint64
-	policy string
-	caps   capFlags
-	knobs  knobFlags
-	events string
-	json   bool
-	leaks  bool
-}
-
 // runScenario runs a built-in scenario in this process (it is compiled in:
 // no Go toolchain needed), with the same output contract as running a file.
-func runScenario(sc *scenarios.Scenario, r scenarioRun, stdout, stderr io.Writer) int {
-	knobs := map[string]int64{}
-	for name, val := range r.knobs {
+func runScenario(sc *scenarios.Scenario, in engine.RunInput, knobs knobFlags, out runOutput, stdout, stderr io.Writer) int {
+	in.Program = sc.ID
+	for name, val := range knobs {
 		k, ok := knobNamed(sc, name)
 		if !ok {
 			fmt.Fprintf(stderr, "concviz run: --knob %s: %s has no knob named %q\n", name, sc.ID, name)
 			return exitUsageErr
 		}
-		n, err := strconv.ParseInt(val, 0, 64)
-		if err != nil && (k.Kind == scenarios.KnobDuration || k.Kind == scenarios.KnobLatency) {
-			var d time.Duration
-			d, err = time.ParseDuration(val)
-			n = int64(d)
-		}
+		n, err := parseKnob(val, k.Kind == scenarios.KnobDuration || k.Kind == scenarios.KnobLatency)
 		if err != nil {
 			fmt.Fprintf(stderr, "concviz run: --knob %s: %q is not a valid %s\n", name, val, k.Kind)
 			return exitUsageErr
 		}
-		knobs[name] = n
+		if in.Knobs == nil {
+			in.Knobs = map[string]int64{}
+		}
+		in.Knobs[name] = n
 	}
-	cfg, err := sc.Config(scenarios.Settings{Knobs: knobs, Caps: r.caps})
+	cfg, err := sc.RunConfig(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz run: %v\n", err)
 		return exitUsageErr
 	}
-	cfg.Seed = r.seed
-	cfg.Policy, _ = engine.ParsePolicy(r.policy)
 	cfg.Stdout, cfg.Stderr = stdout, stderr
 	res := engine.Run(sc.Program, cfg)
-	if r.leaks && res.Outcome.Kind == engine.OutcomeLeak {
+	if out.leaks && res.Outcome.Kind == engine.OutcomeLeak {
 		fmt.Fprint(stderr, res.Outcome.Report)
 	}
-	switch r.events {
-	case "":
-	case "-":
-		res.Log.WriteJSONL(stdout, sc.Program.Sites)
-	default:
-		f, err := os.Create(r.events)
-		if err != nil {
-			fmt.Fprintf(stderr, "concviz: write events: %v\n", err)
-			return exitFailure
-		}
-		err = res.Log.WriteJSONL(f, sc.Program.Sites)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "concviz: write events: %v\n", err)
-			return exitFailure
-		}
-	}
-	if r.json {
-		json.NewEncoder(stdout).Encode(res.Record(sc.Program.Sites))
+	if c := writeRun(res.Log, sc.Program.Sites, res.Record(sc.Program.Sites), out, stdout, stderr); c != exitOK {
+		return c
 	}
 	return res.Outcome.ExitCode
 }

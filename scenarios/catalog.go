@@ -309,6 +309,23 @@ func (s *Scenario) Config(set Settings) (engine.Config, error) {
 	return cfg, nil
 }
 
+// RunConfig validates a run's inputs, as the engine checks them and against
+// the scenario's knobs, and returns the engine configuration of the run:
+// the scenario's knobs, capacities and internet with the inputs' seed,
+// policy, interventions and limits.
+func (s *Scenario) RunConfig(in engine.RunInput) (engine.Config, error) {
+	cfg, err := in.Config()
+	if err != nil {
+		return engine.Config{}, err
+	}
+	scfg, err := s.Config(Settings{Knobs: in.Knobs, Caps: in.Caps})
+	if err != nil {
+		return engine.Config{}, err
+	}
+	cfg.Caps, cfg.Knobs, cfg.Internet = scfg.Caps, scfg.Knobs, scfg.Internet
+	return cfg, nil
+}
+
 // KnobError is a setting the scenario refuses: an unknown knob or channel,
 // or a value outside its range. The message names the knob and the range.
 type KnobError struct {

@@ -364,22 +364,15 @@ func ResolveWith(lookup func(id string) (*scenarios.Scenario, bool)) Resolver {
 	return func(req RunRequest) (engine.Program, engine.Config, error) { return resolve(lookup, req) }
 }
 
-// resolve joins the scenario's configuration (its knobs, capacities and
-// internet) with the run's (seed, policy, interventions, limits).
 func resolve(lookup func(id string) (*scenarios.Scenario, bool), req RunRequest) (engine.Program, engine.Config, error) {
 	sc, ok := lookup(req.Program)
 	if !ok || sc.Program.Main == nil {
 		return engine.Program{}, engine.Config{}, fmt.Errorf("no scenario %q", req.Program)
 	}
-	scfg, err := sc.Config(scenarios.Settings{Knobs: req.Knobs, Caps: req.Caps})
+	cfg, err := sc.RunConfig(req)
 	if err != nil {
 		return engine.Program{}, engine.Config{}, err
 	}
-	cfg, err := req.Config()
-	if err != nil {
-		return engine.Program{}, engine.Config{}, err
-	}
-	cfg.Caps, cfg.Knobs, cfg.Internet = scfg.Caps, scfg.Knobs, scfg.Internet
 	return sc.Program, cfg, nil
 }
 
