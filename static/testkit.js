@@ -2,6 +2,17 @@
 import { newLog, addEvents } from "./runlog.js";
 import { EVENT_KINDS, OBJECT_KINDS } from "./vocab.js";
 
+/**
+ * kindsProblem says how a fixture's kind list (written by
+ * web/internal/fixture) disagrees with vocab.js's, or "": each name it
+ * holds must keep its number. A kind added at the end leaves old fixtures
+ * valid; a kind renumbered means regenerating them.
+ */
+export function kindsProblem(kinds) {
+  const i = kinds.findIndex((k, n) => EVENT_KINDS[n] !== k);
+  return i < 0 ? "" : `the fixture's kind ${i} is “${kinds[i]}”, and the engine's is “${EVENT_KINDS[i]}”: regenerate it (go run ./web/internal/fixture)`;
+}
+
 /** row builds a protocol event row: [time, g, kind, obj, peer, value, flag, site, vk]. */
 export function row(kind, g, { obj = 0, peer = 0, value = "", flag = 0, site = 0, time = 0 } = {}) {
   const k = EVENT_KINDS.indexOf(kind);
