@@ -19,13 +19,9 @@ import (
 	"github.com/concviz/concviz/engine"
 )
 
-// RunRequest is a run as the server asks its child for it: the run's
-// inputs, with Program naming a scenario. Its Key names the run in the cache
-// and in permalinks.
-type RunRequest = engine.RunInput
-
-// runKey returns a stable name for the run: equal inputs have equal keys.
-func runKey(r RunRequest) string {
+// runKey returns a stable name for a run, in the cache and in permalinks:
+// equal inputs have equal keys.
+func runKey(r engine.RunInput) string {
 	b, _ := json.Marshal(r) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
@@ -49,17 +45,18 @@ func logSize(l *RunLog) int64 {
 
 // Resolver turns a request into the program to run and its configuration.
 // The child process calls it; it is where scenario ids and knobs are checked.
-type Resolver func(RunRequest) (engine.Program, engine.Config, error)
+type Resolver func(engine.RunInput) (engine.Program, engine.Config, error)
 
 // ChildEnv marks a process started by the runner as a run's child.
 const ChildEnv = "CONCVIZ_CHILD"
 
-// ChildMain is the body of a run's child process: it reads a RunRequest on
-// stdin, runs it, and streams it as the engine's frames on stdout. A
-// request the resolver refuses is reported in-band, as a refusal frame.
+// ChildMain is the body of a run's child process: it reads a run's inputs
+// (Program naming a scenario) on stdin, runs them, and streams the run as
+// the engine's frames on stdout. Inputs the resolver refuses are reported
+// in-band, as a refusal frame.
 func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
 	engine.InstallLocal()
-	var req RunRequest
+	var req engine.RunInput
 	if err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req); err != nil {
 		fmt.Fprintf(os.Stderr, "concviz child: read request: %v\n", err)
 		return 2
@@ -116,7 +113,7 @@ type Runner struct {
 // each time more of it has arrived (on the caller's goroutine for a cache
 // hit, on the reading goroutine otherwise; emit must not keep the log). It
 // returns the complete log, or a *RunError.
-func (r *Runner) Run(ctx context.Context, req RunRequest, emit func(*RunLog)) (*RunLog, error) {
+func (r *Runner) Run(ctx context.Context, req engine.RunInput, emit func(*RunLog)) (*RunLog, error) {
 	if req.MaxEvents <= 0 || req.MaxEvents > r.Limits.Events {
 		req.MaxEvents = r.Limits.Events
 	}
@@ -149,7 +146,7 @@ func (r *Runner) initSlots() {
 	r.once.Do(func() { r.sem = make(chan struct{}, max(r.Limits.Concurrent, 1)) })
 }
 
-func (r *Runner) runChild(ctx context.Context, req RunRequest, emit func(*RunLog)) (*RunLog, error) {
+func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*RunLog)) (*RunLog, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
 	defer cancel()
 	cmd := r.Command(ctx)

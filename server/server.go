@@ -287,26 +287,26 @@ func (s *Server) Close() {
 var inputLimits = engine.InputLimits{MaxCap: maxCap, MaxSeed: maxSeed, MaxInterventions: maxInterventions}
 
 // validate checks a run message and turns it into a request.
-func (s *Server) validate(m *clientMessage) (RunRequest, []engine.Site, *protoError) {
+func (s *Server) validate(m *clientMessage) (engine.RunInput, []engine.Site, *protoError) {
 	if m.Scenario == "" {
-		return RunRequest{}, nil, badf("bad_field", "run needs a \"scenario\"")
+		return engine.RunInput{}, nil, badf("bad_field", "run needs a \"scenario\"")
 	}
 	req := newRequest(m.Scenario, m.Seed, m.Policy, m.Knobs, m.Caps, m.Interventions)
 	req.MaxEvents = s.runner.Limits.Events
 	sites, perr := s.check(&req)
 	if perr != nil {
-		return RunRequest{}, nil, perr
+		return engine.RunInput{}, nil, perr
 	}
 	if m.From < 0 {
-		return RunRequest{}, nil, badf("bad_field", "from must be 0 or more")
+		return engine.RunInput{}, nil, badf("bad_field", "from must be 0 or more")
 	}
 	return req, sites, nil
 }
 
 // newRequest builds a run's inputs as the protocol sends them, where a
 // missing seed is 1 and a missing policy random.
-func newRequest(scenario string, seed *uint64, policy string, knobs map[string]int64, caps map[string]int, ivs []engine.InterventionSpec) RunRequest {
-	req := RunRequest{Program: scenario, Seed: 1, Policy: cmp.Or(policy, engine.PolicyRandom.String()), Knobs: knobs, Caps: caps, Interventions: ivs}
+func newRequest(scenario string, seed *uint64, policy string, knobs map[string]int64, caps map[string]int, ivs []engine.InterventionSpec) engine.RunInput {
+	req := engine.RunInput{Program: scenario, Seed: 1, Policy: cmp.Or(policy, engine.PolicyRandom.String()), Knobs: knobs, Caps: caps, Interventions: ivs}
 	if seed != nil {
 		req.Seed = *seed
 	}
@@ -316,7 +316,7 @@ func newRequest(scenario string, seed *uint64, policy string, knobs map[string]i
 // check validates a run's inputs, from a run message or a room's view, as
 // the engine and the scenario see them, and puts its policy in the form
 // the protocol sends it. It returns the program's sites.
-func (s *Server) check(req *RunRequest) ([]engine.Site, *protoError) {
+func (s *Server) check(req *engine.RunInput) ([]engine.Site, *protoError) {
 	sc, ok := s.lookup(req.Program)
 	if !ok || sc.Program.Main == nil {
 		return nil, badf("unknown_scenario", "no scenario %q", clip(req.Program, maxEcho))
@@ -355,16 +355,16 @@ func inputError(err error) *protoError {
 }
 
 // Resolve is the child's Resolver for the built-in scenarios.
-func Resolve(req RunRequest) (engine.Program, engine.Config, error) {
+func Resolve(req engine.RunInput) (engine.Program, engine.Config, error) {
 	return ResolveWith(scenarios.Lookup)(req)
 }
 
 // ResolveWith returns a Resolver for the scenarios lookup knows.
 func ResolveWith(lookup func(id string) (*scenarios.Scenario, bool)) Resolver {
-	return func(req RunRequest) (engine.Program, engine.Config, error) { return resolve(lookup, req) }
+	return func(req engine.RunInput) (engine.Program, engine.Config, error) { return resolve(lookup, req) }
 }
 
-func resolve(lookup func(id string) (*scenarios.Scenario, bool), req RunRequest) (engine.Program, engine.Config, error) {
+func resolve(lookup func(id string) (*scenarios.Scenario, bool), req engine.RunInput) (engine.Program, engine.Config, error) {
 	sc, ok := lookup(req.Program)
 	if !ok || sc.Program.Main == nil {
 		return engine.Program{}, engine.Config{}, fmt.Errorf("no scenario %q", req.Program)

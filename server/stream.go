@@ -37,7 +37,7 @@ func (s *session) cancelRun() {
 }
 
 // startRun cancels the session's current run and starts req, streaming it.
-func (s *session) startRun(id string, req RunRequest, sites []engine.Site, from int) {
+func (s *session) startRun(id string, req engine.RunInput, sites []engine.Site, from int) {
 	s.mu.Lock()
 	if s.runCancel != nil {
 		s.runCancel()
@@ -70,7 +70,7 @@ func (s *session) update(gen int, f func(st *runStream)) {
 	}
 }
 
-func (s *session) runOne(ctx context.Context, gen int, id string, req RunRequest, sites []engine.Site) {
+func (s *session) runOne(ctx context.Context, gen int, id string, req engine.RunInput, sites []engine.Site) {
 	key := runKey(req)
 	rm := runMessage{Type: "run", ID: id, Run: key, Scenario: req.Program, Seed: req.Seed, Policy: req.Policy}
 	for _, st := range sites {
