@@ -78,6 +78,9 @@ func rewrite(p *program, opts Options) (*Result, error) {
 			}
 		}
 	}
+	if err := r.checkWrappedTypeArgs(); err != nil {
+		return nil, err
+	}
 	r.nameClosures()
 	r.findUntypedKnobs()
 	r.findAdaptations()
@@ -472,6 +475,67 @@ func (r *rw) wrapped(t types.Type) bool {
 	return ok
 }
 
+// checkWrappedTypeArgs refuses a wrapped type as the type argument of a type
+// parameter whose constraint allows channels (~chan E): the constraint
+// becomes ~*engine.Chan[E], which a struct wrapping the channel does not
+// satisfy, and the program would fail to compile after the rewrite.
+func (r *rw) checkWrappedTypeArgs() error {
+	var first *Error
+	var firstPos token.Pos
+	for id, inst := range r.p.info.Instances {
+		var tparams *types.TypeParamList
+		switch obj := r.p.info.Uses[id].(type) {
+		case *types.Func:
+			tparams = obj.Origin().Type().(*types.Signature).TypeParams()
+		case *types.TypeName:
+			if n, ok := obj.Type().(*types.Named); ok {
+				tparams = n.Origin().TypeParams()
+			}
+		}
+		for i := 0; tparams != nil && i < inst.TypeArgs.Len() && i < tparams.Len(); i++ {
+			arg := inst.TypeArgs.At(i)
+			if !r.wrapped(arg) || !allowsChan(tparams.At(i).Constraint()) || (first != nil && id.Pos() > firstPos) {
+				continue
+			}
+			pos := r.p.fset.Position(id.Pos())
+			first, firstPos = &Error{File: pos.Filename, Line: pos.Line, Col: pos.Column,
+				Msg: fmt.Sprintf("%s (a channel type with methods) as the type argument of %s is not supported: pass it as a plain channel, (%s)(x)",
+					types.TypeString(arg, types.RelativeTo(r.p.pkg)), tparams.At(i).Obj().Name(),
+					types.TypeString(arg.Underlying(), types.RelativeTo(r.p.pkg)))}, id.Pos()
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return first
+}
+
+// allowsChan reports whether a constraint's type set has channel terms.
+func allowsChan(c types.Type) bool {
+	iface, ok := c.Underlying().(*types.Interface)
+	if !ok {
+		return false
+	}
+	for i := 0; i < iface.NumEmbeddeds(); i++ {
+		e := iface.EmbeddedType(i)
+		if u, ok := e.(*types.Union); ok {
+			for j := 0; j < u.Len(); j++ {
+				if _, ok := u.Term(j).Type().Underlying().(*types.Chan); ok {
+					return true
+				}
+			}
+			continue
+		}
+		if _, ok := e.Underlying().(*types.Chan); ok {
+			return true
+		}
+		if allowsChan(e) {
+			return true
+		}
+	}
+	return false
+}
+
 // conversion renders conversions between channel types when one side is a
 // wrapped type.
 func (r *rw) conversion(c *ast.CallExpr) (string, bool) {
@@ -493,7 +557,11 @@ func (r *rw) conversion(c *ast.CallExpr) (string, bool) {
 	if r.wrapped(at) {
 		r.override[arg] = r.chanArg(arg)
 		defer delete(r.override, arg)
-		return r.callText(c, r.text(c.Fun), nil, nil), true
+		fun := r.text(c.Fun)
+		if _, paren := c.Fun.(*ast.ParenExpr); !paren {
+			fun = "(" + fun + ")" // chan int(q) becomes (*engine.Chan[int])(q), not *engine.Chan[int](q)
+		}
+		return r.callText(c, fun, nil, nil), true
 	}
 	return "", false
 }

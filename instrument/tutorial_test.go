@@ -41,7 +41,6 @@ import (
 // program that passes fails the test, so the list cannot go stale: delete
 // its line.
 var knownGaps = map[string]string{
-	"repro/chan_type_params_locker": "point 8: a channel type with methods does not satisfy ~chan E",
 	// Not in issue 16: found by this suite, minimal reproducers in testdata/repro.
 	"repro/new_print_sync_values":  "new: %v of sync values prints the engine's fields",
 	"repro/new_panic_during_panic": "new: a panic in a deferred call while panicking reports only the last panic",

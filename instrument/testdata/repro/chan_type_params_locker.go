@@ -40,7 +40,7 @@ func (l *countingLock) Unlock() { l.mu.Unlock() }
 func main() {
 	q := make(Queue[int], 3)
 	fill[chan<- int](q, 1, 2, 3)
-	fmt.Println(q.Len(), drain(q))
+	fmt.Println(q.Len(), drain(chan int(q)))
 
 	lk := &countingLock{}
 	var l sync.Locker = lk
