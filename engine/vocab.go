@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -71,14 +72,14 @@ type Vocabulary struct {
 	Policies     []string // scheduling policies, the default first
 }
 
-// Vocab returns the runtime's vocabulary.
+// Vocab returns the runtime's vocabulary, as copies the caller may keep.
 func Vocab() Vocabulary {
 	v := Vocabulary{
-		EventKinds:   kindNames[:kindCount],
-		ObjectKinds:  objKindNames[:],
-		WaitReasons:  waitReasonNames[:waitReasonCount],
+		EventKinds:   slices.Clone(kindNames[:kindCount]),
+		ObjectKinds:  slices.Clone(objKindNames[:]),
+		WaitReasons:  slices.Clone(waitReasonNames[:waitReasonCount]),
 		OutcomeKinds: []string{},
-		Policies:     policyNames[:],
+		Policies:     slices.Clone(policyNames[:]),
 	}
 	for _, k := range []OutcomeKind{OutcomeOK, OutcomeDeadlock, OutcomeLeak, OutcomePanic, OutcomeExit, OutcomeLimit} {
 		v.OutcomeKinds = append(v.OutcomeKinds, string(k))
