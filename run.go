@@ -205,8 +205,7 @@ func runBinary(path string, in engine.RunInput, out runOutput, timeout time.Dura
 		read <- err
 	}()
 	waitErr := cmd.Wait()
-	pr.Close() // a grandchild holding the pipe must not keep the reader waiting
-	readErr := <-read
+	readErr := <-read // the frames end when the child does: it holds the only write end
 	code := exitOK
 	if waitErr != nil {
 		var ee *exec.ExitError
