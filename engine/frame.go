@@ -30,9 +30,9 @@ const (
 
 const (
 	eventSize = 36
-	// MaxFrame bounds one frame so a garbled length cannot make a reader
+	// maxFrame bounds one frame so a garbled length cannot make a reader
 	// allocate without limit.
-	MaxFrame = 1 << 20
+	maxFrame = 1 << 20
 	// frameBatch is how many events a streaming run lets pass before it
 	// sends them, unless frameEvery has passed first.
 	frameBatch = 1000
@@ -96,8 +96,8 @@ func (fw *FrameWriter) Sync(l *Log) error {
 	strs := l.Strings()
 	for ; fw.strs < len(strs); fw.strs++ {
 		s := strs[fw.strs]
-		if len(s) > MaxFrame {
-			s = s[:MaxFrame]
+		if len(s) > maxFrame {
+			s = s[:maxFrame]
 		}
 		if err := fw.frame(frameString, []byte(s)); err != nil {
 			return err
@@ -113,7 +113,7 @@ func (fw *FrameWriter) Sync(l *Log) error {
 			return err
 		}
 	}
-	const perFrame = MaxFrame / eventSize
+	const perFrame = maxFrame / eventSize
 	for fw.events < l.Len() {
 		n := min(l.Len()-fw.events, perFrame)
 		fw.buf = fw.buf[:0]
@@ -232,7 +232,7 @@ func (fr *FrameReader) Next() error {
 	if err != nil {
 		return fmt.Errorf("%w: bad frame length: %v", ErrGarbled, err)
 	}
-	if n > MaxFrame {
+	if n > maxFrame {
 		return fmt.Errorf("%w: frame of %d bytes", ErrGarbled, n)
 	}
 	payload := make([]byte, n)
