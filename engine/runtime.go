@@ -34,6 +34,13 @@ type Config struct {
 	// while the run goes on, so a caller can stream it. It must not keep the
 	// log beyond the call or change it.
 	Observe func(*Log)
+
+	// Digest, if set, is called with the engine's state at the first
+	// scheduling point at or after every DigestEvery-th step (0 or 1: every
+	// step that has one) and when the run ends, for tests that check the
+	// page's folding against the engine.
+	Digest      func(Digest)
+	DigestEvery int
 }
 
 // ObserveEvery is how many events pass between calls of Config.Observe:
@@ -153,6 +160,10 @@ type runtime struct {
 
 	ivs []Intervention
 
+	nextDigest, lastDigest int   // see takeDigest
+	digested               int   // events takeDigest has read
+	digestPos              []Pos // digestPos[id-1]: the position of goroutine id's latest event
+
 	ending     bool
 	outcome    Outcome
 	mainExited bool // main called Goexit
@@ -192,6 +203,9 @@ func Run(prog Program, cfg Config) *Result {
 	main.state = gRunning
 	for !rt.ending {
 		rt.cur.next()
+	}
+	if rt.cfg.Digest != nil {
+		rt.takeDigest(true)
 	}
 	// Unwind every goroutine still suspended, in creation order, so the
 	// process keeps none of them.
@@ -274,6 +288,9 @@ func enter(pos Pos) (*runtime, *g) {
 	rt := active
 	if rt == nil || rt.ending {
 		panic(unwind{})
+	}
+	if rt.cfg.Digest != nil {
+		rt.takeDigest(false)
 	}
 	gg := rt.cur
 	if pos != 0 {
