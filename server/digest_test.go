@@ -1,0 +1,177 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/scenarios"
+)
+
+// digestSeeds and digestEvery bound the step-by-step check: five seeds of
+// every scenario under every policy, a digest at every step of runs up to
+// digestDense events and at every digestEvery-th step (and the last) of
+// longer ones.
+const (
+	digestSeeds = 5
+	digestDense = 20_000
+	digestEvery = 64
+)
+
+// digestRun is one run as static/testdata/digestcheck.mjs reads it: the
+// messages the server sends for it, as sent, and the engine's digests.
+type digestRun struct {
+	Messages []json.RawMessage `json:"messages"`
+	Digests  []engine.Digest   `json:"digests"`
+}
+
+// TestPageFoldMatchesEngine folds the server's own encoded messages of
+// every catalog scenario (five seeds, three policies, and a run with
+// interventions) in node with the page's fold.js, and requires the page's
+// state to equal the engine's at every step the engine digests.
+func TestPageFoldMatchesEngine(t *testing.T) {
+	node := nodeForDigests(t)
+	dir := t.TempDir()
+	n := 0
+	for _, sc := range scenarios.All() {
+		for _, policy := range engine.Vocab().Policies {
+			for seed := uint64(1); seed <= digestSeeds; seed++ {
+				in := engine.RunInput{Program: sc.ID, Seed: seed, Policy: policy}
+				writeDigestRun(t, dir, sc, in)
+				n++
+			}
+		}
+		// The same run with a capacity change and a "run this goroutine
+		// next" a third and half of the way through it.
+		in := engine.RunInput{Program: sc.ID, Seed: 1}
+		in.Interventions = interventionsFor(t, sc, in)
+		writeDigestRun(t, dir, sc, in)
+		n++
+	}
+	out, err := exec.Command(node, digestCheck(t), dir).CombinedOutput()
+	if err != nil {
+		// The first difference of each run that has one: the step, the event
+		// and both digests.
+		t.Fatalf("the page's fold differs from the engine's state:\n%s", out)
+	}
+	t.Logf("%d runs: %s", n, out)
+}
+
+// nodeForDigests returns node's path, skipping the test where node is
+// missing (CI installs it, so there it fails instead).
+func nodeForDigests(t *testing.T) string {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node is not installed; CI installs it for the page's tests")
+		}
+		t.Skip("node is not installed: the page's fold cannot be checked against the engine here")
+	}
+	return node
+}
+
+// TestPageFoldCheckCatchesDroppedEvent shows the check failing when the
+// stream loses one event: the page's state drifts from the engine's and the
+// check names the step.
+func TestPageFoldCheckCatchesDroppedEvent(t *testing.T) {
+	node := nodeForDigests(t)
+	sc, ok := scenarios.Lookup("worker-pool-deadlock")
+	require.True(t, ok)
+	run := digestRunOf(t, sc, engine.RunInput{Program: sc.ID, Seed: 1})
+	require.Len(t, run.Messages, 2, "one batch: the run is short")
+	var batch map[string]any
+	require.NoError(t, json.Unmarshal(run.Messages[1], &batch))
+	rows := batch["events"].([]any)
+	drop := len(rows) / 2
+	batch["events"] = append(rows[:drop:drop], rows[drop+1:]...)
+	b, err := json.Marshal(batch)
+	require.NoError(t, err)
+	run.Messages[1] = b
+	dir := t.TempDir()
+	b, err = json.Marshal(run)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dropped.json"), b, 0o600))
+
+	out, err := exec.Command(node, digestCheck(t), dir).CombinedOutput()
+	require.Error(t, err, "the check passed a stream with event %d missing:\n%s", drop, out)
+	assert.Contains(t, string(out), "dropped.json: step ")
+	assert.Contains(t, string(out), "1 runs differ")
+	t.Logf("%s", out)
+}
+
+// digestCheck returns the node script's path, having read the page's
+// modules so that go test's cache sees a change in them (node reads them
+// where the cache cannot see).
+func digestCheck(t *testing.T) string {
+	mods, err := filepath.Glob("../static/*.js")
+	require.NoError(t, err)
+	script := "../static/testdata/digestcheck.mjs"
+	for _, f := range append(mods, script) {
+		_, err := os.ReadFile(f)
+		require.NoError(t, err)
+	}
+	return script
+}
+
+// interventionsFor picks a capacity change of the run's first channel and
+// a "run next" of goroutine 2 inside the run's length.
+func interventionsFor(t *testing.T, sc *scenarios.Scenario, in engine.RunInput) []engine.InterventionSpec {
+	cfg, err := sc.RunConfig(in)
+	require.NoError(t, err)
+	res := engine.Run(sc.Program, cfg)
+	steps := int64(res.Log.Len())
+	ivs := []engine.InterventionSpec{{Step: steps / 2, Run: 2}}
+	for _, o := range res.Log.Objects {
+		if o.Kind == engine.ObjChan {
+			c := o.Cap + 1
+			ivs = append([]engine.InterventionSpec{{Step: steps / 3, Chan: o.ID, Cap: &c}}, ivs...)
+			break
+		}
+	}
+	return ivs
+}
+
+// writeDigestRun runs in with digests and writes the run, encoded as the
+// server streams it (runStream's own batches), to dir.
+func writeDigestRun(t *testing.T, dir string, sc *scenarios.Scenario, in engine.RunInput) {
+	t.Helper()
+	b, err := json.Marshal(digestRunOf(t, sc, in))
+	require.NoError(t, err)
+	name := fmt.Sprintf("%s-%s-%d-%d.json", sc.ID, in.Policy, in.Seed, len(in.Interventions))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
+}
+
+// digestRunOf runs in with the engine's digests and encodes it as the
+// server streams it: the run message, then runStream's own batches.
+func digestRunOf(t *testing.T, sc *scenarios.Scenario, in engine.RunInput) digestRun {
+	t.Helper()
+	cfg, err := sc.RunConfig(in)
+	require.NoError(t, err)
+	var ds []engine.Digest
+	cfg.Digest = func(d engine.Digest) { ds = append(ds, d) }
+	res := engine.Run(sc.Program, cfg)
+	if res.Log.Len() > digestDense {
+		cfg.DigestEvery, ds = digestEvery, nil
+		res = engine.Run(sc.Program, cfg)
+	}
+	rec := RunLog{Log: *res.Log, Sites: sc.Program.Sites}
+	rm := runMessage{Type: "run", ID: "1", Run: runKey(in), Scenario: in.Program, Seed: in.Seed, Policy: in.Policy}
+	for _, st := range sc.Program.Sites {
+		rm.Sites = append(rm.Sites, siteField{Line: st.Line, Func: st.Func})
+	}
+	head, err := json.Marshal(rm)
+	require.NoError(t, err)
+	st := runStream{gen: 1, id: "1", log: rec}
+	msgs := []json.RawMessage{head}
+	for b := st.nextBatch(); b != nil; b = st.nextBatch() {
+		msgs = append(msgs, b)
+	}
+	return digestRun{Messages: msgs, Digests: ds}
+}
