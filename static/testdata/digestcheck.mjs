@@ -13,6 +13,8 @@ import { digest, canonical, firstDifference } from "../digest.js";
 const dir = process.argv[2];
 let failed = 0;
 let checked = 0;
+let events = 0;
+let widest = 0; // the most events between two compared steps
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 for (const f of files) {
   const { messages, digests } = JSON.parse(readFileSync(join(dir, f), "utf8"));
@@ -20,7 +22,11 @@ for (const f of files) {
   const log = newLog(msgs[0]);
   for (const m of msgs.slice(1)) if (m.type === "events") addEvents(log, m);
   const s = initialState(log.run);
+  events += log.events.length;
+  let prev = 0;
   for (const want of digests) {
+    widest = Math.max(widest, want.step - prev);
+    prev = want.step;
     if (want.step > log.events.length) {
       console.log(`${f}: the engine has a digest at step ${want.step}, the page only ${log.events.length} events`);
       failed++;
@@ -42,5 +48,5 @@ for (const f of files) {
     }
   }
 }
-console.log(`${files.length} runs, ${checked} digests compared, ${failed} runs differ`);
+console.log(`${files.length} runs, ${events} events, ${checked} digests compared (at most ${widest} events apart), ${failed} runs differ`);
 process.exit(failed ? 1 : 0);
