@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // Pos identifies a source position: an index into the running [Program]'s
@@ -168,8 +169,9 @@ func (l *Log) String(i uint64) string {
 // Strings returns the interned strings, indexed as ValString values are.
 func (l *Log) Strings() []string { return l.strs }
 
-// Bytes returns the memory the log holds for events, for measuring density.
-func (l *Log) Bytes() int { return len(l.chunks) * chunkSize * 40 }
+// Bytes returns the memory the log holds for events, chunks as allocated:
+// what a cache of logs must count, and what density is measured by.
+func (l *Log) Bytes() int { return len(l.chunks) * chunkSize * int(unsafe.Sizeof(Event{})) }
 
 func (l *Log) append(e Event) {
 	c := l.n / chunkSize

@@ -173,10 +173,16 @@ func (c *connCounter) acquire(key string, lim ClassLimits) (release func(), wait
 	wait = func(n int) time.Duration {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return st.meter.debt(time.Now(), float64(n))
+		return st.meter.debt(time.Now(), float64(max(n, minMessageCost)))
 	}
 	return release, wait, 0, ""
 }
+
+// minMessageCost is what the read rate charges a message at least: every
+// message is parsed and answered, so a flood of tiny ones (guesses, each
+// answered with an error) is slowed like bytes are, at 1024 messages a
+// second per address with the default -read-rate.
+const minMessageCost = 1 << 10
 
 // guessLimiter counts, per address, the room lookups that could tell a
 // guessed code: failed follows, wrong secrets, and every /r/ and /join

@@ -319,3 +319,41 @@ func TestClientThatDoesNotReadIsCutOffAlone(t *testing.T) {
 		}
 	}
 }
+
+// The read rate meters an address's messages, tiny ones as minMessageCost
+// bytes each, over all its connections: a second's worth goes through at
+// once, then each connection waits its share, and another address does not.
+func TestReadRateMetersMessagesPerAddress(t *testing.T) {
+	var c connCounter
+	lim := ClassLimits{Conns: 10, ConnsPerAddr: 10, ReadRate: 64 * minMessageCost}
+	relA, waitA, _, _ := c.acquire("a", lim)
+	defer relA()
+	relA2, waitA2, _, _ := c.acquire("a", lim)
+	defer relA2()
+	relB, waitB, _, _ := c.acquire("b", lim)
+	defer relB()
+
+	tests := []struct {
+		name string
+		wait func(int) time.Duration
+		size int
+		n    int
+		late bool
+	}{
+		{"a burst within the bucket", waitA, 10, 64, false},
+		{"tiny messages past it, on another connection of the address", waitA2, 10, 64, true},
+		{"another address", waitB, 10, 64, false},
+	}
+	for _, tc := range tests {
+		var last time.Duration
+		for range tc.n {
+			last = tc.wait(tc.size)
+		}
+		if tc.late {
+			// 64 more messages of 10 bytes cost a second at 64 KiB a second.
+			assert.Greater(t, last, 500*time.Millisecond, tc.name)
+		} else {
+			assert.Less(t, last, 100*time.Millisecond, tc.name)
+		}
+	}
+}

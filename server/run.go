@@ -33,7 +33,10 @@ type RunLog = engine.Recording
 
 // logSize is the memory a log holds, roughly, for the cache's accounting.
 func logSize(l *RunLog) int64 {
-	n := int64(l.Len())*48 + int64(len(l.Objects))*96 + int64(len(l.Gs))*64
+	// The events' chunks as allocated, not as filled: a short run holds a
+	// whole chunk, and counting only its events let the cache keep thirty
+	// times its budget.
+	n := int64(l.Bytes()) + int64(len(l.Objects))*96 + int64(len(l.Gs))*64
 	for _, s := range l.Strings() {
 		n += int64(len(s)) + 16
 	}
