@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -120,19 +121,34 @@ func digestCheck(t *testing.T) string {
 	return script
 }
 
-// interventionsFor picks a capacity change of the run's first channel and
-// a "run next" of goroutine 2 inside the run's length.
+// interventionsFor picks a capacity change of the run's first channel a
+// third of the way through it, and half way a "run next" of a goroutine
+// that is runnable there and not the one about to run, so both take effect
+// where the run has a channel and a choice.
 func interventionsFor(t *testing.T, sc *scenarios.Scenario, in engine.RunInput) []engine.InterventionSpec {
 	cfg, err := sc.RunConfig(in)
 	require.NoError(t, err)
+	var ds []engine.Digest
+	cfg.Digest = func(d engine.Digest) { ds = append(ds, d) }
 	res := engine.Run(sc.Program, cfg)
-	steps := int64(res.Log.Len())
-	ivs := []engine.InterventionSpec{{Step: steps / 2, Run: 2}}
+	steps := res.Log.Len()
+	var ivs []engine.InterventionSpec
 	for _, o := range res.Log.Objects {
 		if o.Kind == engine.ObjChan {
 			c := o.Cap + 1
-			ivs = append([]engine.InterventionSpec{{Step: steps / 3, Chan: o.ID, Cap: &c}}, ivs...)
+			ivs = append(ivs, engine.InterventionSpec{Step: int64(steps / 3), Chan: o.ID, Cap: &c})
 			break
+		}
+	}
+	for _, d := range ds {
+		if d.Step < steps/2 || d.Step >= steps {
+			continue
+		}
+		next := res.Log.At(d.Step).G
+		for _, gd := range slices.Backward(d.Gs) {
+			if gd.State == "ready" && gd.ID != next {
+				return append(ivs, engine.InterventionSpec{Step: int64(d.Step), Run: gd.ID})
+			}
 		}
 	}
 	return ivs
