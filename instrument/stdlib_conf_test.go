@@ -18,12 +18,7 @@ func TestStdlibValues(t *testing.T) {
 	goCmd(t)
 	t.Parallel()
 	path, _ := filepath.Abs("testdata/stdlib/values.go")
-	release := acquire()
-	nbin, nerr := nativeBuild(t, path)
-	cbin, cerr := concvizBuild(t, path)
-	release()
-	require.NoError(t, nerr)
-	require.NoError(t, cerr)
+	nbin, cbin := buildBoth(t, path)
 	native := runBinary(t, nbin, nil, time.Minute)
 	for seed := range uint64(3) {
 		got := runBinary(t, cbin.Path, []string{specEnv(t, engine.Spec{RunInput: engine.RunInput{Seed: seed}})}, time.Minute)
@@ -41,12 +36,7 @@ func TestStdlibRandSeeded(t *testing.T) {
 	goCmd(t)
 	t.Parallel()
 	path, _ := filepath.Abs("testdata/stdlib/rand.go")
-	release := acquire()
-	nbin, nerr := nativeBuild(t, path)
-	cbin, cerr := concvizBuild(t, path)
-	release()
-	require.NoError(t, nerr)
-	require.NoError(t, cerr)
+	nbin, cbin := buildBoth(t, path)
 	native := runBinary(t, nbin, nil, time.Minute)
 	require.Equal(t, 0, native.code, native.stderr)
 	nlines := strings.Split(native.stdout, "\n")
@@ -66,4 +56,17 @@ func TestStdlibRandSeeded(t *testing.T) {
 	assert.NotEqual(t, seeded[1], seeded[2])
 	assert.NotEqual(t, seeded[2], seeded[3])
 	assert.NotEqual(t, seeded[1], seeded[3])
+}
+
+// buildBoth builds a program with go build and with concviz, both of which
+// must succeed.
+func buildBoth(t *testing.T, path string) (native string, cviz *Binary) {
+	t.Helper()
+	release := acquire()
+	defer release()
+	nbin, nerr := nativeBuild(t, path)
+	require.NoError(t, nerr, "go build")
+	cbin, cerr := concvizBuild(t, path)
+	require.NoError(t, cerr, "concviz build")
+	return nbin, cbin
 }
