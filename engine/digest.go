@@ -33,6 +33,7 @@ type ODigest struct {
 	Count   int      `json:"count,omitempty"`   // a WaitGroup's counter
 	Waiters []int32  `json:"waiters,omitempty"` // goroutines in a WaitGroup's or a Cond's Wait
 	Fires   int64    `json:"fires,omitempty"`   // when a pending timer or ticker fires next
+	Called  bool     `json:"called,omitempty"`  // a Once whose function has been called (it may still run: no event says when it returns)
 }
 
 // digester is an object whose state a Digest shows.
@@ -137,6 +138,11 @@ func (wg *WaitGroup) digest(d *ODigest) {
 	for _, w := range wg.waiters {
 		d.Waiters = append(d.Waiters, w.id)
 	}
+}
+
+func (o *Once) digest(d *ODigest) {
+	d.Called = o.done || o.running
+	d.Queue = o.waiters.ids(d.Queue)
 }
 
 func (c *Cond) digest(d *ODigest) { d.Waiters = c.waiters.ids(d.Waiters) }

@@ -65,6 +65,24 @@ func TestDigestEvery(t *testing.T) {
 	}
 }
 
+func TestDigestShowsOnceCalledAndItsWaiters(t *testing.T) {
+	var mid *Digest
+	run(func() {
+		var once Once
+		var wg WaitGroup
+		wg.Add(1, P(1))
+		Go("main.worker", P(2), func() { once.Do(func() {}, W(1)); wg.Done(W(2)) })
+		once.Do(func() { Gosched(P(4)); Gosched(P(4)) }, P(3))
+		wg.Wait(P(5))
+	}, Config{Policy: PolicyFIFO, Digest: func(d Digest) {
+		if len(d.Objs) == 2 && len(d.Objs[1].Queue) > 0 && mid == nil {
+			mid = &d
+		}
+	}})
+	require.NotNil(t, mid, "the worker waited for main's call of the Once's function")
+	assert.Equal(t, ODigest{ID: 2, Called: true, Queue: []int32{2}}, mid.Objs[1])
+}
+
 func TestDigestShowsSleepAndTimers(t *testing.T) {
 	var mid *Digest
 	run(func() {

@@ -25,6 +25,8 @@ export function digest(state) {
       objs.push({ id: o.id, holder: o.holder, readers: o.readers.length, queue: ids(q) });
     } else if (o.kind === "waitgroup") {
       objs.push({ id: o.id, count: o.count, waiters: o.waiters });
+    } else if (o.kind === "once") {
+      objs.push({ id: o.id, queue: ids(o.queue), called: o.done });
     } else if (o.kind === "cond") {
       objs.push({ id: o.id, waiters: o.waiters });
     }
