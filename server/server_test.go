@@ -559,9 +559,13 @@ func TestBusyWhenEverySlotIsTaken(t *testing.T) {
 	c := dial(t, ts)
 	// Once the spinning run holds the only slot, a run waits the queue
 	// time and is refused.
+	// Each try is a new seed: a try that ran before the spinning run took
+	// the slot would otherwise be cached, and every later try a cache hit.
 	var end msg
+	seed := 0
 	require.Eventually(t, func() bool {
-		c.send(map[string]any{"type": "run", "id": "late", "scenario": "pool"})
+		seed++
+		c.send(map[string]any{"type": "run", "id": "late", "scenario": "pool", "seed": seed})
 		end = lastOf(c.runToEnd())
 		return end["code"] == "busy"
 	}, 10*time.Second, 10*time.Millisecond, "the spinning run holds the only slot")
