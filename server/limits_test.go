@@ -313,7 +313,10 @@ func TestClientThatDoesNotReadIsCutOffAlone(t *testing.T) {
 		if err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
-				assert.Equal(t, CloseSlowClient, ce.Code)
+				// 4001 if the close frame got through; if the server's
+				// writes stayed blocked it closes the socket (1006), as
+				// the README says.
+				assert.Contains(t, []int{CloseSlowClient, websocket.CloseAbnormalClosure}, ce.Code)
 			}
 			break
 		}

@@ -159,7 +159,6 @@ func (g *roomRegistry) close(r *room, reason string) bool {
 		r.closeLocked(reason)
 	}
 	r.mu.Unlock()
-	g.remove(r)
 	return ok
 }
 
@@ -206,13 +205,16 @@ func (r *room) expire() {
 	}
 	r.closeLocked("expired")
 	r.mu.Unlock()
-	r.reg.remove(r)
 }
 
 // closeLocked tells the viewers and the presenter's connection that the
 // room has ended. room.closed replaces whatever view or count they have
 // not been sent yet: nothing about the room matters after it.
 func (r *room) closeLocked(reason string) {
+	// Out of the registry before anyone is told, so that a client that has
+	// read room.closed finds the code unknown. Locks are taken room first,
+	// registry second, and the registry never takes a room's.
+	r.reg.remove(r)
 	r.closed = true
 	r.timer.Stop()
 	b, err := json.Marshal(roomClosedMessage{Type: "room.closed", Code: r.code, Reason: reason})
