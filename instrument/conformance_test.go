@@ -149,17 +149,15 @@ func mainBlockedAt(stderr string) string {
 type confCase struct {
 	name     string
 	path     string
-	sorted   bool   // stdout lines in scheduling-dependent order
-	skip     string // why it is not supported yet (shown, never silent)
-	seeds    int    // seeds to try on concviz (default 3)
-	deadlock bool   // expected to deadlock under Go
+	sorted   bool // stdout lines in scheduling-dependent order
+	seeds    int  // seeds to try on concviz (default 3)
+	deadlock bool // expected to deadlock under Go
 }
 
 type confRow struct {
 	name         string
 	pass         string
 	native, cviz time.Duration
-	note         string
 }
 
 var (
@@ -200,13 +198,10 @@ func conformanceCases(t testing.TB) []confCase {
 		"chan/doubleselect.go", "closedchan.go", "ken/chan.go", "ken/chan1.go", "fixedbugs/issue4313.go",
 		"fixedbugs/issue8336.go", "fixedbugs/issue43111.go", "fixedbugs/bug320.go",
 	} {
-		cases = append(cases, confCase{name: rel, path: goTestPath(t, rel), skip: goTestSkips[rel]})
+		cases = append(cases, confCase{name: rel, path: goTestPath(t, rel)})
 	}
 	return cases
 }
-
-// goTestSkips lists Go's tests that do not run on concviz yet, with why.
-var goTestSkips = map[string]string{}
 
 func TestConformance(t *testing.T) {
 	goCmd(t)
@@ -217,10 +212,6 @@ func TestConformance(t *testing.T) {
 		for _, tc := range conformanceCases(t) {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				if tc.skip != "" {
-					record(confRow{name: tc.name, pass: "not supported", note: tc.skip})
-					t.Skipf("not supported yet: %s", tc.skip)
-				}
 				row := confRow{name: tc.name, pass: "FAIL"}
 				defer func() { record(row) }()
 				release := acquire()
@@ -278,9 +269,9 @@ func TestConformance(t *testing.T) {
 	defer tableMu.Unlock()
 	sort.Slice(table, func(i, j int) bool { return table[i].name < table[j].name })
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-32s %-14s %10s %10s  %s\n", "program", "result", "go", "concviz", "note")
+	fmt.Fprintf(&b, "\n%-32s %-14s %10s %10s\n", "program", "result", "go", "concviz")
 	for _, r := range table {
-		fmt.Fprintf(&b, "%-32s %-14s %10s %10s  %s\n", r.name, r.pass, r.native.Round(time.Millisecond), r.cviz.Round(time.Millisecond), r.note)
+		fmt.Fprintf(&b, "%-32s %-14s %10s %10s\n", r.name, r.pass, r.native.Round(time.Millisecond), r.cviz.Round(time.Millisecond))
 	}
 	t.Log(b.String())
 	table = nil
