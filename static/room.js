@@ -50,7 +50,8 @@ export function viewOf(scenario, settings, { step, playing, speed }) {
 
 const sortedEntries = (o) => Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const sameObject = (a, b) => JSON.stringify(sortedEntries(a)) === JSON.stringify(sortedEntries(b));
-const ivKey = (iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`);
+/** ivText writes an intervention as links and rooms spell it: "12:r4" or "41:c2=0". */
+export const ivText = (iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`);
 
 /**
  * sameRun says whether a view asks for the run the settings already make
@@ -63,7 +64,7 @@ export function sameRun(settings, view) {
     settings.policy === view.policy &&
     sameObject(settings.knobs, view.knobs) &&
     sameObject(settings.caps, view.caps) &&
-    (settings.interventions ?? []).map(ivKey).join() === (view.interventions ?? []).map(ivKey).join()
+    (settings.interventions ?? []).map(ivText).join() === (view.interventions ?? []).map(ivText).join()
   );
 }
 
@@ -84,7 +85,7 @@ export function settingsOf(view, base = {}) {
 
 /** publishKey is a view's identity for "has anything changed since I last sent it". */
 export function publishKey(view) {
-  return JSON.stringify([view.scenario, view.seed, view.policy, sortedEntries(view.knobs), sortedEntries(view.caps), (view.interventions ?? []).map(ivKey), view.step, view.playing, view.speed]);
+  return JSON.stringify([view.scenario, view.seed, view.policy, sortedEntries(view.knobs), sortedEntries(view.caps), (view.interventions ?? []).map(ivText), view.step, view.playing, view.speed]);
 }
 
 const STORE = "concviz.room";

@@ -5,11 +5,9 @@
 // it (step, or the end), plus the page's projector mode and the class it
 // follows. Every check says, in a sentence, what it could not use.
 
-import { normalizeCode } from "./room.js";
+import { normalizeCode, ivText } from "./room.js";
 import { LIMITS, POLICIES } from "./vocab.js";
 
-/** POLICIES are the scheduling policies a run may ask for, the default first (vocab.js). */
-export { POLICIES };
 /** MAX_SEED is the largest seed: seeds survive a round trip through a JavaScript number. */
 export const MAX_SEED = LIMITS.maxSeed;
 /** MAX_STEP is the largest step a link may name (PROTOCOL.md: a view's step). */
@@ -19,9 +17,6 @@ export const MAX_STEP = LIMITS.maxStep;
 export function defaults() {
   return { seed: 1, policy: POLICIES[0], knobs: {}, caps: {}, interventions: [], step: 0, toEnd: false, projector: false, follow: "" };
 }
-
-/** ivText writes an intervention as links and rooms spell it: "12:r4" or "41:c2=0". */
-export const ivText = (iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`);
 
 // wholeProblem is why text is not a whole number from lo to hi, or "".
 function wholeProblem(name, text, lo, hi) {
