@@ -4,8 +4,8 @@
 // found nothing wrong with it. Pure: tested with node.
 
 import { newLog, addEvents } from "./runlog.js";
-import { POLICIES, MAX_SEED } from "./settings.js";
-import { EVENT_KINDS } from "./vocab.js";
+import { MAX_SEED } from "./settings.js";
+import { EVENT_KINDS, POLICIES } from "./vocab.js";
 
 /** RUN_FORMAT names the format in every recording. */
 export const RUN_FORMAT = "concviz-run";
@@ -51,7 +51,7 @@ export function recordingOf(log, scenario = log.recorded?.scenario, settings = l
 function runSettings(s) {
   return {
     seed: s.seed ?? 1,
-    policy: s.policy ?? "random",
+    policy: s.policy ?? POLICIES[0],
     knobs: { ...s.knobs },
     caps: { ...s.caps },
     interventions: (s.interventions ?? []).map((iv) => (iv.run !== undefined ? { step: iv.step, run: iv.run } : { step: iv.step, chan: iv.chan, cap: iv.cap })),
@@ -152,7 +152,7 @@ function scenarioProblem(s) {
 function settingsProblem(s) {
   if (!isObj(s)) return "its settings are not an object";
   if (!isInt(s.seed) || s.seed < 0 || s.seed > MAX_SEED) return "its seed is not a whole number from 0 to 2^53−1";
-  if (!POLICIES.includes(s.policy)) return `its policy is ${JSON.stringify(s.policy)}, not random, go or fifo`;
+  if (!POLICIES.includes(s.policy)) return `its policy is ${JSON.stringify(s.policy)}, not ${POLICIES.slice(0, -1).join(", ")} or ${POLICIES.at(-1)}`;
   if (!isIntMap(s.knobs)) return "its knobs are not an object of whole numbers";
   if (!isIntMap(s.caps)) return "its caps are not an object of whole numbers";
   const ok = (iv) => isObj(iv) && isInt(iv.step) && iv.step >= 0 && (isInt(iv.run) || (isInt(iv.chan) && isInt(iv.cap)));

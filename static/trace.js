@@ -5,6 +5,7 @@
 
 import { lanes, initialState, applyInPlace } from "./fold.js";
 import { kindName, names as goroutineNames } from "./runlog.js";
+import { POLICIES } from "./vocab.js";
 
 /** STEP_US is the length of a step on the trace's time axis, in microseconds. */
 export const STEP_US = 1;
@@ -124,7 +125,7 @@ function otherDataOf(log, n) {
     version: 1,
     scenario: rec?.scenario?.id ?? log.run?.scenario ?? "",
     seed: rec?.settings?.seed ?? log.run?.seed ?? 1,
-    policy: rec?.settings?.policy ?? log.run?.policy ?? "random",
+    policy: rec?.settings?.policy ?? log.run?.policy ?? POLICIES[0],
     steps: n,
     outcome: log.outcome?.outcome ?? "",
     time_axis: `${STEP_US} µs = 1 step: the state after s events spans [s, s+1) steps; a slice's args give its steps and the virtual time (time_ns) it starts at`,
