@@ -235,9 +235,3 @@ export function download(name, data, type = "application/octet-stream") {
   // Revoking at once can cancel the download in some browsers.
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
-
-/** fileName names an export of a run: "worker-pool-deadlock-seed2.json". */
-export function fileName(scenarioID, settings, ext) {
-  const policy = settings?.policy && settings.policy !== "random" ? `-${settings.policy}` : "";
-  return `${String(scenarioID).replace(/[^\w.-]+/g, "_")}-seed${settings?.seed ?? 1}${policy}.${ext}`;
-}

@@ -6,7 +6,7 @@ import { newLog, addEvents, names } from "./runlog.js";
 import { EVENT_KINDS } from "./vocab.js";
 import { recordingOf, logFromRecording } from "./recording.js";
 import { traceOf, STEP_US } from "./trace.js";
-import { standaloneHTML, fileName } from "./export.js";
+import { standaloneHTML, exportName, EXPORT_FILES } from "./export.js";
 import { row, handLog, chan, gor, validateTrace, kindsProblem } from "./testkit.js";
 
 // Every real run in testdata: the pool and each built-in scenario, as
@@ -390,7 +390,12 @@ test("a bundle's replacement patterns are not read as patterns", () => {
   assert.ok(html.includes("const x = '$`$&$1';"));
 });
 
-test("export file names say the scenario, seed and policy", () => {
-  assert.equal(fileName("worker-pool-deadlock", { seed: 2, policy: "random" }, "json"), "worker-pool-deadlock-seed2.json");
-  assert.equal(fileName("a b/c", { seed: 7, policy: "fifo" }, "trace.json"), "a_b_c-seed7-fifo.trace.json");
+test("export file names say the scenario and seed, an edited run, and a picture's step", () => {
+  const plain = { seed: 2, interventions: [] };
+  const edited = { seed: 7, interventions: [{ step: 3, run: 2 }] };
+  assert.equal(exportName("json", "worker-pool-deadlock", plain, 40), "concviz-worker-pool-deadlock-seed2.json");
+  assert.equal(exportName("trace", "semaphore", edited, 40), "concviz-semaphore-seed7-edited.trace.json");
+  assert.equal(exportName("svg", "semaphore", plain, 40), "concviz-semaphore-seed2-step40.svg");
+  assert.equal(exportName("png", "semaphore", edited, 0), "concviz-semaphore-seed7-edited-step0.png");
+  for (const kind of Object.keys(EXPORT_FILES)) assert.ok(exportName(kind, "x", plain, 1).endsWith(`.${EXPORT_FILES[kind].ext}`), kind);
 });
