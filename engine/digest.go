@@ -1,7 +1,5 @@
 package engine
 
-import "fmt"
-
 // Digest is the engine's state at one step in a canonical form: what the
 // page folds out of the events, so a test can require the two to agree at
 // every step (static/digest.js makes the page's side).
@@ -155,17 +153,10 @@ func (q *fifo) ids(to []int32) []int32 {
 	return to
 }
 
-// valueText is a value as Log.Value reads it back from an event, without
-// interning anything into the log.
+// valueText is a value as Log.Value reads it back from an event, encoded
+// into a log of its own so nothing is interned into the run's.
 func valueText(v any) string {
-	if k, bits, ok := encodeScalar(v); ok {
-		return (&Log{}).Value(Event{VK: k, Val: bits})
-	}
-	switch x := v.(type) {
-	case string:
-		return truncate(x)
-	case error:
-		return truncate(x.Error())
-	}
-	return truncate(fmt.Sprint(v))
+	var l Log
+	k, bits := encode(&l, v)
+	return l.Value(Event{VK: k, Val: bits})
 }
