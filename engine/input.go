@@ -75,51 +75,58 @@ func boundErr(field, format string, a ...any) *InputError {
 // returns the first problem as an *InputError. Which channels and knobs a
 // program has is its catalog's or compiler's to check.
 func (in RunInput) Validate(lim InputLimits) error {
+	_, _, err := in.parse(lim)
+	return err
+}
+
+// parse is Validate, returning the policy and interventions it parsed so
+// Config does not parse them again.
+func (in RunInput) parse(lim InputLimits) (Policy, []Intervention, error) {
 	for _, name := range slices.Sorted(maps.Keys(in.Caps)) {
 		if c := in.Caps[name]; c < 0 || lim.MaxCap > 0 && c > lim.MaxCap {
 			if lim.MaxCap > 0 {
-				return boundErr(FieldCaps, "capacity of %s must be between 0 and %d, not %d", name, lim.MaxCap, c)
+				return 0, nil, boundErr(FieldCaps, "capacity of %s must be between 0 and %d, not %d", name, lim.MaxCap, c)
 			}
-			return inputErr(FieldCaps, "capacity of %s is %d: it must be at least 0", name, c)
+			return 0, nil, inputErr(FieldCaps, "capacity of %s is %d: it must be at least 0", name, c)
 		}
 	}
 	if lim.MaxSeed > 0 && in.Seed > lim.MaxSeed {
-		return boundErr(FieldSeed, "seed must be between 0 and %d", lim.MaxSeed)
+		return 0, nil, boundErr(FieldSeed, "seed must be between 0 and %d", lim.MaxSeed)
 	}
+	var policy Policy
 	if in.Policy != "" {
-		if _, err := ParsePolicy(in.Policy); err != nil {
-			return inputErr(FieldPolicy, "%v", err)
+		p, err := ParsePolicy(in.Policy)
+		if err != nil {
+			return 0, nil, inputErr(FieldPolicy, "%v", err)
 		}
+		policy = p
 	}
 	if lim.MaxInterventions > 0 && len(in.Interventions) > lim.MaxInterventions {
-		return boundErr(FieldInterventions, "at most %d interventions, not %d", lim.MaxInterventions, len(in.Interventions))
+		return 0, nil, boundErr(FieldInterventions, "at most %d interventions, not %d", lim.MaxInterventions, len(in.Interventions))
 	}
-	if _, err := ParseInterventions(in.Interventions); err != nil {
-		return inputErr(FieldInterventions, "%v", err)
+	ivs, err := ParseInterventions(in.Interventions)
+	if err != nil {
+		return 0, nil, inputErr(FieldInterventions, "%v", err)
 	}
 	for _, iv := range in.Interventions {
 		if iv.Cap != nil && lim.MaxCap > 0 && *iv.Cap > lim.MaxCap {
-			return boundErr(FieldCaps, "capacity must be between 0 and %d, not %d", lim.MaxCap, *iv.Cap)
+			return 0, nil, boundErr(FieldCaps, "capacity must be between 0 and %d, not %d", lim.MaxCap, *iv.Cap)
 		}
 	}
 	if in.MaxEvents < 0 || in.MaxGoroutines < 0 || in.MaxTime < 0 {
-		return inputErr(FieldLimits, "limits must be 0 (the default) or more")
+		return 0, nil, inputErr(FieldLimits, "limits must be 0 (the default) or more")
 	}
-	return nil
+	return policy, ivs, nil
 }
 
 // Config validates the inputs and turns them into a run configuration.
 func (in RunInput) Config() (Config, error) {
-	if err := in.Validate(InputLimits{}); err != nil {
+	policy, ivs, err := in.parse(InputLimits{})
+	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{Seed: in.Seed, Caps: in.Caps, Knobs: in.Knobs, Internet: in.Internet,
-		Limits: Limits{MaxEvents: in.MaxEvents, MaxGoroutines: in.MaxGoroutines, MaxTime: int64(in.MaxTime)}}
-	if in.Policy != "" {
-		cfg.Policy, _ = ParsePolicy(in.Policy) // valid: checked above
-	}
-	cfg.Interventions, _ = ParseInterventions(in.Interventions)
-	return cfg, nil
+	return Config{Seed: in.Seed, Policy: policy, Caps: in.Caps, Knobs: in.Knobs, Interventions: ivs, Internet: in.Internet,
+		Limits: Limits{MaxEvents: in.MaxEvents, MaxGoroutines: in.MaxGoroutines, MaxTime: int64(in.MaxTime)}}, nil
 }
 
 // ParseInterventions validates interventions and returns them ordered by step.
