@@ -21,6 +21,10 @@ const (
 	OutcomeLimit    OutcomeKind = "limit"    // an event, goroutine or virtual-time cap was reached
 )
 
+// outcomeKinds is every OutcomeKind above, in their order: the vocabulary the
+// page receives (a test checks it against the constants).
+var outcomeKinds = []OutcomeKind{OutcomeOK, OutcomeDeadlock, OutcomeLeak, OutcomePanic, OutcomeExit, OutcomeLimit}
+
 // OnStderr reports whether a run that ends this way prints its Report on
 // standard error. A leak does not: Go prints nothing when main returns, so the
 // list of goroutines still blocked is concviz's note, shown only on request.

@@ -81,7 +81,7 @@ func Vocab() Vocabulary {
 		OutcomeKinds: []string{},
 		Policies:     slices.Clone(policyNames[:]),
 	}
-	for _, k := range []OutcomeKind{OutcomeOK, OutcomeDeadlock, OutcomeLeak, OutcomePanic, OutcomeExit, OutcomeLimit} {
+	for _, k := range outcomeKinds {
 		v.OutcomeKinds = append(v.OutcomeKinds, string(k))
 	}
 	return v

@@ -2,6 +2,10 @@ package engine
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -61,4 +65,31 @@ func TestWaitReasonText(t *testing.T) {
 	}
 	var r WaitReason
 	assert.ErrorContains(t, r.UnmarshalText([]byte("chan recv")), `unknown wait reason "chan recv"`)
+}
+
+// Every OutcomeKind constant declared in outcome.go is in the vocabulary the
+// page receives, in declaration order, so a new kind cannot be left out.
+func TestOutcomeKindsListsEveryConstant(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "outcome.go", nil, 0)
+	require.NoError(t, err)
+	var declared []string
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			vs := sp.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "OutcomeKind" {
+				for _, v := range vs.Values {
+					s, err := strconv.Unquote(v.(*ast.BasicLit).Value)
+					require.NoError(t, err)
+					declared = append(declared, s)
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, declared)
+	assert.Equal(t, declared, Vocab().OutcomeKinds)
 }
