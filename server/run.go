@@ -133,9 +133,9 @@ func (r *Runner) Run(ctx context.Context, req engine.RunInput, emit func(*RunLog
 	select {
 	case r.sem <- struct{}{}:
 	case <-wait.C:
-		return nil, &RunError{"busy", fmt.Sprintf("the server is running %d programs already; try again in a moment", cap(r.sem))}
+		return nil, &RunError{codeBusy, fmt.Sprintf("the server is running %d programs already; try again in a moment", cap(r.sem))}
 	case <-ctx.Done():
-		return nil, &RunError{"cancelled", "run cancelled"}
+		return nil, &RunError{codeCancelled, "run cancelled"}
 	}
 	defer func() { <-r.sem }()
 	l, err := r.runChild(ctx, req, emit)
@@ -160,10 +160,10 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, &RunError{"crashed", fmt.Sprintf("start run: %v", err)}
+		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, &RunError{"crashed", fmt.Sprintf("start run: %v", err)}
+		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}
 	overMemory := make(chan struct{})
 	stopWatch := make(chan struct{})
@@ -205,29 +205,29 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 
 	select {
 	case <-overMemory:
-		return nil, &RunError{"memory", fmt.Sprintf("the run used more than the memory limit (%d MiB) and was stopped", r.Limits.Memory>>20)}
+		return nil, &RunError{codeMemory, fmt.Sprintf("the run used more than the memory limit (%d MiB) and was stopped", r.Limits.Memory>>20)}
 	default:
 	}
 	if ctx.Err() == context.DeadlineExceeded {
-		return nil, &RunError{"timeout", fmt.Sprintf("the run took longer than the time limit (%v) and was stopped: a goroutine may be spinning without ever blocking", r.Limits.Wall)}
+		return nil, &RunError{codeTimeout, fmt.Sprintf("the run took longer than the time limit (%v) and was stopped: a goroutine may be spinning without ever blocking", r.Limits.Wall)}
 	}
 	if ctx.Err() != nil {
-		return nil, &RunError{"cancelled", "run cancelled"}
+		return nil, &RunError{codeCancelled, "run cancelled"}
 	}
 	var refused *engine.RefusedError
 	switch {
 	case errors.As(readErr, &refused):
-		return nil, &RunError{"bad_request", refused.Msg}
+		return nil, &RunError{codeBadRequest, refused.Msg}
 	case readErr == io.EOF && waitErr == nil:
 		return l, nil
 	case errors.Is(readErr, engine.ErrGarbled) && (waitErr == nil || killed && !strings.Contains(readErr.Error(), "stream ended")):
-		return nil, &RunError{"garbled", "the run's output could not be trusted and it was stopped: " + readErr.Error()}
+		return nil, &RunError{codeGarbled, "the run's output could not be trusted and it was stopped: " + readErr.Error()}
 	default:
 		msg := strings.TrimSpace(stderr.String())
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
 		}
-		return nil, &RunError{"crashed", fmt.Sprintf("the run's process failed (%v): %s", waitErr, msg)}
+		return nil, &RunError{codeCrashed, fmt.Sprintf("the run's process failed (%v): %s", waitErr, msg)}
 	}
 }
 

@@ -289,7 +289,7 @@ var inputLimits = engine.InputLimits{MaxCap: maxCap, MaxSeed: maxSeed, MaxInterv
 // validate checks a run message and turns it into a request.
 func (s *Server) validate(m *clientMessage) (engine.RunInput, []engine.Site, *protoError) {
 	if m.Scenario == "" {
-		return engine.RunInput{}, nil, badf("bad_field", "run needs a \"scenario\"")
+		return engine.RunInput{}, nil, badf(codeBadField, "run needs a \"scenario\"")
 	}
 	req := newRequest(m.Scenario, m.Seed, m.Policy, m.Knobs, m.Caps, m.Interventions)
 	req.MaxEvents = s.runner.Limits.Events
@@ -298,7 +298,7 @@ func (s *Server) validate(m *clientMessage) (engine.RunInput, []engine.Site, *pr
 		return engine.RunInput{}, nil, perr
 	}
 	if m.From < 0 {
-		return engine.RunInput{}, nil, badf("bad_field", "from must be 0 or more")
+		return engine.RunInput{}, nil, badf(codeBadField, "from must be 0 or more")
 	}
 	return req, sites, nil
 }
@@ -319,7 +319,7 @@ func newRequest(scenario string, seed *uint64, policy string, knobs map[string]i
 func (s *Server) check(req *engine.RunInput) ([]engine.Site, *protoError) {
 	sc, ok := s.lookup(req.Program)
 	if !ok || sc.Program.Main == nil {
-		return nil, badf("unknown_scenario", "no scenario %q", clip(req.Program, maxEcho))
+		return nil, badf(codeUnknownScenario, "no scenario %q", clip(req.Program, maxEcho))
 	}
 	req.Program = sc.ID
 	if err := req.Validate(inputLimits); err != nil {
@@ -330,7 +330,7 @@ func (s *Server) check(req *engine.RunInput) ([]engine.Site, *protoError) {
 		if errors.As(err, &ke) {
 			return nil, badf(ke.Code(), "%s", ke.Error())
 		}
-		return nil, badf("bad_knob", "%v", err)
+		return nil, badf(codeBadKnob, "%v", err)
 	}
 	p, _ := engine.ParsePolicy(req.Policy) // valid: checked above
 	req.Policy = p.String()
@@ -343,15 +343,15 @@ func inputError(err error) *protoError {
 	errors.As(err, &ie)
 	switch {
 	case ie == nil:
-		return badf("bad_field", "%v", err)
+		return badf(codeBadField, "%v", err)
 	case ie.Field == engine.FieldCaps:
-		return badf("cap_range", "%s", ie.Msg)
+		return badf(codeCapRange, "%s", ie.Msg)
 	case ie.Field == engine.FieldInterventions && ie.Bound:
-		return badf("too_many_interventions", "%s", ie.Msg)
+		return badf(codeTooManyInterventions, "%s", ie.Msg)
 	case ie.Field == engine.FieldInterventions:
-		return badf("bad_intervention", "%s", ie.Msg)
+		return badf(codeBadIntervention, "%s", ie.Msg)
 	}
-	return badf("bad_field", "%s", ie.Msg)
+	return badf(codeBadField, "%s", ie.Msg)
 }
 
 // Resolve is the child's Resolver for the built-in scenarios.
