@@ -119,12 +119,7 @@ func normalClient(t *testing.T, base string, stop <-chan struct{}) []time.Durati
 	}
 	defer conn.Close()
 	var out []time.Duration
-	for seed := rand.Uint64N(1 << 40); ; seed++ {
-		select {
-		case <-stop:
-			return out
-		default:
-		}
+	for seed := rand.Uint64N(1 << 40); !stopped(stop); seed++ {
 		start := time.Now()
 		if err := conn.WriteJSON(map[string]any{"type": "run", "scenario": "pool", "seed": seed}); err != nil {
 			t.Errorf("the normal client: %v", err)
@@ -147,6 +142,17 @@ func normalClient(t *testing.T, base string, stop <-chan struct{}) []time.Durati
 		}
 		out = append(out, time.Since(start))
 		time.Sleep(60 * time.Millisecond) // within the runs a second a connection may start
+	}
+	return out
+}
+
+// stopped reports whether stop is closed, for an attack's loop to end.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -264,10 +270,8 @@ func TestAttacks(t *testing.T) {
 						}
 					}()
 					for range 40 {
-						select {
-						case <-stop:
+						if stopped(stop) {
 							return
-						default:
 						}
 						conn, _, err := d.Dial(wsURL(tg.v4), nil)
 						if err != nil {
@@ -309,12 +313,7 @@ func TestAttacks(t *testing.T) {
 			var wg sync.WaitGroup
 			for range 40 { // a new connection every 5 guesses
 				wg.Go(func() {
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-						}
+					for !stopped(stop) {
 						conn, _, err := websocket.DefaultDialer.Dial(wsURL(tg.v4), nil)
 						if err != nil {
 							refused.Add(1)
@@ -340,12 +339,7 @@ func TestAttacks(t *testing.T) {
 			}
 			for range 4 {
 				wg.Go(func() {
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-						}
+					for !stopped(stop) {
 						resp, err := noRedirect.Get(tg.v4 + "/r/" + fmt.Sprintf("%08d", rand.IntN(1e8)))
 						if err != nil {
 							continue
