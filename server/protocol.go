@@ -79,7 +79,6 @@ type (
 		Type    string      `json:"type"` // "hello"
 		Version int         `json:"version"`
 		Limits  limitsField `json:"limits"`
-		Kinds   []string    `json:"kinds"` // event kind names by number, as events carry them
 	}
 	limitsField struct {
 		MaxEvents        int   `json:"maxEvents"`
@@ -173,14 +172,14 @@ func badf(code, format string, a ...any) *protoError {
 // parseClient decodes one client message, refusing unknown fields and
 // mistyped values with a message that names them. encoding/json matches
 // keys case-insensitively and takes the last of duplicate keys, so the
-// keys are checked first, exactly, against the message's own names.
+// keys are checked first, exactly, against the message's own names; the
+// decoder then never meets an unknown field.
 func parseClient(b []byte) (*clientMessage, *protoError) {
 	if perr := checkKeys(b, reflect.TypeFor[clientMessage]()); perr != nil {
 		return nil, perr
 	}
 	var m clientMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field == "" {
@@ -188,9 +187,6 @@ func parseClient(b []byte) (*clientMessage, *protoError) {
 		}
 		if errors.As(err, &te) {
 			return nil, badf(codeBadField, "field %q must be a %s, not a JSON %s", clip(te.Field, maxEcho), te.Type, te.Value)
-		}
-		if strings.HasPrefix(err.Error(), "json: unknown field") {
-			return nil, badf(codeBadField, "%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
 		return nil, badf(codeBadJSON, "message is not valid JSON: %v", err)
 	}

@@ -50,84 +50,77 @@ func (s *session) authorize(m *clientMessage) (*room, *protoError) {
 	return r, nil
 }
 
+// The room handlers below return the refusal, which handle sends.
+
 // present opens a room with this connection as its presenter.
-func (s *session) present(m *clientMessage) {
+func (s *session) present(m *clientMessage) *protoError {
 	if m.Scenario == "" {
-		s.sendError(badf(codeBadField, "present needs a \"scenario\""), m)
-		return
+		return badf(codeBadField, "present needs a \"scenario\"")
 	}
 	sc, ok := s.srv.lookup(m.Scenario)
 	if !ok || sc.Program.Main == nil {
-		s.sendError(badf(codeUnknownScenario, "no scenario %q", clip(m.Scenario, maxEcho)), m)
-		return
+		return badf(codeUnknownScenario, "no scenario %q", clip(m.Scenario, maxEcho))
 	}
 	r, perr := s.srv.rooms.open(sc.ID, s.addr)
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
-	s.takeSeat(r, m)
+	return s.takeSeat(r)
 }
 
 // claim makes this connection the presenter's again, e.g. after a reload.
-func (s *session) claim(m *clientMessage) {
+func (s *session) claim(m *clientMessage) *protoError {
 	r, perr := s.authorize(m)
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
-	s.takeSeat(r, m)
+	return s.takeSeat(r)
 }
 
 // takeSeat moves r's presenter seat here. A connection holds one seat:
 // its former room stays open, for a claim from elsewhere, until it expires.
-func (s *session) takeSeat(r *room, m *clientMessage) {
+func (s *session) takeSeat(r *room) *protoError {
 	n, perr := r.seat(s)
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
 	if old := s.presenting; old != nil && old != r {
 		old.unseat(s)
 	}
 	s.presenting = r
 	r.resyncPresenter(s, n)
+	return nil
 }
 
 // publish relays the presenter's view, checked and re-encoded.
-func (s *session) publish(m *clientMessage) {
+func (s *session) publish(m *clientMessage) *protoError {
 	r, perr := s.authorize(m)
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
 	v, perr := s.srv.validateView(m.View)
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
-	if perr := r.publish(v); perr != nil {
-		s.sendError(perr, m)
-	}
+	return r.publish(v)
 }
 
 // follow makes this connection a viewer of the room m names, leaving the
 // room it followed before; a refused follow changes nothing.
-func (s *session) follow(m *clientMessage) {
+func (s *session) follow(m *clientMessage) *protoError {
 	r, perr := s.findRoom(m, time.Now())
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
 	if perr := r.join(s); perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
 	if old := s.following; old != nil && old != r {
 		old.leave(s)
 	}
 	s.following = r
 	r.resyncViewer(s)
+	return nil
 }
 
 // unfollow stops following, dropping any view not yet sent.
@@ -141,15 +134,15 @@ func (s *session) unfollow() {
 }
 
 // closeRoom ends the room for everyone.
-func (s *session) closeRoom(m *clientMessage) {
+func (s *session) closeRoom(m *clientMessage) *protoError {
 	r, perr := s.authorize(m)
 	if perr != nil {
-		s.sendError(perr, m)
-		return
+		return perr
 	}
 	if !s.srv.rooms.close(r, "closed") {
-		s.sendError(unknownRoom(r.code), m)
+		return unknownRoom(r.code)
 	}
+	return nil
 }
 
 // leaveRooms runs when the connection ends: it stops following, and the

@@ -224,10 +224,7 @@ func TestRoomsEnd(t *testing.T) {
 			}
 			assert.Zero(t, s.rooms.count())
 			if tc.reason == "shutdown" {
-				_, _, err := v.conn.ReadMessage()
-				var ce *websocket.CloseError
-				require.ErrorAs(t, err, &ce)
-				assert.Equal(t, websocket.CloseGoingAway, ce.Code)
+				assert.Equal(t, websocket.CloseGoingAway, v.closeCode())
 				return
 			}
 			v.send(map[string]any{"type": "follow", "code": p.code})

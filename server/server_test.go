@@ -189,6 +189,17 @@ func (c *client) read() msg {
 	return m
 }
 
+// closeCode reads until the server closes the connection and returns the
+// close frame's code.
+func (c *client) closeCode() int {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _, err := c.conn.ReadMessage()
+	var ce *websocket.CloseError
+	require.ErrorAs(c.t, err, &ce)
+	return ce.Code
+}
+
 // runToEnd reads until the outcome or an error for the current run and
 // returns every message.
 func (c *client) runToEnd() []msg {
@@ -223,7 +234,6 @@ func TestHello(t *testing.T) {
 	m := c.read()
 	assert.Equal(t, "hello", m["type"])
 	assert.Equal(t, float64(ProtocolVersion), m["version"])
-	assert.Equal(t, "send.block", m["kinds"].([]any)[engine.KindSendBlock])
 	assert.Equal(t, float64(50_000), m["limits"].(map[string]any)["maxEvents"])
 }
 
@@ -323,11 +333,7 @@ func TestMessageOverReadLimitClosesWith1009(t *testing.T) {
 	_, ts := newTestServer(t, testLimits())
 	c := dial(t, ts)
 	c.send(`{"type":"run","scenario":"` + strings.Repeat("x", maxMessage) + `"}`)
-	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, _, err := c.conn.ReadMessage()
-	var ce *websocket.CloseError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, websocket.CloseMessageTooBig, ce.Code)
+	assert.Equal(t, websocket.CloseMessageTooBig, c.closeCode())
 }
 
 func TestFloodOfRunsIsRateLimited(t *testing.T) {
@@ -478,11 +484,7 @@ func TestShutdownSendsCloseFrames(t *testing.T) {
 	c.send(map[string]any{"type": "run", "scenario": "spin"})
 	assert.Equal(t, "run", c.read()["type"])
 	s.Close()
-	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, _, err := c.conn.ReadMessage()
-	var ce *websocket.CloseError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, websocket.CloseGoingAway, ce.Code)
+	assert.Equal(t, websocket.CloseGoingAway, c.closeCode())
 }
 
 func TestHundredConcurrentClients(t *testing.T) {
@@ -532,11 +534,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	c.send(map[string]any{"type": "run", "scenario": "spin"})
 	assert.Equal(t, "run", c.read()["type"])
 	cancel()
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, _, err = conn.ReadMessage()
-	var ce *websocket.CloseError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, websocket.CloseGoingAway, ce.Code)
+	assert.Equal(t, websocket.CloseGoingAway, c.closeCode())
 	assert.NoError(t, <-done)
 }
 

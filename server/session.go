@@ -9,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/concviz/concviz/engine"
 )
 
 // Connection timing, as in gorilla/websocket's chat example.
@@ -317,44 +315,49 @@ func (s *session) handle(raw []byte) {
 		s.sendError(perr, nil)
 		return
 	}
+	if perr := s.dispatch(m); perr != nil {
+		s.sendError(perr, m)
+	}
+}
+
+// dispatch acts on one client message and returns the refusal to send, if any.
+func (s *session) dispatch(m *clientMessage) *protoError {
 	switch m.Type {
 	case "hello":
 		if m.Version != ProtocolVersion {
-			s.sendError(badf(codeVersion, "this server speaks protocol version %d, not %d", ProtocolVersion, m.Version), m)
-			return
+			return badf(codeVersion, "this server speaks protocol version %d, not %d", ProtocolVersion, m.Version)
 		}
-		s.enqueue(helloMessage{Type: "hello", Version: ProtocolVersion, Kinds: engine.Vocab().EventKinds, Limits: limitsField{
+		s.enqueue(helloMessage{Type: "hello", Version: ProtocolVersion, Limits: limitsField{
 			MaxEvents: s.srv.runner.Limits.Events, MaxCap: maxCap, MaxInterventions: maxInterventions,
 			MaxMessage: maxMessage, WallMillis: s.srv.runner.Limits.Wall.Milliseconds(),
 		}})
 	case "run":
 		if !s.bucket.take(time.Now()) {
-			s.sendError(badf(codeRateLimited, "too many runs: at most %d a second", int(s.bucket.perSecond)), m)
-			return
+			return badf(codeRateLimited, "too many runs: at most %d a second", int(s.bucket.perSecond))
 		}
 		req, sites, perr := s.srv.validate(m)
 		if perr != nil {
-			s.sendError(perr, m)
-			return
+			return perr
 		}
 		s.startRun(m.ID, req, sites, m.From)
 	case "cancel":
 		s.cancelRun()
 	case "present":
-		s.present(m)
+		return s.present(m)
 	case "claim":
-		s.claim(m)
+		return s.claim(m)
 	case "view":
-		s.publish(m)
+		return s.publish(m)
 	case "follow":
-		s.follow(m)
+		return s.follow(m)
 	case "unfollow":
 		s.unfollow()
 	case "close":
-		s.closeRoom(m)
+		return s.closeRoom(m)
 	default:
-		s.sendError(badf(codeUnknownType, "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", clip(m.Type, maxEcho)), m)
+		return badf(codeUnknownType, "unknown message type %q (want hello, run, cancel, present, claim, view, follow, unfollow or close)", clip(m.Type, maxEcho))
 	}
+	return nil
 }
 
 // tokenBucket limits how often a client may start runs.
