@@ -24,7 +24,6 @@ export function center(p) {
   return { x: p.x + p.w / 2, y: p.y + p.h / 2 };
 }
 
-
 // dot draws one goroutine of a crowd, a path whatever its state (so that a
 // change of state is a change of two attributes): a square blocked, a
 // diamond asleep, an octagon (near enough a circle) running or ready (a
@@ -94,7 +93,7 @@ export function crowdBox(state, c, name) {
   return [c.frame, `<text class="crowd-tally gstate" x="${c.x + 10}" y="${c.y + 34}">${esc(tally || "not started yet")}</text>`];
 }
 
-export function gNode(state, log, id, p, label, { ghost = false, deadlocked = false, choose = false } = {}) {
+export function gNode(state, id, p, label, { ghost = false, deadlocked = false, choose = false } = {}) {
   const x = state.gs[id];
   const st = x ? x.state : "unborn";
   // Bold states take more room a character.
@@ -140,7 +139,7 @@ export function blockedLine(reason, n) {
   return [`${ICON.blocked} ${reason}`, `${ICON.blocked} ${short}`, reason, short].find((s) => s.length <= n) ?? short;
 }
 
-export function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: SLOT = 30 }) {
+export function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: SLOT }) {
   const o = state.objs[id];
   const cap = o ? o.cap : 0;
   const buf = o ? o.buf : [];
