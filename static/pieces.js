@@ -89,7 +89,7 @@ export function crowdBox(state, c, name) {
     <rect class="crowd-box" width="${c.w}" height="${c.h}" rx="10"/>
     <text x="10" y="18" class="gname">${esc(label)}</text></g>`;
   }
-  const tally = ["running", "runnable", "blocked", "sleeping", "done"].filter((k) => count[k]).map((k) => `${ICON[k]} ${count[k]}`).join("  ");
+  const tally = Object.keys(ICON).filter((k) => count[k]).map((k) => `${ICON[k]} ${count[k]}`).join("  ");
   return [c.frame, `<text class="crowd-tally gstate" x="${c.x + 10}" y="${c.y + 34}">${esc(tally || "not started yet")}</text>`];
 }
 
