@@ -519,7 +519,12 @@ export function consoleAt(log, state) {
   return out;
 }
 
-function printsOf(log) {
+/**
+ * printsOf lists the lines the run printed, {seq, g, text, stream}, in
+ * order: seq is the print's index in the log. Kept on the log and
+ * extended as it grows.
+ */
+export function printsOf(log) {
   const c = (log._prints ??= { n: 0, list: [] });
   for (; c.n < log.events.length; c.n++) {
     const r = log.events[c.n];

@@ -3,7 +3,7 @@
 // chrome://tracing. Pure: tested with node (testkit.js checks a trace
 // against the format's rules, as viewers enforce them).
 
-import { lanes, initialState, applyInPlace } from "./fold.js";
+import { lanes, initialState, applyInPlace, printsOf } from "./fold.js";
 import { kindName, names as goroutineNames } from "./runlog.js";
 import { POLICIES } from "./vocab.js";
 
@@ -45,7 +45,7 @@ export function traceOf(log, names = goroutineNames(log), { title } = {}) {
     out.push(...slicesOf(log, lane, n + 1, why));
   }
   out.push(...flowsOf(log, sum.handoffs));
-  out.push(...printsOf(log, ids));
+  out.push(...printMarks(log, ids));
   if (log.outcome) out.push(outcomeInstant(log.outcome, n));
   return { traceEvents: out, displayTimeUnit: "ms", otherData: otherDataOf(log, n) };
 }
@@ -104,14 +104,11 @@ function flowsOf(log, handoffs) {
   return out;
 }
 
-// printsOf marks each line printed on its goroutine's track.
-function printsOf(log, ids) {
-  const out = [];
-  log.events.forEach((r, i) => {
-    if (kindName(r[2]) !== "print" || !ids.has(r[1])) return;
-    out.push({ name: "print", cat: "output", ph: "i", s: "t", pid: 1, tid: r[1], ts: (i + 1.5) * STEP_US, args: { text: String(r[5]), stream: r[6] === 2 ? "stderr" : "stdout" } });
-  });
-  return out;
+// printMarks marks each line printed on its goroutine's track.
+function printMarks(log, ids) {
+  return printsOf(log)
+    .filter((p) => ids.has(p.g))
+    .map((p) => ({ name: "print", cat: "output", ph: "i", s: "t", pid: 1, tid: p.g, ts: (p.seq + 1.5) * STEP_US, args: { text: p.text, stream: p.stream } }));
 }
 
 function outcomeInstant(o, n) {
