@@ -4,7 +4,7 @@
 // against the format's rules, as viewers enforce them).
 
 import { lanes, initialState, applyInPlace, printsOf } from "./fold.js";
-import { kindName, names as goroutineNames } from "./runlog.js";
+import { names as goroutineNames } from "./runlog.js";
 import { POLICIES } from "./vocab.js";
 
 /** STEP_US is the length of a step on the trace's time axis, in microseconds. */
