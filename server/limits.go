@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -48,35 +49,16 @@ var DefaultClassLimits = ClassLimits{
 	ShutdownTimeout: 5 * time.Second, LogEvery: 10 * time.Second,
 }
 
-// withDefaults fills the zero fields from DefaultClassLimits.
+// withDefaults fills the zero (or negative) fields from DefaultClassLimits.
+// Every field is a count or a duration, so one loop covers them all and a
+// new field cannot be forgotten here.
 func (l ClassLimits) withDefaults() ClassLimits {
-	d := DefaultClassLimits
-	fill := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
+	v, d := reflect.ValueOf(&l).Elem(), reflect.ValueOf(DefaultClassLimits)
+	for i := range v.NumField() {
+		if v.Field(i).Int() <= 0 {
+			v.Field(i).Set(d.Field(i))
 		}
 	}
-	fillD := func(v *time.Duration, def time.Duration) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	fill(&l.Conns, d.Conns)
-	fill(&l.ConnsPerAddr, d.ConnsPerAddr)
-	fill(&l.QueueBytes, d.QueueBytes)
-	fill(&l.ReadRate, d.ReadRate)
-	fill(&l.Rooms, d.Rooms)
-	fill(&l.RoomsPerAddr, d.RoomsPerAddr)
-	fill(&l.Viewers, d.Viewers)
-	fill(&l.SeatsPerAddr, d.SeatsPerAddr)
-	fill(&l.Guesses, d.Guesses)
-	fillD(&l.RoomIdle, d.RoomIdle)
-	fillD(&l.RoomGrace, d.RoomGrace)
-	fillD(&l.HeaderTimeout, d.HeaderTimeout)
-	fillD(&l.RequestTimeout, d.RequestTimeout)
-	fillD(&l.IdleTimeout, d.IdleTimeout)
-	fillD(&l.ShutdownTimeout, d.ShutdownTimeout)
-	fillD(&l.LogEvery, d.LogEvery)
 	return l
 }
 

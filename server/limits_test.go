@@ -356,3 +356,11 @@ func TestReadRateMetersMessagesPerAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestClassLimitsZeroFieldsTakeTheDefaults(t *testing.T) {
+	assert.Equal(t, DefaultClassLimits, ClassLimits{}.withDefaults())
+	got := ClassLimits{Conns: 3, RoomIdle: time.Minute, Guesses: -1}.withDefaults()
+	want := DefaultClassLimits
+	want.Conns, want.RoomIdle = 3, time.Minute // set fields stay; a negative one is a zero
+	assert.Equal(t, want, got)
+}
