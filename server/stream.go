@@ -137,7 +137,7 @@ func (s *session) nextRunMessage() []byte {
 	if b := st.nextBatch(); b != nil {
 		return b
 	}
-	if st.tail != nil && st.head == nil {
+	if st.tail != nil {
 		b := st.tail
 		st.tail = nil
 		st.log = RunLog{}
