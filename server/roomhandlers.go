@@ -61,7 +61,7 @@ func (s *session) present(m *clientMessage) *protoError {
 	if !ok || sc.Program.Main == nil {
 		return badf(codeUnknownScenario, "no scenario %q", clip(m.Scenario, maxEcho))
 	}
-	r, perr := s.srv.rooms.open(sc.ID, s.addr)
+	r, perr := s.srv.rooms.open(s.addr)
 	if perr != nil {
 		return perr
 	}

@@ -61,7 +61,6 @@ type room struct {
 	timer        *time.Timer // fires at the deadline, or earlier and re-arms
 
 	mu        sync.Mutex
-	scenario  string    // the latest view's scenario
 	active    time.Time // the presenter's last message
 	vacant    time.Time // when the presenter's seat emptied; zero while seated
 	seq       int64
@@ -82,8 +81,9 @@ func unknownRoom(code string) *protoError {
 	return badf(codeUnknownRoom, "no open room has the code %q", clip(code, maxEcho))
 }
 
-// open creates a room for scenario, opened from the address addr.
-func (g *roomRegistry) open(scenario, addr string) (*room, *protoError) {
+// open creates a room, opened from the address addr. Its scenario is
+// whatever its views name.
+func (g *roomRegistry) open(addr string) (*room, *protoError) {
 	secret, err := newSecret()
 	if err != nil {
 		return nil, badf(codeInternal, "%v", err)
@@ -110,7 +110,7 @@ func (g *roomRegistry) open(scenario, addr string) (*room, *protoError) {
 			g.mu.Unlock()
 			continue
 		}
-		r := &room{code: code, secret: secret, addr: addr, reg: g, scenario: scenario,
+		r := &room{code: code, secret: secret, addr: addr, reg: g,
 			active: time.Now(), viewers: map[*session]struct{}{}, seats: map[string]int{}}
 		// One timer per room and no goroutine: it runs only when it fires.
 		r.timer = time.AfterFunc(g.lim.RoomIdle, r.expire)
@@ -257,7 +257,6 @@ func (r *room) publish(v viewField) *protoError {
 	}
 	r.seq++
 	r.latest = b
-	r.scenario = v.Scenario
 	r.active = time.Now()
 	for s := range r.viewers {
 		s.views.offer(b)
