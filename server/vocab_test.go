@@ -27,8 +27,9 @@ func TestVocabJSIsFresh(t *testing.T) {
 }
 
 // Every code the server puts in an error message is declared in errorCodes
-// (so the page's generated list knows it), and every declared code is sent
-// somewhere (so none is stale). The codes are read from the source: the
+// (so the page's generated list knows it) and written by its constant, not
+// as a literal, and every declared code is sent somewhere (so none is
+// stale). The codes are read from the source: the
 // first argument of badf and of a RunError literal, and a literal
 // errorMessage's Code, wherever in the package they are written.
 func TestErrorCodesAreDeclared(t *testing.T) {
@@ -60,23 +61,32 @@ func TestErrorCodesAreDeclared(t *testing.T) {
 		})
 	}
 	used := map[string]string{} // code -> where it is sent
+	var literals []string       // where a code is spelled out
+	noteCode := func(e ast.Expr, at string) {
+		if s, ok := stringLit(e); ok {
+			used[s] = at
+			literals = append(literals, at+": "+strconv.Quote(s))
+		} else if id, ok := e.(*ast.Ident); ok && consts[id.Name] != "" {
+			used[consts[id.Name]] = at
+		}
+	}
 	for _, file := range parsed {
 		ast.Inspect(file, func(n ast.Node) bool {
 			switch x := n.(type) {
 			case *ast.CallExpr:
 				if id, ok := x.Fun.(*ast.Ident); ok && id.Name == "badf" && len(x.Args) > 0 {
-					noteCode(used, consts, x.Args[0], fset.Position(x.Pos()).String())
+					noteCode(x.Args[0], fset.Position(x.Pos()).String())
 				}
 			case *ast.CompositeLit:
 				switch typeName(x.Type) {
 				case "RunError":
 					if len(x.Elts) > 0 {
-						noteCode(used, consts, x.Elts[0], fset.Position(x.Pos()).String())
+						noteCode(x.Elts[0], fset.Position(x.Pos()).String())
 					}
 				case "errorMessage":
 					for _, el := range x.Elts {
 						if kv, ok := el.(*ast.KeyValueExpr); ok && typeName(kv.Key) == "Code" {
-							noteCode(used, consts, kv.Value, fset.Position(x.Pos()).String())
+							noteCode(kv.Value, fset.Position(x.Pos()).String())
 						}
 					}
 				}
@@ -85,6 +95,7 @@ func TestErrorCodesAreDeclared(t *testing.T) {
 		})
 	}
 	require.NotEmpty(t, used)
+	assert.Empty(t, literals, "error codes written as literals: use the constants in vocab.go")
 	for code, at := range used {
 		assert.Contains(t, errorCodes, code, "%s sends the code %q, which errorCodes does not declare", at, code)
 	}
@@ -94,16 +105,6 @@ func TestErrorCodesAreDeclared(t *testing.T) {
 		assert.Contains(t, used, c, "errorCodes declares %q, and nothing sends it", c)
 	}
 	assert.Len(t, byJSName(errorCodes), len(errorCodes), "two codes share a JavaScript name")
-}
-
-// noteCode records the code an expression names, when it is a literal or a
-// constant of the package (a variable, e.g. a knob error's code, is not).
-func noteCode(used, consts map[string]string, e ast.Expr, at string) {
-	if s, ok := stringLit(e); ok {
-		used[s] = at
-	} else if id, ok := e.(*ast.Ident); ok && consts[id.Name] != "" {
-		used[consts[id.Name]] = at
-	}
 }
 
 func stringLit(e ast.Expr) (string, bool) {
