@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Session, RECONNECT_MS } from "./session.js";
-import { PROTOCOL_VERSION, CLOSE_CODES as CLOSE, EVENT_KINDS } from "./vocab.js";
+import { PROTOCOL_VERSION, CLOSE_CODES as CLOSE } from "./vocab.js";
 import { row } from "./testkit.js";
 
 // FakeSocket records what the page sends; the test plays the server.
@@ -59,7 +59,7 @@ function harness({ other = () => false } = {}) {
 }
 
 const LIMITS = { maxEvents: 1000000, maxCap: 1000, maxInterventions: 1000, maxMessage: 65536, wallMillis: 10000 };
-const hello = { type: "hello", version: PROTOCOL_VERSION, limits: LIMITS, kinds: EVENT_KINDS };
+const hello = { type: "hello", version: PROTOCOL_VERSION, limits: LIMITS };
 
 test("the page says hello and asks for runs only once the server has said it", () => {
   const h = harness();
