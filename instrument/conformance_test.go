@@ -72,12 +72,20 @@ func runBinary(t testing.TB, bin string, env []string, timeout time.Duration) ru
 }
 
 // nativeBuild builds a program with the real toolchain (go run reports a
-// program's exit status 2 as 1, so build and run the binary).
+// program's exit status 2 as 1, so build and run the binary): a file as go
+// build FILE.go does, a directory as go build does in a module holding it.
 func nativeBuild(t testing.TB, path string) (string, error) {
 	t.Helper()
+	st, err := os.Stat(path)
+	require.NoError(t, err)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "native")
 	cmd := exec.Command(goCmd(t), "build", "-o", bin, path)
+	if st.IsDir() {
+		require.NoError(t, os.CopyFS(dir, os.DirFS(path)))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module prog\n\ngo 1.26\n"), 0o644))
+		cmd.Args[len(cmd.Args)-1] = "."
+	}
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local")
 	out, err := cmd.CombinedOutput()

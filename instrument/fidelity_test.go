@@ -3,7 +3,6 @@ package instrument
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -21,10 +20,6 @@ import (
 // and run, then run on the engine, must print the same. Channels print as
 // addresses, which differ between any two runs, so hexadecimal addresses
 // are compared as such.
-
-var chanAddr = regexp.MustCompile(`0x[0-9a-f]{6,}`)
-
-func addrless(s string) string { return chanAddr.ReplaceAllString(s, "ADDR") }
 
 // fidelityPrograms lists testdata/fidelity's programs: each of its .go files
 // as go run FILE.go runs it, and its directory dir as go run ./dir.
@@ -46,43 +41,14 @@ func TestFidelity(t *testing.T) {
 			t.Parallel()
 			abs, err := filepath.Abs(p)
 			require.NoError(t, err)
-			release := acquire()
-			nbin, nerr := nativeProgram(t, abs)
-			cbin, cerr := concvizBuild(t, abs)
-			var native runOut
-			if nerr == nil {
-				native = runBinary(t, nbin, nil, time.Minute)
-			}
-			release()
-			require.NoError(t, nerr, "go build")
-			require.NoError(t, cerr, "concviz build")
+			nbin, cbin := buildBoth(t, abs)
+			native := runBinary(t, nbin, nil, time.Minute)
 			got := runBinary(t, cbin.Path, nil, time.Minute)
 			assert.Equal(t, native.code, got.code, "exit status\nstderr: %s", got.stderr)
-			assert.Equal(t, addrless(native.stdout), addrless(got.stdout), "stdout")
-			assert.Equal(t, addrless(native.stderr), addrless(programStderr(got.stderr)), "stderr")
+			assert.Equal(t, addrFree(native.stdout), addrFree(got.stdout), "stdout")
+			assert.Equal(t, addrFree(native.stderr), addrFree(programStderr(got.stderr)), "stderr")
 		})
 	}
-}
-
-// nativeProgram builds a file as go build FILE.go does, or a directory as go
-// build does in a module holding it.
-func nativeProgram(t *testing.T, path string) (string, error) {
-	st, err := os.Stat(path)
-	require.NoError(t, err)
-	if !st.IsDir() {
-		return nativeBuild(t, path)
-	}
-	dir := t.TempDir()
-	require.NoError(t, os.CopyFS(dir, os.DirFS(path)))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module prog\n\ngo 1.26\n"), 0o644))
-	bin := filepath.Join(dir, "native")
-	cmd := exec.Command(goCmd(t), "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", &Error{Msg: string(out)}
-	}
-	return bin, nil
 }
 
 // TestReadProgramRefusesAsGoRuns: the files go run will not build are

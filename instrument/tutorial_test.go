@@ -488,7 +488,7 @@ var tutorialCheckers = map[string]checker{
 var (
 	monotonicTime = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? [+-]\d{4} \S+) m=[+-]\d+\.\d{9}$`)
 	hexAddr       = regexp.MustCompile(`^0x[0-9a-f]+$`)
-	anyAddr       = regexp.MustCompile(`0x[0-9a-f]+`)
+	anyAddr       = regexp.MustCompile(`0x[0-9a-f]{6,}`)
 	reportFunc    = regexp.MustCompile(`(?m)^goroutine \d+ \[[^\]]*\]:\n(\S+)\(`)
 )
 
