@@ -1,6 +1,7 @@
 package instrument
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/constant"
@@ -51,23 +52,8 @@ func (r *rw) typeText(t types.Type) (string, error) {
 	case *types.Signature:
 		return r.sigText(t, "func")
 	case *types.Struct:
-		var fs []string
-		for i := 0; i < t.NumFields(); i++ {
-			f := t.Field(i)
-			ft, err := r.typeText(f.Type())
-			if err != nil {
-				return "", err
-			}
-			s := ft
-			if !f.Embedded() {
-				s = f.Name() + " " + ft
-			}
-			if tag := t.Tag(i); tag != "" {
-				s += " " + strconv.Quote(tag)
-			}
-			fs = append(fs, s)
-		}
-		return "struct{" + strings.Join(fs, "; ") + "}", nil
+		fs, err := fieldTexts(t, r.typeText)
+		return "struct{" + strings.Join(fs, "; ") + "}", err
 	case *types.Interface:
 		if t.Empty() {
 			return "any", nil
@@ -161,43 +147,72 @@ func (r *rw) namedText(obj *types.TypeName, targs *types.TypeList) (string, erro
 }
 
 func (r *rw) sigText(s *types.Signature, prefix string) (string, error) {
-	tuple := func(t *types.Tuple, variadic bool) ([]string, error) {
-		var out []string
-		for i := 0; i < t.Len(); i++ {
-			v := t.At(i)
-			if variadic && i == t.Len()-1 {
-				e, err := r.typeText(v.Type().(*types.Slice).Elem())
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, "..."+e)
-				continue
-			}
-			e, err := r.typeText(v.Type())
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, e)
+	tail, err := sigTail(s, r.typeText)
+	return prefix + tail, err
+}
+
+// fieldTexts spells t's fields as Go source does, each field's type by
+// elem: the rewrite's spelling and reflect's differ only in how they spell
+// types and in the braces around the list.
+func fieldTexts(t *types.Struct, elem func(types.Type) (string, error)) ([]string, error) {
+	var fs []string
+	for i := 0; i < t.NumFields(); i++ {
+		f := t.Field(i)
+		ft, err := elem(f.Type())
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		s := ft
+		if !f.Embedded() {
+			s = f.Name() + " " + ft
+		}
+		if tag := t.Tag(i); tag != "" {
+			s += " " + strconv.Quote(tag)
+		}
+		fs = append(fs, s)
 	}
-	ps, err := tuple(s.Params(), s.Variadic())
+	return fs, nil
+}
+
+// sigTail spells s after "func" or a method's name, "(int, ...string)
+// (bool, error)", each type by elem.
+func sigTail(s *types.Signature, elem func(types.Type) (string, error)) (string, error) {
+	ps, err := tupleTexts(s.Params(), s.Variadic(), elem)
 	if err != nil {
 		return "", err
 	}
-	rs, err := tuple(s.Results(), false)
-	if err != nil {
-		return "", err
-	}
-	out := prefix + "(" + strings.Join(ps, ", ") + ")"
-	switch len(rs) {
-	case 0:
-	case 1:
-		out += " " + rs[0]
-	default:
-		out += " (" + strings.Join(rs, ", ") + ")"
+	rs, err := tupleTexts(s.Results(), false, elem)
+	return "(" + strings.Join(ps, ", ") + ")" + resultsText(rs), err
+}
+
+// tupleTexts spells the types of a parameter or result list by elem, the
+// last as ...T when variadic.
+func tupleTexts(t *types.Tuple, variadic bool, elem func(types.Type) (string, error)) ([]string, error) {
+	var out []string
+	for i := 0; i < t.Len(); i++ {
+		vt, prefix := t.At(i).Type(), ""
+		if variadic && i == t.Len()-1 {
+			vt, prefix = vt.(*types.Slice).Elem(), "..."
+		}
+		e, err := elem(vt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, prefix+e)
 	}
 	return out, nil
+}
+
+// resultsText spells a signature's results after its parameters: nothing,
+// " T" or " (T, U)".
+func resultsText(rs []string) string {
+	switch len(rs) {
+	case 0:
+		return ""
+	case 1:
+		return " " + rs[0]
+	}
+	return " (" + strings.Join(rs, ", ") + ")"
 }
 
 func isUntyped(t types.Type) bool {
@@ -411,7 +426,17 @@ func (r *rw) goTypeName(t types.Type) (string, bool) {
 	return reflectName(t, false)
 }
 
+// errUnspelled stops fieldTexts and sigTail at a type reflectName cannot spell.
+var errUnspelled = errors.New("no reflect name")
+
 func reflectName(t types.Type, inArgs bool) (string, bool) {
+	spell := func(t types.Type) (string, error) {
+		s, ok := reflectName(t, inArgs)
+		if !ok {
+			return "", errUnspelled
+		}
+		return s, nil
+	}
 	switch t := types.Unalias(t).(type) {
 	case *types.Basic:
 		if t.Info()&types.IsUntyped != 0 {
@@ -469,53 +494,11 @@ func reflectName(t types.Type, inArgs bool) (string, bool) {
 		if t.NumFields() == 0 {
 			return "struct {}", true
 		}
-		var fs []string
-		for i := 0; i < t.NumFields(); i++ {
-			f := t.Field(i)
-			ft, ok := reflectName(f.Type(), inArgs)
-			if !ok {
-				return "", false
-			}
-			s := ft
-			if !f.Embedded() {
-				s = f.Name() + " " + ft
-			}
-			if tag := t.Tag(i); tag != "" {
-				s += " " + strconv.Quote(tag)
-			}
-			fs = append(fs, s)
-		}
-		return "struct { " + strings.Join(fs, "; ") + " }", true
+		fs, err := fieldTexts(t, spell)
+		return "struct { " + strings.Join(fs, "; ") + " }", err == nil
 	case *types.Signature:
-		var ps, rs []string
-		for i := 0; i < t.Params().Len(); i++ {
-			pt := t.Params().At(i).Type()
-			prefix := ""
-			if t.Variadic() && i == t.Params().Len()-1 {
-				pt, prefix = pt.(*types.Slice).Elem(), "..."
-			}
-			s, ok := reflectName(pt, inArgs)
-			if !ok {
-				return "", false
-			}
-			ps = append(ps, prefix+s)
-		}
-		for i := 0; i < t.Results().Len(); i++ {
-			s, ok := reflectName(t.Results().At(i).Type(), inArgs)
-			if !ok {
-				return "", false
-			}
-			rs = append(rs, s)
-		}
-		out := "func(" + strings.Join(ps, ", ") + ")"
-		switch len(rs) {
-		case 0:
-		case 1:
-			out += " " + rs[0]
-		default:
-			out += " (" + strings.Join(rs, ", ") + ")"
-		}
-		return out, true
+		tail, err := sigTail(t, spell)
+		return "func" + tail, err == nil
 	case *types.Interface:
 		if t.Empty() {
 			return "interface {}", true

@@ -23,33 +23,25 @@ func (r *rw) wrapper(sig *types.Signature, call func(args []string) string) (fun
 	if sig.TypeParams().Len() > 0 {
 		return funcLit{}, fmt.Errorf("a generic function the engine takes over cannot be used as a value")
 	}
-	typ, err := r.sigText(sig, "func")
+	ps, err := tupleTexts(sig.Params(), sig.Variadic(), r.typeText)
 	if err != nil {
 		return funcLit{}, err
 	}
-	params := sig.Params()
+	rs, err := tupleTexts(sig.Results(), false, r.typeText)
+	if err != nil {
+		return funcLit{}, err
+	}
 	var decls, args []string
-	for i := range params.Len() {
+	for i, p := range ps {
 		n := "_cvz_a" + strconv.Itoa(i)
-		t := params.At(i).Type()
-		prefix := ""
-		if sig.Variadic() && i == params.Len()-1 {
-			t, prefix = t.(*types.Slice).Elem(), "..."
-			args = append(args, n+"...")
-		} else {
-			args = append(args, n)
+		decls = append(decls, n+" "+p)
+		if strings.HasPrefix(p, "...") {
+			n += "..."
 		}
-		tt, err := r.typeText(t)
-		if err != nil {
-			return funcLit{}, err
-		}
-		decls = append(decls, n+" "+prefix+tt)
+		args = append(args, n)
 	}
-	res, err := r.sigText(types.NewSignatureType(nil, nil, nil, nil, sig.Results(), false), "")
-	if err != nil {
-		return funcLit{}, err
-	}
-	head := "func(" + strings.Join(decls, ", ") + ")" + strings.TrimPrefix(res, "()")
+	typ := "func(" + strings.Join(ps, ", ") + ")" + resultsText(rs)
+	head := "func(" + strings.Join(decls, ", ") + ")" + resultsText(rs)
 	ret := ""
 	if sig.Results().Len() > 0 {
 		ret = "return "
@@ -110,7 +102,7 @@ func (r *rw) methodExpr(sel *ast.SelectorExpr, fn *types.Func) string {
 func (r *rw) methodCall(sel *ast.SelectorExpr, fn *types.Func, args []string, expr string) string {
 	post := []string{r.site(sel.Sel.Pos(), expr)}
 	if fn.Name() == "Go" && fn.Pkg().Path() == "sync" {
-		post = append([]string{strconv.Quote(r.curFunc() + ".gowrap")}, post...)
+		post = append([]string{strconv.Quote(r.curFunc() + gowrap)}, post...)
 	}
 	return fn.Name() + "(" + strings.Join(append(args, post...), ", ") + ")"
 }
