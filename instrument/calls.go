@@ -92,7 +92,7 @@ func (r *rw) call(c *ast.CallExpr) (string, bool) {
 	pos := r.site(sel.Sel.Pos(), r.orig(sel.X))
 	post := []string{pos}
 	if fn.Name() == "Go" && fn.Pkg().Path() == "sync" {
-		name := r.curFunc() + ".gowrap"
+		name := r.curFunc() + gowrap
 		if len(c.Args) == 1 {
 			name = r.goName(ast.Unparen(c.Args[0]))
 		}
