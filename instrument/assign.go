@@ -172,3 +172,16 @@ func (r *rw) engineLocker(t types.Type) bool {
 	fn, ok := obj.(*types.Func)
 	return ok && engineMethod(fn)
 }
+
+// chanOperand renders x unwrapped or converted to *Chan[T] where its type
+// needs it, and reports whether it did.
+func (r *rw) chanOperand(x ast.Expr) (string, bool) {
+	s := r.text(x)
+	if r.wrapped(r.typeOf(x)) {
+		return parenIfNeeded(x, s) + "._cvz_c", true
+	}
+	if conv, ok := r.chanConv(x); ok {
+		return "(" + conv + ")(" + s + ")", true
+	}
+	return s, false
+}

@@ -108,14 +108,14 @@ func (r *rw) builtin(c *ast.CallExpr, name string) (string, bool) {
 			return r.makeChan(c, ch), true
 		}
 	case "close":
-		return r.chanRecv(c.Args[0]) + ".Close(" + r.site(c.Lparen, r.orig(c.Args[0])) + ")", true
+		return r.recvText(c.Args[0]) + ".Close(" + r.site(c.Lparen, r.orig(c.Args[0])) + ")", true
 	case "len", "cap":
 		if _, ok := isChan(r.typeOf(c.Args[0])); ok {
 			m := ".Len()"
 			if name == "cap" {
 				m = ".Cap()"
 			}
-			return r.chanRecv(c.Args[0]) + m, true
+			return r.recvText(c.Args[0]) + m, true
 		}
 	case "println":
 		return r.callText(c, r.eng+".PrintlnBuiltin", []string{r.site(c.Lparen, "")}, nil), true

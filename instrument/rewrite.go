@@ -357,28 +357,28 @@ func (r *rw) text(n ast.Node) string {
 	case *ast.ChanType:
 		return "*" + r.eng + ".Chan[" + r.text(n.Value) + "]"
 	case *ast.SendStmt:
-		return r.chanRecv(n.Chan) + ".Send(" + r.text(n.Value) + ", " + r.site(n.Arrow, r.orig(n.Chan)) + ")"
+		return r.recvText(n.Chan) + ".Send(" + r.text(n.Value) + ", " + r.site(n.Arrow, r.orig(n.Chan)) + ")"
 	case *ast.UnaryExpr:
 		if n.Op == token.ARROW {
-			return r.chanRecv(n.X) + ".Recv1(" + r.site(n.OpPos, r.orig(n.X)) + ")"
+			return r.recvText(n.X) + ".Recv1(" + r.site(n.OpPos, r.orig(n.X)) + ")"
 		}
 	case *ast.AssignStmt:
 		if len(n.Lhs) == 2 && len(n.Rhs) == 1 {
 			if u, ok := isRecv(n.Rhs[0]); ok {
-				r.override[n.Rhs[0]] = r.chanRecv(u.X) + ".Recv(" + r.site(u.OpPos, r.orig(u.X)) + ")"
+				r.override[n.Rhs[0]] = r.recvText(u.X) + ".Recv(" + r.site(u.OpPos, r.orig(u.X)) + ")"
 				defer delete(r.override, n.Rhs[0])
 			}
 		}
 	case *ast.ValueSpec:
 		if len(n.Names) == 2 && len(n.Values) == 1 {
 			if u, ok := isRecv(n.Values[0]); ok {
-				r.override[n.Values[0]] = r.chanRecv(u.X) + ".Recv(" + r.site(u.OpPos, r.orig(u.X)) + ")"
+				r.override[n.Values[0]] = r.recvText(u.X) + ".Recv(" + r.site(u.OpPos, r.orig(u.X)) + ")"
 				defer delete(r.override, n.Values[0])
 			}
 		}
 	case *ast.RangeStmt:
 		if _, ok := isChan(r.typeOf(n.X)); ok {
-			r.override[n.X] = r.chanRecv(n.X) + ".Range(" + r.site(n.For, r.orig(n.X)) + ")"
+			r.override[n.X] = r.recvText(n.X) + ".Range(" + r.site(n.For, r.orig(n.X)) + ")"
 			defer delete(r.override, n.X)
 		}
 	case *ast.Ident:
@@ -426,12 +426,9 @@ func (r *rw) text(n ast.Node) string {
 // named channel type (whose method set is empty), unwrapped where that type
 // has methods (see wrapped).
 func (r *rw) recvText(x ast.Expr) string {
-	s := r.text(x)
-	if r.wrapped(r.typeOf(x)) {
-		return parenIfNeeded(x, s) + "._cvz_c"
-	}
-	if conv, ok := r.chanConv(x); ok {
-		return "(" + conv + ")(" + s + ")"
+	s, converted := r.chanOperand(x)
+	if converted {
+		return s
 	}
 	switch u := ast.Unparen(x).(type) {
 	case *ast.Ident, *ast.SelectorExpr, *ast.CallExpr, *ast.IndexExpr, *ast.IndexListExpr, *ast.ParenExpr:
@@ -444,17 +441,9 @@ func (r *rw) recvText(x ast.Expr) string {
 	return "(" + s + ")"
 }
 
-func (r *rw) chanRecv(x ast.Expr) string { return r.recvText(x) }
-
 // chanArg renders a channel operand passed as a *Chan[T] argument.
 func (r *rw) chanArg(x ast.Expr) string {
-	if r.wrapped(r.typeOf(x)) {
-		return parenIfNeeded(x, r.text(x)) + "._cvz_c"
-	}
-	s := r.text(x)
-	if conv, ok := r.chanConv(x); ok {
-		return "(" + conv + ")(" + s + ")"
-	}
+	s, _ := r.chanOperand(x)
 	return s
 }
 

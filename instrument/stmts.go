@@ -43,7 +43,7 @@ func (r *rw) selectStmt(s *ast.SelectStmt) string {
 			cls = append(cls, c)
 			continue
 		case *ast.SendStmt:
-			vals = append(vals, r.chanRecv(comm.Chan)+".SelectSend("+r.text(comm.Value)+")")
+			vals = append(vals, r.recvText(comm.Chan)+".SelectSend("+r.text(comm.Value)+")")
 		case *ast.ExprStmt:
 			u, _ := isRecv(comm.X)
 			if u == nil {
