@@ -174,8 +174,7 @@ func (c *Chan[T]) pop() T {
 func (c *Chan[T]) Send(v T, pos Pos) {
 	rt, gg := enter(pos)
 	if c == nil {
-		rt.record(Event{Kind: KindSendBlock, G: gg.id, Pos: pos})
-		rt.block(gg, WaitChanSendNil, 0)
+		rt.park(gg, Event{Kind: KindSendBlock, G: gg.id, Pos: pos}, WaitChanSendNil, 0)
 		return
 	}
 	if c.trySend(rt, gg, v, pos) {
@@ -184,8 +183,9 @@ func (c *Chan[T]) Send(v T, pos Pos) {
 	s := c.getSudog(gg)
 	s.val = v
 	c.sendq.enqueue(s)
-	recordVal(rt, Event{Kind: KindSendBlock, G: gg.id, Obj: c.id, Pos: pos}, v)
-	rt.block(gg, WaitChanSend, c.id)
+	e := Event{Kind: KindSendBlock, G: gg.id, Obj: c.id, Pos: pos}
+	e.VK, e.Val = encode(rt.log, v)
+	rt.park(gg, e, WaitChanSend, c.id)
 	closed := s.closed
 	c.putSudog(s)
 	if closed {
@@ -205,7 +205,7 @@ func (c *Chan[T]) trySend(rt *runtime, gg *g, v T, pos Pos) bool {
 	}
 	if c.count < c.cap {
 		c.push(v)
-		recordVal(rt, Event{Kind: KindSend, G: gg.id, Obj: c.id, Pos: pos}, v)
+		recordVal(rt, Event{Kind: KindSend, G: gg.id, Obj: c.id, Pos: pos, Fx: FxPush}, v)
 		return true
 	}
 	return false
@@ -234,10 +234,11 @@ func (c *Chan[T]) completeRecv(rt *runtime, s *sudog[T], v T, ok bool, by int32)
 }
 
 // completeSend finishes the blocked send s, whose value was taken by by (or
-// which close woke), and readies its goroutine.
-func (c *Chan[T]) completeSend(rt *runtime, s *sudog[T], by int32, closed bool) {
+// which close woke), and readies its goroutine. fx says where the value
+// went: FxPush when it took a buffer slot rather than a receiver.
+func (c *Chan[T]) completeSend(rt *runtime, s *sudog[T], by int32, closed bool, fx Effect) {
 	sg := s.g
-	e := Event{Kind: KindSendDone, G: sg.id, Obj: c.id, Peer: by, Pos: sg.pos}
+	e := Event{Kind: KindSendDone, G: sg.id, Obj: c.id, Peer: by, Pos: sg.pos, Fx: fx}
 	if !closed {
 		e.VK, e.Val = encode(rt.log, s.val)
 	}
@@ -257,8 +258,7 @@ func (c *Chan[T]) completeSend(rt *runtime, s *sudog[T], by int32, closed bool) 
 func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 	rt, gg := enter(pos)
 	if c == nil {
-		rt.record(Event{Kind: KindRecvBlock, G: gg.id, Pos: pos})
-		rt.block(gg, WaitChanReceiveNil, 0)
+		rt.park(gg, Event{Kind: KindRecvBlock, G: gg.id, Pos: pos}, WaitChanReceiveNil, 0)
 		var zero T
 		return zero, false
 	}
@@ -267,8 +267,7 @@ func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 	}
 	s := c.getSudog(gg)
 	c.recvq.enqueue(s)
-	rt.record(Event{Kind: KindRecvBlock, G: gg.id, Obj: c.id, Pos: pos})
-	rt.block(gg, WaitChanReceive, c.id)
+	rt.park(gg, Event{Kind: KindRecvBlock, G: gg.id, Obj: c.id, Pos: pos}, WaitChanReceive, c.id)
 	v, ok := s.val, s.ok
 	c.putSudog(s)
 	return v, ok
@@ -278,12 +277,12 @@ func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 func (c *Chan[T]) tryRecv(rt *runtime, gg *g, pos Pos) (v T, ok, done bool) {
 	if c.count > 0 {
 		v = c.pop()
-		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Pos: pos, Flag: 1}, v)
+		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Pos: pos, Flag: 1, Fx: FxPop}, v)
 		// A waiting sender's value takes the freed slot.
 		if c.count < c.cap {
 			if s := c.sendq.dequeue(); s != nil {
 				c.push(s.val)
-				c.completeSend(rt, s, gg.id, false)
+				c.completeSend(rt, s, gg.id, false, FxPush)
 			}
 		}
 		return v, true, true
@@ -291,7 +290,7 @@ func (c *Chan[T]) tryRecv(rt *runtime, gg *g, pos Pos) (v T, ok, done bool) {
 	if s := c.sendq.dequeue(); s != nil {
 		v = s.val
 		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos, Flag: 1}, v)
-		c.completeSend(rt, s, gg.id, false)
+		c.completeSend(rt, s, gg.id, false, 0)
 		return v, true, true
 	}
 	if c.closed {
@@ -343,7 +342,7 @@ func (c *Chan[T]) close(rt *runtime, by int32, pos Pos) {
 		c.completeRecv(rt, s, zero, false, by)
 	}
 	for s := c.sendq.dequeue(); s != nil; s = c.sendq.dequeue() {
-		c.completeSend(rt, s, by, true)
+		c.completeSend(rt, s, by, true, 0)
 	}
 }
 
@@ -359,7 +358,7 @@ func (c *Chan[T]) resize(rt *runtime, n int) {
 			break
 		}
 		c.push(s.val)
-		c.completeSend(rt, s, 0, false)
+		c.completeSend(rt, s, 0, false, FxPush)
 	}
 }
 

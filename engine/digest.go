@@ -31,7 +31,8 @@ type ODigest struct {
 	Count   int      `json:"count,omitempty"`   // a WaitGroup's counter
 	Waiters []int32  `json:"waiters,omitempty"` // goroutines in a WaitGroup's or a Cond's Wait
 	Fires   int64    `json:"fires,omitempty"`   // when a pending timer or ticker fires next
-	Called  bool     `json:"called,omitempty"`  // a Once whose function has been called (it may still run: no event says when it returns)
+	Called  bool     `json:"called,omitempty"`  // a Once whose function has been called
+	Done    bool     `json:"done,omitempty"`    // a Once whose function has returned
 }
 
 // digester is an object whose state a Digest shows.
@@ -139,7 +140,7 @@ func (wg *WaitGroup) digest(d *ODigest) {
 }
 
 func (o *Once) digest(d *ODigest) {
-	d.Called = o.done || o.running
+	d.Called, d.Done = o.done || o.running, o.done
 	d.Queue = o.waiters.ids(d.Queue)
 }
 

@@ -59,6 +59,7 @@ const (
 	KindWGBlock            // G blocked in Wait on Obj
 	KindWGDone             // G's Wait on Obj returned after blocking (Peer: who brought the counter to zero)
 	KindOnce               // G ran Once Obj's function (Val 1) or found it done (Val 0)
+	KindOnceDone           // Once Obj's function, run by G, returned (or panicked): Obj is done
 	KindCondWait           // G waits on Cond Obj
 	KindCondWake           // G was woken on Cond Obj by Peer
 	KindCondSignal         // G signalled Cond Obj (Val: goroutines woken)
@@ -86,7 +87,7 @@ var kindNames = [...]string{
 	KindSelectCase: "select.case", KindSelectBlock: "select.block", KindSelectDefault: "select.default",
 	KindLock: "lock", KindLockBlock: "lock.block", KindLockDone: "lock.done", KindUnlock: "unlock",
 	KindTryLock: "trylock", KindWGAdd: "wg.add", KindWGWait: "wg.wait", KindWGBlock: "wg.block",
-	KindWGDone: "wg.done", KindOnce: "once", KindCondWait: "cond.wait", KindCondWake: "cond.wake",
+	KindWGDone: "wg.done", KindOnce: "once", KindOnceDone: "once.done", KindCondWait: "cond.wait", KindCondWake: "cond.wake",
 	KindCondSignal: "cond.signal", KindAtomic: "atomic", KindSleep: "sleep", KindWake: "wake",
 	KindTimerFire: "timer.fire", KindTimerStop: "timer.stop", KindTimerReset: "timer.reset",
 	KindCancel: "cancel", KindPrint: "print", KindResize: "resize", KindSchedule: "schedule",
@@ -116,16 +117,24 @@ const (
 
 // Event is one step of a run. It is 40 bytes, kept in fixed-size chunks of a
 // [Log]; its sequence number is its index in the log.
+//
+// An event states its effects rather than leaving them to be inferred: who
+// was woken and by whom (G and Peer of a Done kind), why a goroutine parks
+// (Reason), where a value went in a buffer (Fx), a WaitGroup's new counter
+// (Peer of KindWGAdd). A reader folds events into the runtime's state
+// without knowing Go's rules.
 type Event struct {
-	Time int64   // virtual time in nanoseconds since the run started
-	Val  uint64  // the value, read according to VK
-	G    int32   // the goroutine the event is about (0: the runtime itself, e.g. a timer)
-	Obj  int32   // the object involved (0: none)
-	Peer int32   // the other goroutine of a hand-off, or a kind-specific number
-	Pos  Pos     // where in the original source
-	Kind Kind    // what happened
-	VK   ValKind // how to read Val
-	Flag uint8   // kind-specific detail (ok of a receive, read lock, output stream)
+	Time   int64      // virtual time in nanoseconds since the run started
+	Val    uint64     // the value, read according to VK
+	G      int32      // the goroutine the event is about (0: the runtime itself, e.g. a timer)
+	Obj    int32      // the object involved (0: none)
+	Peer   int32      // the other goroutine of a hand-off, or a kind-specific number
+	Pos    Pos        // where in the original source
+	Kind   Kind       // what happened
+	VK     ValKind    // how to read Val
+	Flag   uint8      // kind-specific detail (ok of a receive, read lock, output stream)
+	Reason WaitReason // why G parks, on the event after which it waits (WaitNone otherwise)
+	Fx     Effect     // what the event did to Obj's buffer
 }
 
 // chunkSize events per log chunk: large enough that chunk allocation is noise,

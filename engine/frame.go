@@ -29,7 +29,7 @@ const (
 )
 
 const (
-	eventSize = 36
+	eventSize = 38
 	// maxFrame bounds one frame so a garbled length cannot make a reader
 	// allocate without limit.
 	maxFrame = 1 << 20
@@ -177,7 +177,7 @@ func appendEvent(b []byte, e Event) []byte {
 	b = binary.LittleEndian.AppendUint32(b, uint32(e.Obj))
 	b = binary.LittleEndian.AppendUint32(b, uint32(e.Peer))
 	b = binary.LittleEndian.AppendUint32(b, uint32(e.Pos))
-	return append(b, byte(e.Kind), byte(e.VK), e.Flag, 0)
+	return append(b, byte(e.Kind), byte(e.VK), e.Flag, 0, byte(e.Reason), byte(e.Fx))
 }
 
 func decodeEvent(b []byte) Event {
@@ -191,6 +191,9 @@ func decodeEvent(b []byte) Event {
 		Kind: Kind(b[32]),
 		VK:   ValKind(b[33]),
 		Flag: b[34],
+		// b[35] is unused: the two fields that came later follow it.
+		Reason: WaitReason(b[36]),
+		Fx:     Effect(b[37]),
 	}
 }
 

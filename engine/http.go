@@ -190,14 +190,17 @@ func offline(req *url.URL) error {
 // or its error; any other fails as it does offline.
 func HTTPGet(u string, pos Pos) (*http.Response, error) {
 	rt, gg := enter(pos)
-	recordVal(rt, Event{Kind: KindHTTP, G: gg.id, Pos: pos}, u)
+	start := Event{Kind: KindHTTP, G: gg.id, Pos: pos}
+	start.VK, start.Val = encode(rt.log, u)
 	req, err := requestURL(u)
 	if err != nil {
+		rt.record(start)
 		recordVal(rt, Event{Kind: KindHTTPDone, G: gg.id, Pos: gg.pos}, err.Error())
 		return nil, err
 	}
 	r, ok := rt.cfg.Internet.reply(u, req)
 	if !ok {
+		rt.record(start)
 		err := getError(req, offline(req))
 		recordVal(rt, Event{Kind: KindHTTPDone, G: gg.id, Pos: gg.pos}, err.Error())
 		return nil, err
@@ -205,7 +208,9 @@ func HTTPGet(u string, pos Pos) (*http.Response, error) {
 	if r.Latency > 0 {
 		gg.sleep.kind = timerSleep
 		rt.schedule(&gg.sleep, r.Latency)
-		rt.block(gg, WaitIO, 0)
+		rt.park(gg, start, WaitIO, 0)
+	} else {
+		rt.record(start)
 	}
 	if r.Err != "" {
 		err := getError(req, errors.New(r.Err))

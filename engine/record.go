@@ -18,12 +18,16 @@ type EventRecord struct {
 	Peer int32  `json:"peer,omitempty"`
 	Flag uint8  `json:"flag,omitempty"`
 	Pos  string `json:"pos,omitempty"`
+	// Why G parks after this event, in Go's words; empty if it does not.
+	Reason WaitReason `json:"reason,omitempty"`
+	// What the event did to Obj's buffer: "push", "pop", "drain" or empty.
+	Fx string `json:"fx,omitempty"`
 }
 
 // Record returns event i in its JSON form; sites resolve its position.
 func (l *Log) Record(i int, sites []Site) EventRecord {
 	e := l.At(i)
-	r := EventRecord{Seq: i, T: e.Time, G: e.G, Kind: e.Kind.String(), Obj: e.Obj, Val: l.Value(e), Peer: e.Peer, Flag: e.Flag}
+	r := EventRecord{Seq: i, T: e.Time, G: e.G, Kind: e.Kind.String(), Obj: e.Obj, Val: l.Value(e), Peer: e.Peer, Flag: e.Flag, Reason: e.Reason, Fx: e.Fx.String()}
 	if e.Pos > 0 && int(e.Pos) < len(sites) {
 		r.Pos = sites[e.Pos].String()
 	}

@@ -320,6 +320,14 @@ func recordVal[T any](rt *runtime, e Event, v T) {
 	rt.record(e)
 }
 
+// park records e, the event after which gg waits, stamped with the reason
+// it waits, and blocks gg: the event and the goroutine's state say the same.
+func (rt *runtime) park(gg *g, e Event, reason WaitReason, obj int32) {
+	e.Reason = reason
+	rt.record(e)
+	rt.block(gg, reason, obj)
+}
+
 // block parks the running goroutine gg until another goroutine or a timer
 // makes it runnable. It returns when gg holds the baton again.
 func (rt *runtime) block(gg *g, reason WaitReason, obj int32) {

@@ -63,13 +63,12 @@ func Select(pos Pos, hasDefault bool, cases ...Case) int {
 		rt.record(Event{Kind: KindSelectCase, G: gg.id, Obj: id, Pos: pos, Flag: flag})
 		gg.selWaits = append(gg.selWaits, c.park(rt, gg, i))
 	}
-	rt.record(Event{Kind: KindSelectBlock, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(len(cases))})
 	reason := WaitSelect
 	if len(cases) == 0 {
 		reason = WaitSelectNoCases
 	}
 	gg.selIdx = -1
-	rt.block(gg, reason, first)
+	rt.park(gg, Event{Kind: KindSelectBlock, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(len(cases))}, reason, first)
 	i := gg.selIdx
 	cases[i].fired(gg)
 	return i

@@ -97,8 +97,7 @@ func (m *Mutex) Lock(pos Pos) {
 		return
 	}
 	m.waiters.push(gg)
-	rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.holder})
-	rt.block(gg, WaitMutexLock, m.id)
+	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.holder}, WaitMutexLock, m.id)
 }
 
 // TryLock locks m if it is free and reports whether it did.
@@ -162,8 +161,7 @@ func (m *RWMutex) Lock(pos Pos) {
 		return
 	}
 	m.wwaiters.push(gg)
-	rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer})
-	rt.block(gg, WaitRWMutexLock, m.id)
+	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer}, WaitRWMutexLock, m.id)
 }
 
 // TryLock locks m for writing if it is free and reports whether it did.
@@ -221,8 +219,7 @@ func (m *RWMutex) RLock(pos Pos) {
 		return
 	}
 	m.rwaiters.push(gg)
-	rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer, Flag: 1})
-	rt.block(gg, WaitRWMutexRLock, m.id)
+	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer, Flag: 1}, WaitRWMutexRLock, m.id)
 }
 
 // TryRLock locks m for reading if it can without blocking and reports whether it did.
@@ -309,8 +306,7 @@ func (wg *WaitGroup) Wait(pos Pos) {
 		return
 	}
 	wg.waiters = append(wg.waiters, gg)
-	rt.record(Event{Kind: KindWGBlock, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(wg.n)})
-	rt.block(gg, WaitWaitGroupWait, wg.id)
+	rt.park(gg, Event{Kind: KindWGBlock, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(wg.n)}, WaitWaitGroupWait, wg.id)
 	// Go's waiter checks the group is still at zero when it wakes.
 	if wg.n != 0 {
 		panic("sync: WaitGroup is reused before previous Wait has returned")
@@ -349,8 +345,7 @@ func (o *Once) Do(f func(), pos Pos) {
 	}
 	if o.running {
 		o.waiters.push(gg)
-		rt.record(Event{Kind: KindLockBlock, G: gg.id, Obj: o.id, Pos: pos})
-		rt.block(gg, WaitMutexLock, o.id)
+		rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: o.id, Pos: pos}, WaitMutexLock, o.id)
 		return
 	}
 	o.running = true
@@ -361,6 +356,7 @@ func (o *Once) Do(f func(), pos Pos) {
 		if rt.ending {
 			return
 		}
+		rt.record(Event{Kind: KindOnceDone, G: gg.id, Obj: o.id, Pos: pos})
 		for w := o.waiters.pop(); w != nil; w = o.waiters.pop() {
 			rt.record(Event{Kind: KindLockDone, G: w.id, Obj: o.id, Peer: gg.id, Pos: w.pos})
 			rt.ready(w)
@@ -426,7 +422,6 @@ func (c *Cond) init(rt *runtime, gg *g, pos Pos) {
 func (c *Cond) Wait(pos Pos) {
 	rt, gg := enter(pos)
 	c.init(rt, gg, pos)
-	rt.record(Event{Kind: KindCondWait, G: gg.id, Obj: c.id, Pos: pos})
 	if u, ok := c.L.(unlocker); ok {
 		c.waiters.push(gg)
 		u.unlockNow(rt, gg, pos)
@@ -437,7 +432,9 @@ func (c *Cond) Wait(pos Pos) {
 		c.L.Unlock(pos)
 		c.waiters.push(gg)
 	}
-	rt.block(gg, WaitCondWait, c.id)
+	// Recorded once the lock is released, so that the unlock does not read
+	// as the goroutine running again after it began to wait.
+	rt.park(gg, Event{Kind: KindCondWait, G: gg.id, Obj: c.id, Pos: pos}, WaitCondWait, c.id)
 	c.L.Lock(pos)
 }
 

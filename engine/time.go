@@ -184,13 +184,17 @@ func (rt *runtime) fire(t *timer) {
 		rt.record(Event{Kind: KindWake, G: t.g.id, Pos: t.g.pos})
 		rt.ready(t.g)
 	case timerChan:
-		rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
 		now := virtualNow(rt.clock)
 		c := t.c
 		if s := c.recvq.dequeue(); s != nil {
+			rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
 			c.completeRecv(rt, s, now, true, 0)
 		} else if c.count == 0 {
-			c.push(now) // a slow ticker receiver misses ticks, as in Go
+			c.push(now)
+			rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos, Fx: FxPush})
+		} else {
+			// A slow ticker receiver misses ticks, as in Go.
+			rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
 		}
 		if t.period > 0 {
 			rt.schedule(t, time.Duration(t.period))
@@ -231,10 +235,9 @@ func Sleep(d time.Duration, pos Pos) {
 	if d <= 0 {
 		return
 	}
-	rt.record(Event{Kind: KindSleep, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(d)})
 	gg.sleep.kind = timerSleep
 	rt.schedule(&gg.sleep, d)
-	rt.block(gg, WaitSleep, 0)
+	rt.park(gg, Event{Kind: KindSleep, G: gg.id, Pos: pos, VK: ValInt, Val: uint64(d)}, WaitSleep, 0)
 }
 
 // Timer is time.Timer on the virtual clock, with Go 1.23 semantics: no
@@ -277,8 +280,7 @@ func AfterFunc(d time.Duration, f func(), pos Pos) *Timer {
 func (t *Timer) Stop(pos Pos) bool {
 	rt, gg := enter(pos)
 	was := rt.unschedule(t.t)
-	t.drain()
-	rt.record(Event{Kind: KindTimerStop, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValBool, Val: b2u(was)})
+	rt.record(Event{Kind: KindTimerStop, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValBool, Val: b2u(was), Fx: t.drain()})
 	return was
 }
 
@@ -286,18 +288,22 @@ func (t *Timer) Stop(pos Pos) bool {
 func (t *Timer) Reset(d time.Duration, pos Pos) bool {
 	rt, gg := enter(pos)
 	was := rt.unschedule(t.t)
-	t.drain()
-	rt.record(Event{Kind: KindTimerReset, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValInt, Val: uint64(d)})
+	rt.record(Event{Kind: KindTimerReset, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValInt, Val: uint64(d), Fx: t.drain()})
 	rt.schedule(t.t, d)
 	return was
 }
 
-func (t *Timer) drain() {
-	if c := t.C; c != nil {
-		for c.count > 0 {
-			c.pop()
-		}
+// drain empties the timer's channel (Go 1.23: no stale value after Stop or
+// Reset) and says so, as the event that did it records.
+func (t *Timer) drain() Effect {
+	c := t.C
+	if c == nil || c.count == 0 {
+		return 0
 	}
+	for c.count > 0 {
+		c.pop()
+	}
+	return FxDrain
 }
 
 // Ticker is time.Ticker on the virtual clock.

@@ -61,6 +61,35 @@ func (r *WaitReason) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown wait reason %q", b)
 }
 
+// Effect is what an event did to its object's buffer, as bits: the event
+// says it, so a reader keeps a channel's values in order without knowing
+// when Go moves a blocked sender's value into a freed slot or drops a tick.
+type Effect uint8
+
+// Effects of an [Event] on the buffer of its object.
+const (
+	FxPush      Effect = 1 << iota // the event's value joined the tail of the buffer
+	FxPop                          // the value at the head of the buffer left it
+	FxDrain                        // the buffer was emptied (a timer stopped or reset)
+	effectCount = iota
+)
+
+var effectNames = [effectCount]string{"push", "pop", "drain"}
+
+// String returns the effects' names joined by "+", e.g. "push", or "" for none.
+func (f Effect) String() string {
+	s := ""
+	for i, n := range effectNames {
+		if f&(1<<i) != 0 {
+			if s != "" {
+				s += "+"
+			}
+			s += n
+		}
+	}
+	return s
+}
+
 // Vocabulary is every name the runtime gives the page: what events, objects,
 // waits and outcomes are called, each list indexed as the wire numbers it.
 // It is declared here once; the page's static/vocab.js is generated from it.
@@ -68,6 +97,7 @@ type Vocabulary struct {
 	EventKinds   []string // by Kind number
 	ObjectKinds  []string // by ObjKind number ("" for 0)
 	WaitReasons  []string // by WaitReason number ("" for WaitNone)
+	Effects      []string // by bit: Effects[i] names the Effect 1<<i
 	OutcomeKinds []string
 	Policies     []string // scheduling policies, the default first
 }
@@ -78,6 +108,7 @@ func Vocab() Vocabulary {
 		EventKinds:   slices.Clone(kindNames[:kindCount]),
 		ObjectKinds:  slices.Clone(objKindNames[:]),
 		WaitReasons:  slices.Clone(waitReasonNames[:waitReasonCount]),
+		Effects:      slices.Clone(effectNames[:]),
 		OutcomeKinds: []string{},
 		Policies:     slices.Clone(policyNames[:]),
 	}

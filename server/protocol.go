@@ -105,7 +105,7 @@ type (
 		Type       string             `json:"type"` // "events"
 		ID         string             `json:"id"`
 		From       int                `json:"from"` // sequence number of the first event
-		Events     [][9]any           `json:"events"`
+		Events     [][11]any          `json:"events"`
 		Objects    []engine.Object    `json:"objects,omitempty"`    // declared since the last batch
 		Goroutines []engine.Goroutine `json:"goroutines,omitempty"` // started since the last batch
 	}
@@ -152,9 +152,10 @@ type (
 )
 
 // eventRow is an event as the protocol sends it: [time, goroutine, kind,
-// object, peer, value, flag, site, value kind] with the value as text.
-func eventRow(l *RunLog, e engine.Event) [9]any {
-	return [9]any{e.Time, e.G, uint8(e.Kind), e.Obj, e.Peer, l.Value(e), e.Flag, int32(e.Pos), uint8(e.VK)}
+// object, peer, value, flag, site, value kind, wait reason, effects] with
+// the value as text.
+func eventRow(l *RunLog, e engine.Event) [11]any {
+	return [11]any{e.Time, e.G, uint8(e.Kind), e.Obj, e.Peer, l.Value(e), e.Flag, int32(e.Pos), uint8(e.VK), uint8(e.Reason), uint8(e.Fx)}
 }
 
 // protoError is a problem with a client's message, answered with an error

@@ -154,7 +154,7 @@ func (st *runStream) nextBatch() []byte {
 	if n <= 0 && len(objs) == 0 && len(gs) == 0 {
 		return nil
 	}
-	m := eventsMessage{Type: "events", ID: st.id, From: st.cur.events, Events: make([][9]any, 0, max(n, 0)),
+	m := eventsMessage{Type: "events", ID: st.id, From: st.cur.events, Events: make([][11]any, 0, max(n, 0)),
 		Objects: objs, Goroutines: gs}
 	for i := st.cur.events; i < st.cur.events+n; i++ {
 		m.Events = append(m.Events, eventRow(l, l.At(i)))
