@@ -26,12 +26,14 @@ type RunInput struct {
 
 // InterventionSpec is the JSON form of an [Intervention]: {"step":12,
 // "run":4} runs goroutine 4 next; {"step":41,"chan":2,"cap":0} resizes
-// channel 2.
+// channel 2; {"step":30,"case":1} makes the select evaluated at step 30
+// take its case 1 (counted from 0 in source order) if it is ready.
 type InterventionSpec struct {
 	Step int64  `json:"step"`
 	Run  int32  `json:"run,omitempty"`
 	Chan int32  `json:"chan,omitempty"`
 	Cap  *int   `json:"cap,omitempty"`
+	Case *int   `json:"case,omitempty"`
 	Note string `json:"note,omitempty"`
 }
 
@@ -137,15 +139,20 @@ func ParseInterventions(specs []InterventionSpec) ([]Intervention, error) {
 			return nil, fmt.Errorf("intervention %d: step %d is negative", i, s.Step)
 		}
 		switch {
-		case s.Run > 0 && s.Chan == 0 && s.Cap == nil:
+		case s.Run > 0 && s.Chan == 0 && s.Cap == nil && s.Case == nil:
 			ivs = append(ivs, Intervention{Step: s.Step, Kind: RunNext, G: s.Run})
-		case s.Run == 0 && s.Chan > 0 && s.Cap != nil:
+		case s.Run == 0 && s.Chan > 0 && s.Cap != nil && s.Case == nil:
 			if *s.Cap < 0 {
 				return nil, fmt.Errorf("intervention %d: capacity %d is negative", i, *s.Cap)
 			}
 			ivs = append(ivs, Intervention{Step: s.Step, Kind: SetCap, Obj: s.Chan, Cap: *s.Cap})
+		case s.Run == 0 && s.Chan == 0 && s.Cap == nil && s.Case != nil:
+			if *s.Case < 0 {
+				return nil, fmt.Errorf("intervention %d: case %d is negative", i, *s.Case)
+			}
+			ivs = append(ivs, Intervention{Step: s.Step, Kind: SelectCase, Case: *s.Case})
 		default:
-			return nil, fmt.Errorf("intervention %d: want either {run: G} or {chan: C, cap: N}", i)
+			return nil, fmt.Errorf("intervention %d: want one of {run: G}, {chan: C, cap: N} or {case: K}", i)
 		}
 	}
 	sortInterventions(ivs)

@@ -41,6 +41,12 @@ type Config struct {
 	// page's folding against the engine.
 	Digest      func(Digest)
 	DigestEvery int
+
+	// Chooser, if set, decides every scheduling point where more than one
+	// goroutine could run and every select with more than one ready case, in
+	// place of the policy's draw and of run-next and case interventions; its
+	// defaults are the go policy's, so it is meant for PolicyGo runs.
+	Chooser Chooser
 }
 
 // ObserveEvery is how many events pass between calls of Config.Observe:
@@ -158,7 +164,10 @@ type runtime struct {
 	stdout  bytes.Buffer
 	stderr  bytes.Buffer
 
-	ivs []Intervention
+	ivs       []Intervention // run-next and capacity interventions, by step
+	caseIvs   []Intervention // select-case interventions, by step
+	lastPoint int            // log length at the latest scheduling point the Chooser saw (-1: none yet)
+	choice    Choice         // reused for every call of the Chooser
 
 	nextDigest, lastDigest int   // see takeDigest
 	digested               int   // events takeDigest has read
@@ -183,14 +192,15 @@ func Run(prog Program, cfg Config) *Result {
 	defer runMu.Unlock()
 	epochs++
 	rt := &runtime{
-		prog:   prog,
-		cfg:    cfg,
-		limits: cfg.Limits.withDefaults(),
-		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x636f6e6376697a)), // "concviz"
-		epoch:  epochs,
-		log:    &Log{},
-		ivs:    cfg.Interventions,
+		prog:      prog,
+		cfg:       cfg,
+		limits:    cfg.Limits.withDefaults(),
+		rng:       rand.New(rand.NewPCG(cfg.Seed, 0x636f6e6376697a)), // "concviz"
+		epoch:     epochs,
+		log:       &Log{},
+		lastPoint: -1,
 	}
+	rt.ivs, rt.caseIvs = splitCases(cfg.Interventions, cfg.Chooser != nil)
 	if len(rt.prog.Sites) == 0 {
 		rt.prog.Sites = []Site{{}}
 	}
@@ -401,10 +411,15 @@ func (rt *runtime) switchAway(gg *g) {
 }
 
 // pickNext takes the goroutine to run next from the run queue (non-empty),
-// honouring a due "run goroutine G next" intervention.
+// honouring a due "run goroutine G next" intervention or the Chooser.
 func (rt *runtime) pickNext() *g {
 	if gg := rt.forcedNext(); gg != nil {
 		return gg
+	}
+	if rt.cfg.Chooser != nil {
+		if gg := rt.chooseRun(rt.cur, false); gg != nil {
+			return gg
+		}
 	}
 	q := &rt.runq
 	switch rt.cfg.Policy {
@@ -422,7 +437,7 @@ func (rt *runtime) pickNext() *g {
 
 // preempt is the scheduling point at the start of every operation: under the
 // random policy the running goroutine may be switched for any runnable one,
-// under fifo it goes to the back of the queue.
+// under fifo it goes to the back of the queue, and a Chooser may switch it.
 func (rt *runtime) preempt(gg *g) {
 	rt.applyDue()
 	if rt.ending {
@@ -434,6 +449,12 @@ func (rt *runtime) preempt(gg *g) {
 	}
 	if fg := rt.forcedNext(); fg != nil {
 		rt.handOff(gg, fg)
+		return
+	}
+	if rt.cfg.Chooser != nil {
+		if next := rt.chooseRun(gg, true); next != nil {
+			rt.handOff(gg, next)
+		}
 		return
 	}
 	switch rt.cfg.Policy {
@@ -470,37 +491,44 @@ func (rt *runtime) forcedNext() *g {
 	}
 	iv := rt.ivs[0]
 	rt.ivs = rt.ivs[1:]
+	// The named goroutine may not be runnable here (it may be the running
+	// one): then the intervention has nothing to change.
+	return rt.runNext(iv.G)
+}
+
+// runNext takes goroutine id out of the run queue, with the running one
+// requeued where the policy would put a preempted one, and records the
+// choice; it returns nil if id is not in the queue. Interventions and the
+// Chooser both switch through it, so a chosen schedule replays as
+// interventions event for event.
+func (rt *runtime) runNext(id int32) *g {
 	q := &rt.runq
+	var cand *g
+	fromRunnext := false
 	for i := 0; i < q.n; i++ {
-		if cand := q.at(i); cand.id == iv.G {
+		if q.at(i).id == id {
+			cand = q.at(i)
 			q.remove(i)
-			rt.record(Event{Kind: KindSchedule, G: cand.id, Pos: cand.pos})
-			if rt.cur != nil && rt.cur.state == gRunning {
-				rt.cur.state = gRunnable
-				// The displaced goroutine goes where the policy would put a
-				// preempted one.
-				if rt.cfg.Policy == PolicyGo && q.runnext == nil {
-					q.runnext = rt.cur
-				} else {
-					q.push(rt.cur)
-				}
-			}
-			return cand
+			break
 		}
 	}
-	if q.runnext != nil && q.runnext.id == iv.G {
-		cand := q.runnext
+	if cand == nil && q.runnext != nil && q.runnext.id == id {
+		cand, fromRunnext = q.runnext, true
 		q.runnext = nil
-		rt.record(Event{Kind: KindSchedule, G: cand.id, Pos: cand.pos})
-		if rt.cur != nil && rt.cur.state == gRunning {
-			rt.cur.state = gRunnable
+	}
+	if cand == nil {
+		return nil
+	}
+	rt.record(Event{Kind: KindSchedule, G: cand.id, Pos: cand.pos})
+	if rt.cur != nil && rt.cur.state == gRunning {
+		rt.cur.state = gRunnable
+		if rt.cfg.Policy == PolicyGo && q.runnext == nil && !fromRunnext {
+			q.runnext = rt.cur
+		} else {
 			q.push(rt.cur)
 		}
-		return cand
 	}
-	// The named goroutine is not runnable here (it may be the running one):
-	// the intervention has nothing to change.
-	return nil
+	return cand
 }
 
 // applyDue applies capacity interventions whose step has come.

@@ -45,20 +45,24 @@ type InterventionKind uint8
 
 // Intervention kinds.
 const (
-	RunNext InterventionKind = iota + 1 // run goroutine G at the next scheduling point
-	SetCap                              // set the capacity of channel Obj to Cap
+	RunNext    InterventionKind = iota + 1 // run goroutine G at the next scheduling point
+	SetCap                                 // set the capacity of channel Obj to Cap
+	SelectCase                             // the next select takes case Case if it is ready
 )
 
 // Intervention is a change a user makes to a run at a step: the run is
 // identical to the run without it up to that step. It applies at the first
-// scheduling point at which the log holds at least Step events; a RunNext
-// naming a goroutine that is not runnable there changes nothing.
+// scheduling point at which the log holds at least Step events (a
+// SelectCase: at the first select evaluated then); a RunNext naming a
+// goroutine that is not runnable there, or a SelectCase naming a case that
+// is not ready, changes nothing.
 type Intervention struct {
 	Step int64
 	Kind InterventionKind
 	G    int32 // RunNext: the goroutine to run
 	Obj  int32 // SetCap: the channel
 	Cap  int   // SetCap: its new capacity
+	Case int   // SelectCase: the case's index in source order, from 0
 }
 
 // runQueue holds the runnable goroutines: a ring in FIFO order, plus Go's

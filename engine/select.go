@@ -15,10 +15,12 @@ type Case interface {
 // expressions the caller has already evaluated in source order. It returns
 // the index of the case that fired, or -1 for the default case (hasDefault).
 // Among several ready cases one is chosen uniformly with the run's seeded
-// source, as the spec requires; with none ready and no default it blocks.
+// source, as the spec requires, unless a SelectCase intervention or the
+// Chooser names one; with none ready and no default it blocks.
 // select {} blocks forever.
 func Select(pos Pos, hasDefault bool, cases ...Case) int {
 	rt, gg := enter(pos)
+	iv, due := rt.dueCase()
 	ready := 0
 	for _, c := range cases {
 		if c.ready() {
@@ -26,19 +28,16 @@ func Select(pos Pos, hasDefault bool, cases ...Case) int {
 		}
 	}
 	if ready > 0 {
-		k := 0
+		i := 0
 		if ready > 1 {
-			k = rt.rng.IntN(ready)
-		}
-		for i, c := range cases {
-			if c.ready() {
-				if k == 0 {
-					c.complete(rt, gg, pos)
-					return i
-				}
-				k--
+			i = rt.chooseCase(gg, cases, ready, iv, due)
+		} else {
+			for !cases[i].ready() {
+				i++
 			}
 		}
+		cases[i].complete(rt, gg, pos)
+		return i
 	}
 	if hasDefault {
 		rt.record(Event{Kind: KindSelectDefault, G: gg.id, Pos: pos})
