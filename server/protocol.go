@@ -26,6 +26,7 @@ const (
 type clientMessage struct {
 	Type    string `json:"type"`
 	Version int    `json:"version,omitempty"` // hello
+	Binary  bool   `json:"binary,omitempty"`  // hello: send events as binary messages (PROTOCOL.md)
 	ID      string `json:"id,omitempty"`      // run, cancel: the client's name for the request
 
 	Scenario      string                    `json:"scenario,omitempty"`

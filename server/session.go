@@ -49,6 +49,7 @@ type session struct {
 	ctx       context.Context // ends with the connection or the server
 	mu        sync.Mutex      // guards runCancel and stream
 	runCancel context.CancelFunc
+	binary    bool // the client's hello asked for binary events messages; guarded by mu
 	runs      sync.WaitGroup
 	bucket    tokenBucket
 
@@ -196,7 +197,11 @@ func (s *session) writePump(ctx context.Context) {
 	}
 	write := func(msg []byte) bool {
 		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return s.conn.WriteMessage(websocket.TextMessage, msg) == nil
+		typ := websocket.TextMessage
+		if msg[0] == binaryEvents {
+			typ = websocket.BinaryMessage
+		}
+		return s.conn.WriteMessage(typ, msg) == nil
 	}
 	ping := func() bool {
 		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
@@ -327,6 +332,9 @@ func (s *session) dispatch(m *clientMessage) *protoError {
 		if m.Version != ProtocolVersion {
 			return badf(codeVersion, "this server speaks protocol version %d, not %d", ProtocolVersion, m.Version)
 		}
+		s.mu.Lock()
+		s.binary = m.Binary
+		s.mu.Unlock()
 		s.enqueue(helloMessage{Type: "hello", Version: ProtocolVersion, Limits: limitsField{
 			MaxEvents: s.srv.runner.Limits.Events, MaxCap: maxCap, MaxInterventions: maxInterventions,
 			MaxMessage: maxMessage, WallMillis: s.srv.runner.Limits.Wall.Milliseconds(),

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 
@@ -24,7 +25,7 @@ type runStream struct {
 }
 
 // cursor is how much of a run a session has sent.
-type cursor struct{ events, objects, gs int }
+type cursor struct{ events, objects, gs, strs int }
 
 func (s *session) cancelRun() {
 	s.mu.Lock()
@@ -134,7 +135,11 @@ func (s *session) nextRunMessage() []byte {
 		st.head = nil
 		return b
 	}
-	if b := st.nextBatch(); b != nil {
+	next := st.nextBatch
+	if s.binary {
+		next = st.nextBinary
+	}
+	if b := next(); b != nil {
 		return b
 	}
 	if st.tail != nil {
@@ -165,5 +170,43 @@ func (st *runStream) nextBatch() []byte {
 	}
 	st.cur.objects, st.cur.gs = len(l.Objects), len(l.Gs)
 	st.cur.events += max(n, 0)
+	return b
+}
+
+// binaryEvents is the first byte of a binary events message: never the
+// first byte of a JSON message ('{'), so the writer tells them apart.
+const binaryEvents = 'E'
+
+// maxBinaryBatch is the most events one binary events message carries: a
+// decoded message costs the page a copy into its columns, not a parse, so
+// batches are bigger than JSON ones (1.4 MB at 38 bytes an event, written
+// in well under the write deadline).
+const maxBinaryBatch = 1 << 15
+
+// nextBinary encodes the events (and the strings and declarations they
+// refer to) not sent yet, up to maxBinaryBatch, as a binary events message
+// (PROTOCOL.md, "Binary events"): a header (the type byte, the run's id,
+// the first event's sequence number, the first string's index, the size of
+// an event) and then the engine's own frames. Strings start from the first
+// on every connection (a page that resumes has them and skips them), as
+// objects and goroutines do.
+func (st *runStream) nextBinary() []byte {
+	l := &st.log
+	n := min(l.Len()-st.cur.events, maxBinaryBatch)
+	if n <= 0 && st.cur.objects >= len(l.Objects) && st.cur.gs >= len(l.Gs) && st.cur.strs >= len(l.Strings()) {
+		return nil
+	}
+	b := []byte{binaryEvents}
+	b = binary.AppendUvarint(b, uint64(len(st.id)))
+	b = append(b, st.id...)
+	b = binary.AppendUvarint(b, uint64(st.cur.events))
+	b = binary.AppendUvarint(b, uint64(st.cur.strs))
+	b = binary.AppendUvarint(b, uint64(tmpEventSize))
+	fc := tmpFrameCursor{Events: st.cur.events, Strings: st.cur.strs, Objects: st.cur.objects, Goroutines: st.cur.gs}
+	b, err := tmpAppendFrames(b, &l.Log, &fc, max(n, 0))
+	if err != nil {
+		return nil
+	}
+	st.cur = cursor{events: fc.Events, strs: fc.Strings, objects: fc.Objects, gs: fc.Goroutines}
 	return b
 }
