@@ -77,6 +77,11 @@ func VocabJS() ([]byte, error) {
 	decl("OBJECT_KINDS are the object kinds' names by number, as declarations carry them (0: none).", "OBJECT_KINDS", v.ObjectKinds)
 	decl("WAIT_REASONS are Go's words for why a goroutine is blocked (0: it is not).", "WAIT_REASONS", v.WaitReasons)
 	decl("WAIT_REASON names each wait reason, to write it without typing Go's words again.", "WAIT_REASON", reasons)
+	fx := map[string]int{}
+	for i, n := range v.Effects {
+		fx[jsName(n)] = 1 << i
+	}
+	decl("FX are the effect bits an event's fx carries: what it did to its object's buffer.", "FX", fx)
 	decl("OUTCOME_KINDS are the ways a run ends.", "OUTCOME_KINDS", v.OutcomeKinds)
 	decl("POLICIES are the scheduling policies, the default first.", "POLICIES", v.Policies)
 	decl("ERROR_CODES are the codes of error messages, by a name to write them with.", "ERROR_CODES", codes)

@@ -26,7 +26,7 @@ export function digest(state) {
     } else if (o.kind === "waitgroup") {
       objs.push({ id: o.id, count: o.count, waiters: o.waiters });
     } else if (o.kind === "once") {
-      objs.push({ id: o.id, queue: ids(o.queue), called: o.done });
+      objs.push({ id: o.id, queue: ids(o.queue), called: o.done || o.holder !== 0, done: o.done });
     } else if (o.kind === "cond") {
       objs.push({ id: o.id, waiters: o.waiters });
     }

@@ -12,10 +12,10 @@ test("a digest has the engine's shape: ready, blocked with Go's reason, buffers,
     row("make", 1, { obj: 1, value: 1, site: 1 }),
     row("go", 1, { peer: 2, site: 1 }),
     row("go", 1, { peer: 3, site: 1 }),
-    row("send", 1, { obj: 1, value: 5, site: 1 }),
-    row("send.block", 2, { obj: 1, value: 6, site: 2 }),
+    row("send", 1, { obj: 1, value: 5, site: 1, fx: "push" }),
+    row("send.block", 2, { obj: 1, value: 6, site: 2, reason: "chan send" }),
     row("lock", 3, { obj: 2, site: 2 }),
-    row("lock.block", 1, { obj: 2, site: 1 }),
+    row("lock.block", 1, { obj: 2, site: 1, reason: "sync.Mutex.Lock" }),
   ], { objects: [chan(1, "ch", 1), obj(2, "mutex", "mu")], goroutines: W, sites });
   assert.deepEqual(digest(foldAll(log)), {
     step: 7,

@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { stateAt, lanes } from "./fold.js";
 import { newLog, addEvents, names } from "./runlog.js";
-import { EVENT_KINDS } from "./vocab.js";
+import { EVENT_KINDS, WAIT_REASONS } from "./vocab.js";
 import { recordingOf, logFromRecording } from "./recording.js";
 import { traceOf, STEP_US } from "./trace.js";
 import { standaloneHTML, exportName, EXPORT_FILES } from "./export.js";
 import { row, handLog, chan, gor, validateTrace, kindsProblem } from "./testkit.js";
 
-// Every real run in testdata: the pool and each built-in scenario, as
-// web/internal/fixture wrote them.
+// Every real run in testdata: the pool and each built-in scenario, as the
+// server sends them (server's TestPageFixtures keeps them so).
 const scenarioDir = new URL("./testdata/scenarios/", import.meta.url);
 const FIXTURES = [
   new URL("./testdata/pool.json", import.meta.url),
@@ -35,6 +35,9 @@ const scenarioOf = (log) => ({ id: log.run.scenario, title: `The ${log.run.scena
 const pageSettings = (log) => ({ seed: log.run.seed, policy: log.run.policy, knobs: {}, caps: {}, interventions: [], step: 7, toEnd: false, present: true });
 const recordingOfFixture = (log) => JSON.parse(JSON.stringify(recordingOf(log, scenarioOf(log), pageSettings(log))));
 const withoutWire = ({ type, id, ...rest }) => rest;
+// The state at step i without its sites: the server leaves out a site's
+// empty func, a recording writes it "".
+const state = (log, i) => ({ ...stateAt(log, i), sites: null });
 
 // ---- The concviz run JSON ------------------------------------------------
 
@@ -45,7 +48,7 @@ for (const url of FIXTURES) {
     const back = logFromRecording(x);
     assert.deepEqual(recordingOf(back), x, "recordingOf(logFromRecording(x)) is x");
     assert.equal(back.events.length, log.events.length);
-    for (let i = 0; i <= log.events.length; i++) assert.deepEqual(stateAt(back, i), stateAt(log, i), `step ${i}`);
+    for (let i = 0; i <= log.events.length; i++) assert.deepEqual(state(back, i), state(log, i), `step ${i}`);
     assert.deepEqual(withoutWire(back.outcome), withoutWire(log.outcome));
     assert.deepEqual(names(back), names(log), "the goroutines have the same names");
   });
@@ -55,17 +58,18 @@ test("a recording holds the run's inputs and data, and nothing of the page", () 
   const log = fixtureLog(FIXTURES[0]);
   const rec = recordingOf(log, scenarioOf(log), { ...pageSettings(log), knobs: { workers: 3 }, caps: { jobs: 1 }, interventions: [{ step: 4, run: 2 }, { step: 9, chan: 1, cap: 0 }] });
   assert.equal(rec.format, "concviz-run");
-  assert.equal(rec.version, 2);
+  assert.equal(rec.version, 3);
   assert.deepEqual(rec.scenario, { id: "worker-pool-deadlock", title: "The worker-pool-deadlock program" });
   assert.deepEqual(rec.settings, { seed: 1, policy: "random", knobs: { workers: 3 }, caps: { jobs: 1 }, interventions: [{ step: 4, run: 2 }, { step: 9, chan: 1, cap: 0 }] });
   assert.deepEqual(rec.kinds, EVENT_KINDS);
+  assert.deepEqual(rec.reasons, WAIT_REASONS);
   assert.equal(rec.events.length, log.events.length);
   assert.deepEqual(rec.objects.map((o) => o.name), ["jobs", "results", "wg"]);
   assert.deepEqual(rec.goroutines.map((g) => g.id), [1, 2, 3, 4]);
   assert.equal(rec.outcome.outcome, "deadlock");
   assert.equal(rec.outcome.type, undefined, "the outcome without the WebSocket's type and id");
   assert.equal(rec.outcome.id, undefined);
-  assert.deepEqual(Object.keys(rec), ["format", "version", "scenario", "settings", "kinds", "sites", "objects", "goroutines", "events", "outcome"]);
+  assert.deepEqual(Object.keys(rec), ["format", "version", "scenario", "settings", "kinds", "reasons", "sites", "objects", "goroutines", "events", "outcome"]);
   rec.events[0][0] = 99;
   rec.outcome.blocked[0].g = 99;
   assert.equal(log.events[0][0], 0, "the recording shares nothing with the log");
@@ -73,7 +77,7 @@ test("a recording holds the run's inputs and data, and nothing of the page", () 
 });
 
 test("a hand-written log records too: main undeclared, sites without functions, no outcome yet", () => {
-  const log = handLog([row("make", 1, { obj: 1, value: 0 }), row("go", 1, { peer: 2 }), row("recv.block", 2, { obj: 1 })], {
+  const log = handLog([row("make", 1, { obj: 1, value: 0 }), row("go", 1, { peer: 2 }), row("recv.block", 2, { obj: 1, reason: "chan receive" })], {
     objects: [chan(1, "ch", 0)],
     goroutines: [gor(2, "main.main.func1")],
   });
@@ -89,19 +93,19 @@ test("a hand-written log records too: main undeclared, sites without functions, 
 });
 
 // A recording written before protocol version 2 spelt its declarations as
-// Go names its fields (ID, Kind, Name, …). It still replays: the same
-// states at every step as the run it recorded, and it is written back as
-// version 2.
-test("a version 1 recording still loads, and is written back as version 2", () => {
+// Go names its fields (ID, Kind, Name, …), and its rows had no wait reasons
+// or effects. It still replays: the same states at every step as the run
+// it recorded, and it is written back as version 3.
+test("a version 1 recording still loads, and is written back as version 3", () => {
   const v1 = JSON.parse(readFileSync(new URL("./testdata/run-v1.json", import.meta.url), "utf8"));
   assert.equal(v1.version, 1);
   assert.deepEqual(Object.keys(v1.objects[0]), ["ID", "Kind", "Name", "Cap", "Elem", "Pos", "Parent"], "the fixture is in version 1's spelling");
   const log = fixtureLog(FIXTURES.find((u) => u.pathname.endsWith("/mutex-counter.json")));
   const back = logFromRecording(v1);
-  for (let i = 0; i <= log.events.length; i++) assert.deepEqual(stateAt(back, i), stateAt(log, i), `step ${i}`);
+  for (let i = 0; i <= log.events.length; i++) assert.deepEqual(state(back, i), state(log, i), `step ${i}`);
   assert.deepEqual(names(back), names(log), "the goroutines keep their names");
   const again = recordingOf(back);
-  assert.equal(again.version, 2);
+  assert.equal(again.version, 3);
   assert.deepEqual(again.objects[1], { id: 2, kind: 2, name: "c.mu", cap: 0, elem: "", pos: 1, parent: 0 });
   assert.deepEqual(again.goroutines[1], { id: 2, name: "main.main.func1", parent: 1, pos: 6 });
   assert.throws(() => logFromRecording({ ...v1, objects: [{ ...v1.objects[0], ID: 0 }] }), /objects declares the id 0, and ids start at 1/, "a damaged version 1 file is refused as a version 2 one is");
@@ -122,10 +126,23 @@ test("a recording numbered by another kind list is renumbered by name", () => {
   x.kinds = x.kinds.map((_, k) => x.kinds[swap(k)]);
   x.events = x.events.map((r) => [r[0], r[1], swap(r[2]), ...r.slice(3)]);
   const back = logFromRecording(x);
-  for (let i = 0; i <= log.events.length; i++) assert.deepEqual(stateAt(back, i), stateAt(log, i), `step ${i}`);
+  for (let i = 0; i <= log.events.length; i++) assert.deepEqual(state(back, i), state(log, i), `step ${i}`);
   x.kinds[send] = "teleport";
   assert.throws(() => logFromRecording(x), /event kind “teleport”, which this page does not know/);
 });
+
+// A recording of version 2 is one of version 3 without the facts its rows
+// now carry: loading it infers them (legacy.js), and must find exactly what
+// the engine stated, for every real run in testdata.
+for (const url of FIXTURES) {
+  test(`${short(url)}: as version 2, its rows get back the facts the engine stated`, () => {
+    const x = recordingOfFixture(fixtureLog(url));
+    const { reasons, ...v2 } = { ...x, version: 2, events: x.events.map((r) => r.slice(0, 9)) };
+    const back = recordingOf(logFromRecording(v2));
+    const facts = (rec) => rec.events.map((r, i) => `${i} ${rec.kinds[r[2]]}: ${rec.reasons[r[9]]} ${r[10]}`);
+    assert.deepEqual(facts(back), facts(x));
+  });
+}
 
 test("logFromRecording refuses damaged recordings with a sentence", () => {
   const good = () => recordingOfFixture(fixtureLog(FIXTURES[0]));
@@ -133,7 +150,12 @@ test("logFromRecording refuses damaged recordings with a sentence", () => {
     ["not an object", () => [1, 2], /it is not a JSON object/],
     ["null", () => null, /it is not a JSON object/],
     ["another format", (x) => ({ ...x, format: "pprof" }), /its format is "pprof", not "concviz-run"/],
-    ["another version", (x) => ({ ...x, version: 3 }), /version 3 of the format, and this page reads versions 1 and 2/],
+    ["another version", (x) => ({ ...x, version: 4 }), /version 4 of the format, and this page reads versions 1 to 3/],
+    ["an old version with new rows", (x) => ({ ...x, version: 2 }), /event 0 is not a row of 9 fields, as version 2 has them/],
+    ["an old version's bad row", (x) => ({ ...x, version: 2, events: x.events.map((r, i) => (i === 3 ? [...r.slice(0, 8), 9] : r.slice(0, 9))) }), /event 3's valueKind is 9/],
+    ["no reasons", (x) => (delete x.reasons, x), /it has no "reasons"/],
+    ["an unknown reason number", (x) => ((x.events[6][9] = 99), x), /event 6 has wait reason 99, and reasons names only/],
+    ["bad effects", (x) => ((x.events[6][10] = 8), x), /event 6's fx is 8, not effect bits from 0 to 7/],
     ["no events", (x) => (delete x.events, x), /it has no "events"/],
     ["no outcome field", (x) => (delete x.outcome, x), /it has no "outcome"/],
     ["no scenario id", (x) => ({ ...x, scenario: { title: "t" } }), /scenario is not \{id, title\}/],
@@ -145,8 +167,8 @@ test("logFromRecording refuses damaged recordings with a sentence", () => {
     ["a declaration without a name", (x) => (delete x.objects[1].name, x), /objects\[1\] is not a declaration \{id, kind, name, cap, elem, pos, parent\}/],
     ["a goroutine declared twice", (x) => (x.goroutines.push({ ...x.goroutines[2] }), x), /goroutines declares 3 twice/],
     ["an id of 0", (x) => ((x.objects[0].id = 0), x), /ids start at 1/],
-    ["a short row", (x) => ((x.events[4] = x.events[4].slice(0, 8)), x), /event 4 is not a row of 9 fields \[time, g, kind, obj, peer, value, flag, site, valueKind\]/],
-    ["a row that is not an array", (x) => ((x.events[4] = { time: 0 }), x), /event 4 is not a row of 9 fields/],
+    ["a short row", (x) => ((x.events[4] = x.events[4].slice(0, 8)), x), /event 4 is not a row of 11 fields \[time, g, kind, obj, peer, value, flag, site, valueKind, reason, fx\]/],
+    ["a row that is not an array", (x) => ((x.events[4] = { time: 0 }), x), /event 4 is not a row of 11 fields/],
     ["a time as text", (x) => ((x.events[6][0] = "0"), x), /event 6's time is "0", not a whole number of nanoseconds/],
     ["a value as a number", (x) => ((x.events[6][5] = 1), x), /event 6's value is 1, not a string/],
     ["an unknown kind number", (x) => ((x.events[6][2] = 400), x), new RegExp(`event 6 is of kind 400, and kinds names only ${EVENT_KINDS.length}`)],
@@ -247,7 +269,7 @@ function handTraceLog() {
   return handLog([
     row("make", 1, { obj: 1, value: 0, site: 1 }),
     row("go", 1, { peer: 2, site: 1 }),
-    row("recv.block", 2, { obj: 1, site: 2, time: 10 }),
+    row("recv.block", 2, { obj: 1, site: 2, time: 10, reason: "chan receive" }),
     row("send", 1, { obj: 1, peer: 2, value: 7, site: 1, time: 20 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 7, flag: 1, site: 2, time: 20 }),
     row("print", 2, { value: "7\n", flag: 1, site: 3, time: 30 }),
@@ -343,7 +365,7 @@ test("the standalone page loads nothing from the server and carries the recordin
   const { html, recording, bundle } = standalone({ icon });
   assert.doesNotMatch(html, /\/static\//, "nothing from /static/");
   assert.match(html, /^<!doctype html>/i);
-  assert.match(html, /<head><meta charset="utf-8"><meta name="concviz-standalone" content="2"><meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*">/);
+  assert.match(html, /<head><meta charset="utf-8"><meta name="concviz-standalone" content="3"><meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*">/);
   assert.doesNotMatch(html, /<link rel="stylesheet"/);
   assert.equal(html.split("<style>").length, 2, "one style element");
   assert.ok(html.includes(`<style>${css}</style>`), "the style sheet, whole");

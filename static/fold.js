@@ -15,7 +15,7 @@
 // snapshots of them hold each record once until it changes.
 
 import { kindName, objectKind, ev, lineOf } from "./runlog.js";
-import { WAIT_REASON } from "./vocab.js";
+import { FX, WAIT_REASON, WAIT_REASONS } from "./vocab.js";
 
 export const SNAPSHOT_EVERY = 256;
 
@@ -161,6 +161,12 @@ function obj(state, id, log) {
 // the clock, made ready.
 const WOKEN = new Set(["send.done", "recv.done", "lock.done", "wg.done", "cond.wake", "wake", "http.done", "timer.fire"]);
 
+// Waits the page draws as sleeping rather than blocked.
+const SLEEPS = new Set([WAIT_REASON.sleep, WAIT_REASON.ioWait]);
+
+// The queues of goroutines an object may hold: entries are ids or {g, ...}.
+const QUEUES = ["sendq", "recvq", "queue", "waiters"];
+
 // indexOfG finds goroutine id in a queue of ids or of {g} entries. A plain
 // loop: queues of a thousand waiters are scanned on every hand-off.
 function indexOfG(q, id) {
@@ -170,38 +176,51 @@ function indexOfG(q, id) {
   return -1;
 }
 
-function removeG(q, id) {
-  const i = indexOfG(q, id);
-  if (i >= 0) q.splice(i, 1);
-  return i >= 0;
-}
-
-// leaveWaits withdraws a goroutine that was waiting in a select from every
-// channel it was waiting on (the engine's fireSelect).
+// leaveWaits takes goroutine x out of every queue of the objects it was
+// waiting on: a woken goroutine waits nowhere (for a select, on none of
+// its cases).
 function leaveWaits(state, x) {
   for (const id of x.waitOn) {
     const o = state.objs[id];
-    if (!o?.sendq || (indexOfG(o.sendq, x.id) < 0 && indexOfG(o.recvq, x.id) < 0)) continue;
+    if (!o || !QUEUES.some((q) => o[q] && indexOfG(o[q], x.id) >= 0)) continue;
     const m = own(state, state.objs, id);
-    removeG(m.sendq, x.id);
-    removeG(m.recvq, x.id);
+    for (const q of QUEUES) {
+      const i = m[q] ? indexOfG(m[q], x.id) : -1;
+      if (i >= 0) m[q].splice(i, 1);
+    }
   }
 }
 
-function block(x, reason, waitOn) {
-  x.state = "blocked";
-  x.reason = reason;
-  x.waitOn = waitOn;
+// park applies an event's wait reason: its goroutine waits, on the object
+// of the event, or on every case of its select.
+function park(s, x, e, o) {
+  const reason = WAIT_REASONS[e.reason] ?? "";
+  x.state = SLEEPS.has(reason) ? "sleeping" : "blocked";
+  x.reason = e.kind === "http" ? `${reason}: GET ${e.value}` : reason;
+  if (e.kind === "sleep") x.wake = e.time + Number(e.value);
+  if (e.kind === "select.block") {
+    x.waitOn = x.selCases;
+    x.selCases = [];
+  } else {
+    x.waitOn = o ? [o.id] : [];
+  }
+  if (s.running === x.id) s.running = 0;
 }
 
-function ready(x) {
+// ready makes a woken goroutine runnable, out of every queue it was in.
+function ready(s, x) {
+  leaveWaits(s, x);
   x.state = "runnable";
   x.reason = "";
   x.waitOn = [];
   x.wake = null;
 }
 
-/** applyInPlace folds event e into state s, mutating it. */
+/**
+ * applyInPlace folds event e into state s, mutating it. It applies what the
+ * event states (who was woken, why a goroutine parks, what went into or
+ * out of a buffer: engine/event.go) and infers nothing of Go's rules.
+ */
 export function applyInPlace(s, row, log) {
   const e = Array.isArray(row) ? ev(row, s.step) : row;
   s.step++;
@@ -224,12 +243,16 @@ export function applyInPlace(s, row, log) {
     actor.reason = "";
     actor.waitOn = [];
   }
+  if (WOKEN.has(e.kind) && actor) ready(s, actor);
+  if (o?.buf) {
+    if (e.fx & FX.drain) o.buf = [];
+    if (e.fx & FX.pop) o.buf.shift();
+    if (e.fx & FX.push) o.buf.push(e.kind === "timer.fire" ? "tick" : e.value);
+  }
   switch (e.kind) {
-    case "go": {
-      const child = g(s, e.peer, log);
-      ready(child);
+    case "go":
+      ready(s, g(s, e.peer, log));
       break;
-    }
     case "goend":
     case "panic":
       if (actor) {
@@ -255,53 +278,20 @@ export function applyInPlace(s, row, log) {
       }
       break;
 
-    // Channels.
+    // Channels: the buffer changed above, as the event said; these are the
+    // queues. A hand-off's peer waits no more: its own event follows.
     case "send":
-      if (e.peer) {
-        removeG(o.recvq, e.peer); // handed straight to a waiting receiver
-      } else {
-        o.buf.push(e.value);
-      }
+    case "recv":
+      if (e.peer && s.gs[e.peer]) leaveWaits(s, s.gs[e.peer]);
       break;
     case "send.block":
       if (o) o.sendq.push({ g: e.g, value: e.value, sel: false });
-      block(actor, o ? WAIT_REASON.chanSend : WAIT_REASON.chanSendNilChan, o ? [o.id] : []);
-      break;
-    case "send.done": {
-      const x = actor;
-      if (o.closed) {
-        removeG(o.sendq, x.id); // woken by close: it panics
-      } else {
-        const i = o.sendq.findIndex((w) => w.g === x.id);
-        if (i >= 0) {
-          // Still queued: its value takes the buffer slot a receive or a
-          // resize freed.
-          const [w] = o.sendq.splice(i, 1);
-          o.buf.push(w.sel && e.value !== "" ? e.value : w.value);
-        }
-      }
-      leaveWaits(s, x);
-      ready(x);
-      break;
-    }
-    case "recv":
-      if (e.flag === 1 && e.peer) {
-        // Straight from a waiting sender, which leaves every queue it was in.
-        const w = s.gs[e.peer];
-        removeG(o.sendq, e.peer);
-        if (w) leaveWaits(s, w);
-      } else if (e.flag === 1) {
-        o.buf.shift();
-      }
       break;
     case "recv.block":
       if (o) o.recvq.push({ g: e.g, sel: false });
-      block(actor, o ? WAIT_REASON.chanReceive : WAIT_REASON.chanReceiveNilChan, o ? [o.id] : []);
       break;
     case "recv.done":
-      removeG(o.recvq, actor.id);
-      leaveWaits(s, actor);
-      ready(actor);
+    case "http.done":
       actor.got = e.value;
       break;
     case "close":
@@ -317,78 +307,54 @@ export function applyInPlace(s, row, log) {
         else o.recvq.push({ g: e.g, sel: true });
       }
       break;
-    case "select.block": {
-      const cases = actor.selCases;
-      actor.selCases = [];
-      block(actor, Number(e.value) === 0 ? WAIT_REASON.selectNoCases : WAIT_REASON.select, cases);
-      break;
-    }
     case "select.default":
       actor.selCases = [];
       break;
 
-    // Locks.
+    // Locks; a Once is one whose holder runs its function.
     case "lock":
       if (e.flag === 1) o.readers.push(e.g);
       else o.holder = e.g;
       break;
     case "lock.block":
       o.queue.push({ g: e.g, read: e.flag === 1 });
-      block(actor, lockReason(o, e.flag === 1), [o.id]);
       break;
     case "lock.done":
-      removeG(o.queue, actor.id);
-      if (o.kind === "once") {
-        o.done = true;
-      } else if (e.flag === 1) {
-        o.readers.push(actor.id);
-      } else {
-        o.holder = actor.id;
-      }
-      ready(actor);
+      if (o.kind === "once") break;
+      if (e.flag === 1) o.readers.push(actor.id);
+      else o.holder = actor.id;
       break;
     case "unlock":
-      if (e.flag === 1) removeG(o.readers, e.g);
-      else o.holder = 0;
+      if (e.flag === 1) {
+        const i = o.readers.indexOf(e.g);
+        if (i >= 0) o.readers.splice(i, 1);
+      } else {
+        o.holder = 0;
+      }
       break;
     case "trylock":
-      if (e.value === "true" || e.value === "1") {
+      if (e.value === "true") {
         if (e.flag === 1) o.readers.push(e.g);
         else o.holder = e.g;
       }
       break;
     case "once":
-      if (Number(e.value) === 1) {
-        o.done = true;
-        o.holder = 0;
-      }
+      if (Number(e.value) === 1) o.holder = e.g;
+      break;
+    case "once.done":
+      o.done = true;
+      o.holder = 0;
       break;
 
-    // WaitGroups.
+    // WaitGroups and Conds.
     case "wg.add":
       o.count = e.peer;
       break;
-    case "wg.wait":
-      break;
     case "wg.block":
       o.waiters.push(e.g);
-      block(actor, WAIT_REASON.syncWaitGroupWait, [o.id]);
       break;
-    case "wg.done":
-      removeG(o.waiters, actor.id);
-      ready(actor);
-      break;
-
-    // Conds.
     case "cond.wait":
       o.waiters.push(e.g);
-      block(actor, WAIT_REASON.syncCondWait, [o.id]);
-      break;
-    case "cond.wake":
-      removeG(o.waiters, actor.id);
-      ready(actor);
-      break;
-    case "cond.signal":
       break;
 
     case "atomic":
@@ -396,37 +362,15 @@ export function applyInPlace(s, row, log) {
       break;
 
     // Time.
-    case "sleep":
-      actor.state = "sleeping";
-      actor.reason = WAIT_REASON.sleep;
-      actor.wake = e.time + Number(e.value);
-      if (s.running === e.g) s.running = 0;
-      break;
-    case "wake":
-    case "http.done":
-      ready(actor);
-      if (e.kind === "http.done") actor.got = e.value;
-      break;
-    case "http":
-      actor.state = "sleeping";
-      actor.reason = `${WAIT_REASON.ioWait}: GET ${e.value}`;
-      if (s.running === e.g) s.running = 0;
-      break;
     case "timer.fire":
       o.fired++;
       o.deadline = o.period ? e.time + o.period : null;
-      // With a receiver waiting the tick is handed over (a recv.done from
-      // goroutine 0 follows); else it waits in the channel's one slot, and a
-      // ticker drops ticks a slow receiver misses.
-      if (o.recvq && o.recvq.length === 0 && o.buf.length === 0) o.buf.push("tick");
       break;
     case "timer.stop":
       o.stopped = true;
       o.deadline = null;
-      if (o.buf) o.buf = []; // Go 1.23: no stale value after Stop
       break;
     case "timer.reset":
-      if (o.buf) o.buf = [];
       o.stopped = false;
       o.deadline = e.time + Number(e.value);
       break;
@@ -438,16 +382,10 @@ export function applyInPlace(s, row, log) {
     case "print":
       s.prints++;
       break;
-    case "schedule":
-      break;
   }
+  if (e.reason && actor) park(s, actor, e, o);
   if (actor && actor.state !== "running" && s.running === actor.id) s.running = 0;
   return s;
-}
-
-function lockReason(o, read) {
-  if (o.kind === "rwmutex") return read ? WAIT_REASON.syncRWMutexRLock : WAIT_REASON.syncRWMutexLock;
-  return WAIT_REASON.syncMutexLock;
 }
 
 /**

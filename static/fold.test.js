@@ -11,7 +11,7 @@ test("unbuffered hand-off: receiver first", () => {
   const log = handLog([
     row("make", 1, { obj: 1, value: 0 }),
     row("go", 1, { peer: 2 }),
-    row("recv.block", 2, { obj: 1 }),
+    row("recv.block", 2, { obj: 1, reason: "chan receive" }),
     row("send", 1, { obj: 1, peer: 2, value: 7 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 7, flag: 1 }),
   ], { objects: [chan(1, "ch", 0)], goroutines: W });
@@ -34,7 +34,7 @@ test("unbuffered hand-off: sender first", () => {
   const log = handLog([
     row("make", 1, { obj: 1, value: 0 }),
     row("go", 1, { peer: 2 }),
-    row("send.block", 1, { obj: 1, value: 7 }),
+    row("send.block", 1, { obj: 1, value: 7, reason: "chan send" }),
     row("recv", 2, { obj: 1, peer: 1, value: 7, flag: 1 }),
     row("send.done", 1, { obj: 1, peer: 2, value: 7 }),
   ], { objects: [chan(1, "ch", 0)], goroutines: W });
@@ -56,12 +56,12 @@ test("buffered send and receive keep values in order; a waiting sender fills the
   const log = handLog([
     row("make", 1, { obj: 1, value: 2 }),
     row("go", 1, { peer: 2 }),
-    row("send", 1, { obj: 1, value: 1 }),
-    row("send", 1, { obj: 1, value: 2 }),
-    row("send.block", 1, { obj: 1, value: 3 }),
-    row("recv", 2, { obj: 1, value: 1, flag: 1 }),
-    row("send.done", 1, { obj: 1, peer: 2, value: 3 }),
-    row("recv", 2, { obj: 1, value: 2, flag: 1 }),
+    row("send", 1, { obj: 1, value: 1, fx: "push" }),
+    row("send", 1, { obj: 1, value: 2, fx: "push" }),
+    row("send.block", 1, { obj: 1, value: 3, reason: "chan send" }),
+    row("recv", 2, { obj: 1, value: 1, flag: 1, fx: "pop" }),
+    row("send.done", 1, { obj: 1, peer: 2, value: 3, fx: "push" }),
+    row("recv", 2, { obj: 1, value: 2, flag: 1, fx: "pop" }),
   ], { objects: [chan(1, "jobs", 2)], goroutines: W });
   assert.deepEqual(stateAt(log, 4).objs[1].buf, ["1", "2"]);
   const s5 = stateAt(log, 5);
@@ -80,8 +80,8 @@ test("close wakes every waiting receiver with the zero value", () => {
     row("make", 1, { obj: 1, value: 0 }),
     row("go", 1, { peer: 2 }),
     row("go", 1, { peer: 3 }),
-    row("recv.block", 2, { obj: 1 }),
-    row("recv.block", 3, { obj: 1 }),
+    row("recv.block", 2, { obj: 1, reason: "chan receive" }),
+    row("recv.block", 3, { obj: 1, reason: "chan receive" }),
     row("close", 1, { obj: 1 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 0 }),
     row("recv.done", 3, { obj: 1, peer: 1, value: 0 }),
@@ -105,7 +105,7 @@ test("select waits on all its cases and leaves every queue when one fires", () =
     row("go", 1, { peer: 2 }),
     row("select.case", 2, { obj: 1 }),
     row("select.case", 2, { obj: 2, flag: 1 }),
-    row("select.block", 2, { value: 2 }),
+    row("select.block", 2, { value: 2, reason: "select" }),
     row("send", 1, { obj: 1, peer: 2, value: 5 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 5, flag: 1 }),
   ], { objects: [chan(1, "in", 0), chan(2, "out", 0)], goroutines: W });
@@ -127,8 +127,8 @@ test("mutex: holder and a FIFO queue of waiters", () => {
     row("go", 1, { peer: 2 }),
     row("go", 1, { peer: 3 }),
     row("lock", 1, { obj: 1 }),
-    row("lock.block", 2, { obj: 1, peer: 1 }),
-    row("lock.block", 3, { obj: 1, peer: 1 }),
+    row("lock.block", 2, { obj: 1, peer: 1, reason: "sync.Mutex.Lock" }),
+    row("lock.block", 3, { obj: 1, peer: 1, reason: "sync.Mutex.Lock" }),
     row("unlock", 1, { obj: 1 }),
     row("lock.done", 2, { obj: 1, peer: 1 }),
   ], { objects: [mu], goroutines: W });
@@ -152,7 +152,7 @@ test("WaitGroup counts down and releases its waiter at zero", () => {
     row("go", 1, { peer: 2 }),
     row("wg.add", 1, { obj: 1, value: 1, peer: 2 }),
     row("go", 1, { peer: 3 }),
-    row("wg.block", 1, { obj: 1, value: 2 }),
+    row("wg.block", 1, { obj: 1, value: 2, reason: "sync.WaitGroup.Wait" }),
     row("wg.add", 2, { obj: 1, value: -1, peer: 1 }),
     row("goend", 2),
     row("wg.add", 3, { obj: 1, value: -1, peer: 0 }),
@@ -170,7 +170,7 @@ test("WaitGroup counts down and releases its waiter at zero", () => {
   assert.equal(s9.gs[1].state, "runnable");
 });
 
-// The guide's worker pool, as the engine ran it (web/internal/fixture).
+// The guide's worker pool, as the server sends it (server's TestPageFixtures).
 function poolLog() {
   const data = JSON.parse(readFileSync(new URL("./testdata/pool.json", import.meta.url)));
   const [runMsg, ...rest] = data.messages;

@@ -39,9 +39,9 @@ test("pipeline: stages in columns by data flow", () => {
   const rows = [
     row("make", 1, { obj: 1, value: 0 }), row("make", 1, { obj: 2, value: 0 }),
     row("go", 1, { peer: 2 }), row("go", 1, { peer: 3 }),
-    row("send.block", 2, { obj: 1, value: 1 }),
+    row("send.block", 2, { obj: 1, value: 1, reason: "chan send" }),
     row("recv", 3, { obj: 1, peer: 2, value: 1, flag: 1 }),
-    row("send.block", 3, { obj: 2, value: 2 }),
+    row("send.block", 3, { obj: 2, value: 2, reason: "chan send" }),
     row("recv", 1, { obj: 2, peer: 3, value: 2, flag: 1 }),
   ];
   const log = handLog(rows, { objects: [chan(1, "nums", 0), chan(2, "squares", 0)], goroutines: [gor(2, "main.gen"), gor(3, "main.sq")] });

@@ -4,6 +4,7 @@
 
 
 import { ev, shortName } from "./runlog.js";
+import { FX } from "./vocab.js";
 
 /**
  * narrate describes event e (a row or an ev object), given the state before
@@ -43,10 +44,9 @@ export function narrate(e, before, after, who) {
       return `${G} blocked sending ${v} on ${on}: buffer full ${o.buf.length}/${o.cap}`;
     case "send.done":
       if (o?.closed) return `${G} was woken by close(${on}) while sending: it panics`;
-      if (!e.peer) return `${G}'s ${v} went into ${on}'s new room: buffer ${fill(o)}`;
-      return before?.objs?.[e.obj]?.sendq?.some((w) => w.g === e.g) && o.cap > 0
-        ? `${G}'s waiting ${v} moved into ${on}'s buffer (${fill(o)}); ${G} can run again`
-        : `${G}'s send of ${v} on ${on} completed; ${G} can run again`;
+      if (e.fx & FX.push && !e.peer) return `${G}'s ${v} went into ${on}'s new room: buffer ${fill(o)}`;
+      if (e.fx & FX.push) return `${G}'s waiting ${v} moved into ${on}'s buffer (${fill(o)}); ${G} can run again`;
+      return `${G}'s send of ${v} on ${on} completed; ${G} can run again`;
     case "recv":
       if (e.flag !== 1) return `${G} received the zero value from closed ${on}`;
       if (e.peer) return `${G} received ${v} from ${P} over ${on}`;
@@ -80,6 +80,8 @@ export function narrate(e, before, after, who) {
       return e.value === "true" ? `${G} tried ${on} and got it` : `${G} tried ${on}: it was held`;
     case "once":
       return Number(e.value) === 1 ? `${G} ran ${on}'s function` : `${G} found ${on} already done`;
+    case "once.done":
+      return `${G}'s call of ${on}'s function returned: ${on} is done`;
     case "wg.add": {
       const d = Number(e.value);
       if (d === -1) return `${G} called Done on ${on}: counter ${e.peer}`;

@@ -14,10 +14,10 @@ test("a blocked send says why: the buffer is full", () => {
   const lines = story([
     row("make", 1, { obj: 1, value: 3 }),
     row("go", 1, { peer: 2 }),
-    row("send", 2, { obj: 1, value: 1 }),
-    row("send", 2, { obj: 1, value: 4 }),
-    row("send", 2, { obj: 1, value: 9 }),
-    row("send.block", 2, { obj: 1, value: 16 }),
+    row("send", 2, { obj: 1, value: 1, fx: "push" }),
+    row("send", 2, { obj: 1, value: 4, fx: "push" }),
+    row("send", 2, { obj: 1, value: 9, fx: "push" }),
+    row("send.block", 2, { obj: 1, value: 16, reason: "chan send" }),
   ], { objects: [chan(1, "results", 3)], goroutines: [gor(2, "main.main.func1")] });
   assert.deepEqual(lines, [
     "main made channel results (buffer of 3)",
@@ -33,10 +33,10 @@ test("hand-offs, close and the zero value", () => {
   const lines = story([
     row("make", 1, { obj: 1, value: 0 }),
     row("go", 1, { peer: 2 }),
-    row("recv.block", 2, { obj: 1 }),
+    row("recv.block", 2, { obj: 1, reason: "chan receive" }),
     row("send", 1, { obj: 1, peer: 2, value: 7 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 7, flag: 1 }),
-    row("send.block", 1, { obj: 1, value: 8 }),
+    row("send.block", 1, { obj: 1, value: 8, reason: "chan send" }),
     row("close", 2, { obj: 1 }),
     row("send.done", 1, { obj: 1, peer: 2 }),
   ], { objects: [chan(1, "jobs", 0)], goroutines: [gor(2, "main.worker")] });
@@ -55,13 +55,13 @@ test("hand-offs, close and the zero value", () => {
 test("locks, WaitGroups, output and interventions", () => {
   const lines = story([
     row("lock", 1, { obj: 1 }),
-    row("lock.block", 2, { obj: 1, peer: 1 }),
+    row("lock.block", 2, { obj: 1, peer: 1, reason: "sync.Mutex.Lock" }),
     row("wg.add", 1, { obj: 2, value: 1, peer: 1 }),
     row("wg.add", 2, { obj: 2, value: -1, peer: 0 }),
     row("print", 1, { value: "hello\n", flag: 1 }),
     row("resize", 0, { obj: 3, value: 0 }),
     row("schedule", 2),
-    row("sleep", 1, { value: 1500000 }),
+    row("sleep", 1, { value: 1500000, reason: "sleep" }),
   ], { objects: [obj(1, "mutex", "mu"), obj(2, "waitgroup", "wg"), chan(3, "jobs", 3)], goroutines: [gor(2, "main.worker")] });
   assert.deepEqual(lines, [
     "main locked mu",

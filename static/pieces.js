@@ -221,7 +221,7 @@ export function objNode(state, id, p, name, log) {
       break;
     case "once":
       icon = "1";
-      l1 = o?.done ? "done" : "not run";
+      l1 = o?.done ? "done" : o?.holder ? `running (${name(o.holder)})` : "not run";
       break;
     case "cond":
       icon = "⋯";

@@ -5,15 +5,16 @@
 
 import { newLog, addEvents } from "./runlog.js";
 import { MAX_SEED } from "./settings.js";
-import { EVENT_KINDS, POLICIES } from "./vocab.js";
+import { EVENT_KINDS, POLICIES, WAIT_REASONS } from "./vocab.js";
+import { withFacts } from "./legacy.js";
 
 /** RUN_FORMAT names the format in every recording. */
 export const RUN_FORMAT = "concviz-run";
 /**
  * RUN_VERSION is the version of the format this page writes. It also reads
- * version 1, whose declarations spelt their fields as Go does (ID, Kind, …).
+ * versions 1 and 2 (upgrade).
  */
-export const RUN_VERSION = 2;
+export const RUN_VERSION = 3;
 
 // Declarations as the protocol spells them, with the value a missing field
 // has. A recording always holds every field, so it reads the same anywhere.
@@ -39,6 +40,7 @@ export function recordingOf(log, scenario = log.recorded?.scenario, settings = l
     scenario: { id: scenario.id, title: String(scenario.title ?? "") },
     settings: runSettings(settings),
     kinds: [...EVENT_KINDS],
+    reasons: [...WAIT_REASONS],
     sites: log.sites.map((s) => ({ line: s?.line ?? 0, func: s?.func ?? "" })),
     objects: [...log.objects.values()].map((d) => withDefaults(d, OBJECT_FIELDS)),
     goroutines: [...log.goroutines.values()].map((d) => withDefaults(d, GOROUTINE_FIELDS)),
@@ -80,15 +82,16 @@ function outcomeOf(msg) {
  * The log remembers the scenario and settings (log.recorded).
  */
 export function logFromRecording(rec) {
-  rec = fromVersion1(rec);
   const problem = recordingProblem(rec);
   if (problem) throw new Error(`This recording cannot be replayed: ${problem}.`);
-  const kinds = kindNumbers(rec.kinds, rec.events);
+  rec = upgrade(rec);
+  const kinds = byName(rec.kinds, EVENT_KINDS, rec.events, 2, "event kind");
+  const reasons = byName(rec.reasons, WAIT_REASONS, rec.events, 9, "wait reason");
   const run = { type: "run", id: "recording", scenario: rec.scenario.id, seed: rec.settings.seed, policy: rec.settings.policy, sites: rec.sites.map((s) => ({ ...s })) };
   const log = newLog(run);
   addEvents(log, {
     from: 0,
-    events: rec.events.map((r) => [r[0], r[1], kinds[r[2]], ...r.slice(3)]),
+    events: rec.events.map((r) => [r[0], r[1], kinds[r[2]], ...r.slice(3, 9), reasons[r[9]], r[10]]),
     objects: rec.objects.map((d) => ({ ...d })),
     goroutines: rec.goroutines.map((d) => ({ ...d })),
   });
@@ -97,12 +100,13 @@ export function logFromRecording(rec) {
   return log;
 }
 
-// kindNumbers maps the recording's kind numbers to this page's, by name.
-function kindNumbers(names, events) {
-  const here = new Map(EVENT_KINDS.map((n, k) => [n, k]));
-  const used = new Set(events.map((r) => r[2]));
+// byName maps the numbers a recording's rows use in field `field` (names
+// says what each names) to this page's numbers for the same names (ours).
+function byName(names, ours, events, field, what) {
+  const here = new Map(ours.map((n, k) => [n, k]));
+  const used = new Set(events.map((r) => r[field]));
   return names.map((n, k) => {
-    if (!here.has(n) && used.has(k)) throw new Error(`This recording cannot be replayed: its events use the event kind “${n}”, which this page does not know.`);
+    if (!here.has(n) && used.has(k)) throw new Error(`This recording cannot be replayed: its events use the ${what} “${n}”, which this page does not know.`);
     return here.get(n) ?? k;
   });
 }
@@ -112,30 +116,62 @@ const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
 const isIntMap = (x) => isObj(x) && Object.values(x).every(isInt);
 
 /**
- * fromVersion1 returns a recording of version 1 as version 2 (EXPORT.md):
- * its declarations' fields in camelCase, as the protocol spells them since
- * its version 2. Anything else is returned as it is.
+ * upgrade returns a recording of an older version as the current one
+ * (EXPORT.md): version 1's declarations spelt their fields as Go does (ID,
+ * Kind, …); versions 1 and 2 had rows of 9 fields, without the wait
+ * reason and effects of version 3 (legacy.js infers them). A recording
+ * that is not of an older version is returned as it is.
  */
-export function fromVersion1(rec) {
-  if (!isObj(rec) || rec.format !== RUN_FORMAT || rec.version !== 1) return rec;
+export function upgrade(rec) {
+  if (!isOld(rec)) return rec;
+  const old = camelDecls(rec);
+  const up = { ...old, version: RUN_VERSION, reasons: [...WAIT_REASONS] };
+  // withFacts reads the rows and declarations: only sound ones.
+  return oldProblem(old) ? up : { ...up, events: withFacts(old.events, old.kinds, old.objects) };
+}
+
+// camelDecls spells a version 1 recording's declarations as version 2 does.
+function camelDecls(rec) {
+  if (rec.version !== 1) return rec;
   const camel = (d) => (isObj(d) ? Object.fromEntries(Object.entries(d).map(([k, v]) => [k === "ID" ? "id" : k[0].toLowerCase() + k.slice(1), v])) : d);
   const decls = (list) => (Array.isArray(list) ? list.map(camel) : list);
-  return { ...rec, version: RUN_VERSION, objects: decls(rec.objects), goroutines: decls(rec.goroutines) };
+  return { ...rec, objects: decls(rec.objects), goroutines: decls(rec.goroutines) };
+}
+
+const isOld = (rec) => isObj(rec) && rec.format === RUN_FORMAT && (rec.version === 1 || rec.version === 2);
+
+// oldProblem checks an old recording's rows (of 9 fields), and what
+// withFacts reads with them, as recordingProblem checks a current one's.
+function oldProblem(rec) {
+  if (!Array.isArray(rec.events)) return "its events are not an array";
+  const i = rec.events.findIndex((r) => !Array.isArray(r) || r.length !== 9);
+  if (i >= 0) return `event ${i} is not a row of 9 fields, as version ${rec.version} has them`;
+  return (
+    listProblem(rec.kinds, "kinds", (k) => typeof k === "string", "a string") ||
+    declProblem(rec.objects, "objects", OBJECT_FIELDS) ||
+    declProblem(rec.goroutines, "goroutines", GOROUTINE_FIELDS) ||
+    eventsProblem({ ...rec, events: rec.events.map((r) => [...r, 0, 0]) })
+  );
 }
 
 /** recordingProblem returns what is wrong with a recording, or "". */
 export function recordingProblem(rec) {
-  rec = fromVersion1(rec);
+  if (isOld(rec)) {
+    const p = oldProblem(camelDecls(rec));
+    if (p) return p;
+  }
+  rec = upgrade(rec);
   if (!isObj(rec)) return "it is not a JSON object";
   if (rec.format !== RUN_FORMAT) return `its format is ${JSON.stringify(rec.format)}, not "${RUN_FORMAT}": it is not a concviz run`;
-  if (rec.version !== RUN_VERSION) return `it is version ${JSON.stringify(rec.version)} of the format, and this page reads versions 1 and ${RUN_VERSION}`;
-  for (const f of ["scenario", "settings", "kinds", "sites", "objects", "goroutines", "events", "outcome"]) {
+  if (rec.version !== RUN_VERSION) return `it is version ${JSON.stringify(rec.version)} of the format, and this page reads versions 1 to ${RUN_VERSION}`;
+  for (const f of ["scenario", "settings", "kinds", "reasons", "sites", "objects", "goroutines", "events", "outcome"]) {
     if (!(f in rec)) return `it has no "${f}"`;
   }
   return (
     scenarioProblem(rec.scenario) ||
     settingsProblem(rec.settings) ||
     listProblem(rec.kinds, "kinds", (k) => typeof k === "string", "a string") ||
+    listProblem(rec.reasons, "reasons", (k) => typeof k === "string", "a string") ||
     listProblem(rec.sites, "sites", (s) => isObj(s) && isInt(s.line) && s.line >= 0 && typeof s.func === "string", "{line, func}") ||
     declProblem(rec.objects, "objects", OBJECT_FIELDS) ||
     declProblem(rec.goroutines, "goroutines", GOROUTINE_FIELDS) ||
@@ -190,6 +226,8 @@ const ROW = [
   ["flag", isInt, "a whole number"],
   ["site", (x) => isInt(x) && x >= 0, "a site index"],
   ["valueKind", (x) => isInt(x) && x >= 0 && x <= 5, "a number from 0 to 5"],
+  ["reason", (x) => isInt(x) && x >= 0, "a wait reason number (0: none)"],
+  ["fx", (x) => isInt(x) && x >= 0 && x <= 7, "effect bits from 0 to 7"],
 ];
 
 // Kinds whose peer is a goroutine the event is about (the one started, the
@@ -207,6 +245,7 @@ function eventsProblem(rec) {
     if (bad >= 0) return `event ${i}'s ${ROW[bad][0]} is ${JSON.stringify(r[bad])}, not ${ROW[bad][2]}`;
     const [, g, kind, obj, peer, , , site] = r;
     if (kind >= rec.kinds.length) return `event ${i} is of kind ${kind}, and kinds names only ${rec.kinds.length}`;
+    if (rec.reasons && r[9] >= rec.reasons.length) return `event ${i} has wait reason ${r[9]}, and reasons names only ${rec.reasons.length}`;
     if (g && !gs.has(g)) return `event ${i} is by goroutine ${g}, which the recording does not declare`;
     if (peer && PEER_IS_G.has(rec.kinds[kind]) && !gs.has(peer)) return `event ${i} (${rec.kinds[kind]}) names goroutine ${peer}, which the recording does not declare`;
     if (obj && !objs.has(obj)) return `event ${i} is about object ${obj}, which the recording does not declare`;

@@ -18,11 +18,13 @@ export function objectKind(decl) {
 
 /**
  * ev turns a protocol row [time, g, kind, obj, peer, value, flag, site,
- * valueKind] into an object with named fields.
+ * valueKind, reason, fx] into an object with named fields: reason is the
+ * wait reason's number (vocab.js WAIT_REASONS) of a goroutine that parks
+ * after the event, fx its effect bits (vocab.js FX).
  */
 export function ev(row, seq = 0) {
-  const [time, g, kind, obj, peer, value, flag, site, vk] = row;
-  return { seq, time, g, kind: kindName(kind), obj, peer, value, flag, site, vk };
+  const [time, g, kind, obj, peer, value, flag, site, vk, reason = 0, fx = 0] = row;
+  return { seq, time, g, kind: kindName(kind), obj, peer, value, flag, site, vk, reason, fx };
 }
 
 /** newLog starts the log of a run from its `run` message. */

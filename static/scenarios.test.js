@@ -1,5 +1,5 @@
-// Every built-in scenario's real run (static/testdata/scenarios, written by
-// go run ./web/internal/fixture -scenario ID) folds without error, and the
+// Every built-in scenario's real run (static/testdata/scenarios, as the
+// server sends it: server's TestPageFixtures keeps it so) folds without error, and the
 // folded end state agrees with the engine's own outcome: the same
 // goroutines blocked, for the same reasons, each in the queue of what it
 // waits on.

@@ -1,23 +1,33 @@
 // testkit.js: helpers the JS tests share to write runs by hand.
 import { newLog, addEvents } from "./runlog.js";
-import { EVENT_KINDS, OBJECT_KINDS } from "./vocab.js";
+import { EVENT_KINDS, FX, OBJECT_KINDS, WAIT_REASONS } from "./vocab.js";
 
 /**
  * kindsProblem says how a fixture's kind list (written by
- * web/internal/fixture) disagrees with vocab.js's, or "": each name it
+ * server's TestPageFixtures) disagrees with vocab.js's, or "": each name it
  * holds must keep its number. A kind added at the end leaves old fixtures
  * valid; a kind renumbered means regenerating them.
  */
 export function kindsProblem(kinds) {
   const i = kinds.findIndex((k, n) => EVENT_KINDS[n] !== k);
-  return i < 0 ? "" : `the fixture's kind ${i} is “${kinds[i]}”, and the engine's is “${EVENT_KINDS[i]}”: regenerate it (go run ./web/internal/fixture)`;
+  return i < 0 ? "" : `the fixture's kind ${i} is “${kinds[i]}”, and the engine's is “${EVENT_KINDS[i]}”: regenerate it (go test ./server/ -run TestPageFixtures -update)`;
 }
 
-/** row builds a protocol event row: [time, g, kind, obj, peer, value, flag, site, vk]. */
-export function row(kind, g, { obj = 0, peer = 0, value = "", flag = 0, site = 0, time = 0 } = {}) {
+/**
+ * row builds a protocol event row: [time, g, kind, obj, peer, value, flag,
+ * site, vk, reason, fx]. reason is Go's words for why g parks after the
+ * event, fx the names of its effects (vocab.js FX), as the engine states them.
+ */
+export function row(kind, g, { obj = 0, peer = 0, value = "", flag = 0, site = 0, time = 0, reason = "", fx = [] } = {}) {
   const k = EVENT_KINDS.indexOf(kind);
   if (k < 0) throw new Error(`no kind ${kind}`);
-  return [time, g, k, obj, peer, String(value), flag, site, value === "" ? 0 : 1];
+  const r = reason === "" ? 0 : WAIT_REASONS.indexOf(reason);
+  if (r < 0) throw new Error(`no wait reason ${reason}`);
+  const bits = [fx].flat().reduce((b, n) => {
+    if (!(n in FX)) throw new Error(`no effect ${n}`);
+    return b | FX[n];
+  }, 0);
+  return [time, g, k, obj, peer, String(value), flag, site, value === "" ? 0 : 1, r, bits];
 }
 
 /** handLog builds a log of hand-written rows with the given declarations. */
@@ -46,7 +56,7 @@ export function crowdLog() {
     rows.push(row("go", 1, { peer: id }));
     goroutines.push(gor(id, "main.worker"));
   }
-  for (let id = 2; id <= 41; id++) rows.push(row("recv.block", id, { obj: 1 }));
+  for (let id = 2; id <= 41; id++) rows.push(row("recv.block", id, { obj: 1, reason: "chan receive" }));
   return handLog(rows, { objects: [chan(1, "jobs", 2)], goroutines });
 }
 

@@ -44,8 +44,8 @@ test("drawTimeline: lanes, hand-offs on the edge of their step, a time axis", ()
   const rows = [
     row("make", 1, { obj: 1, value: 0 }),
     row("go", 1, { peer: 2 }),
-    row("recv.block", 2, { obj: 1 }),
-    row("sleep", 1, { value: 100e6, time: 0 }),
+    row("recv.block", 2, { obj: 1, reason: "chan receive" }),
+    row("sleep", 1, { value: 100e6, time: 0, reason: "sleep" }),
     row("wake", 1, { time: 100e6 }),
     row("send", 1, { obj: 1, peer: 2, value: 7, time: 100e6 }),
     row("recv.done", 2, { obj: 1, peer: 1, value: 7, flag: 1, time: 100e6 }),

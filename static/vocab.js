@@ -7,7 +7,7 @@
 export const PROTOCOL_VERSION = 2;
 
 /** EVENT_KINDS are the event kinds' names by number, as rows carry them. */
-export const EVENT_KINDS = Object.freeze(["none","go","goend","gosched","make","send","send.block","send.done","recv","recv.block","recv.done","close","select.case","select.block","select.default","lock","lock.block","lock.done","unlock","trylock","wg.add","wg.wait","wg.block","wg.done","once","cond.wait","cond.wake","cond.signal","atomic","sleep","wake","timer.fire","timer.stop","timer.reset","cancel","print","resize","schedule","http","http.done","panic","exit"]);
+export const EVENT_KINDS = Object.freeze(["none","go","goend","gosched","make","send","send.block","send.done","recv","recv.block","recv.done","close","select.case","select.block","select.default","lock","lock.block","lock.done","unlock","trylock","wg.add","wg.wait","wg.block","wg.done","once","once.done","cond.wait","cond.wake","cond.signal","atomic","sleep","wake","timer.fire","timer.stop","timer.reset","cancel","print","resize","schedule","http","http.done","panic","exit"]);
 
 /** OBJECT_KINDS are the object kinds' names by number, as declarations carry them (0: none). */
 export const OBJECT_KINDS = Object.freeze(["","chan","mutex","rwmutex","waitgroup","once","cond","timer","ticker","context","atomic"]);
@@ -17,6 +17,9 @@ export const WAIT_REASONS = Object.freeze(["","chan send","chan send (nil chan)"
 
 /** WAIT_REASON names each wait reason, to write it without typing Go's words again. */
 export const WAIT_REASON = Object.freeze({"chanReceive":"chan receive","chanReceiveNilChan":"chan receive (nil chan)","chanSend":"chan send","chanSendNilChan":"chan send (nil chan)","ioWait":"IO wait","select":"select","selectNoCases":"select (no cases)","sleep":"sleep","syncCondWait":"sync.Cond.Wait","syncMutexLock":"sync.Mutex.Lock","syncRWMutexLock":"sync.RWMutex.Lock","syncRWMutexRLock":"sync.RWMutex.RLock","syncWaitGroupWait":"sync.WaitGroup.Wait"});
+
+/** FX are the effect bits an event's fx carries: what it did to its object's buffer. */
+export const FX = Object.freeze({"drain":4,"pop":2,"push":1});
 
 /** OUTCOME_KINDS are the ways a run ends. */
 export const OUTCOME_KINDS = Object.freeze(["ok","deadlock","leak","panic","exit","limit"]);

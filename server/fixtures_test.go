@@ -1,0 +1,68 @@
+package server
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/scenarios"
+)
+
+var updateFixtures = flag.Bool("update", false, "rewrite the page's test fixtures (static/testdata) from the server's encoder")
+
+// pageFixture is a run as the page's JavaScript tests read it: the event
+// kind names (to catch a fixture older than vocab.js) and the messages the
+// server sends for the run.
+type pageFixture struct {
+	Kinds    []string          `json:"kinds"`
+	Messages []json.RawMessage `json:"messages"`
+}
+
+// TestPageFixtures keeps the runs the page's tests fold (static/testdata:
+// the guide's worker pool with both buffers at 3, and every catalog
+// scenario) what this server sends for them, encoded by the session's own
+// code, so the tests fold what a browser gets. It fails when a fixture is
+// stale; `go test ./server/ -run TestPageFixtures -update` rewrites them.
+func TestPageFixtures(t *testing.T) {
+	want := map[string]engine.RunInput{
+		"pool.json": {Program: "worker-pool-deadlock", Seed: 1, Policy: "random", Caps: map[string]int{"jobs": 3, "results": 3}},
+	}
+	for _, sc := range scenarios.All() {
+		want[filepath.Join("scenarios", sc.ID+".json")] = engine.RunInput{Program: sc.ID, Seed: 1, Policy: "random"}
+	}
+	for name, in := range want {
+		t.Run(name, func(t *testing.T) {
+			b, err := json.Marshal(fixtureOf(t, in))
+			require.NoError(t, err)
+			path := filepath.Join("..", "static", "testdata", name)
+			if *updateFixtures {
+				require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
+				return
+			}
+			have, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(b), string(have), "%s is stale: go test ./server/ -run TestPageFixtures -update", path)
+		})
+	}
+}
+
+// fixtureOf runs in as the server would and returns its messages: the run
+// message and the event batches as a session encodes them, then the outcome.
+func fixtureOf(t *testing.T, in engine.RunInput) pageFixture {
+	sc, ok := scenarios.Lookup(in.Program)
+	require.True(t, ok, in.Program)
+	cfg, err := sc.RunConfig(in)
+	require.NoError(t, err)
+	res := engine.Run(sc.Program, cfg)
+	msgs := digestRunOf(t, sc, in).Messages
+	out, err := json.Marshal(outcomeMessage{Type: "outcome", ID: "1", OutcomeRecord: res.Record(sc.Program.Sites),
+		Report: res.Outcome.Report, Stdout: res.Stdout, Stderr: res.Stderr})
+	require.NoError(t, err)
+	return pageFixture{Kinds: engine.Vocab().EventKinds, Messages: append(msgs, out)}
+}
