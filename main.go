@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/concviz/concviz/engine"
 	"github.com/concviz/concviz/server"
 )
 
@@ -53,6 +54,11 @@ func main() {
 	if os.Getenv(server.ChildEnv) != "" {
 		// The server re-executed this binary to run one program.
 		os.Exit(server.ChildMain(os.Stdin, os.Stdout, server.Resolve))
+	}
+	if spec, ok := os.LookupEnv(engine.SpecEnv); ok {
+		// "concviz run SCENARIO" re-executed this binary to run a catalog
+		// scenario as it runs a compiled program.
+		os.Exit(scenarioMain(spec))
 	}
 	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -22,6 +22,10 @@ import (
 
 // TestMain fails the package's tests if any goroutine outlives them.
 func TestMain(m *testing.M) {
+	if spec, ok := os.LookupEnv(engine.SpecEnv); ok {
+		// "concviz run SCENARIO" re-executed the test binary as its child.
+		os.Exit(scenarioMain(spec))
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -43,6 +47,7 @@ func TestCLI(t *testing.T) {
 		{name: "scenarios with an argument", args: []string{"scenarios", "x"}, wantCode: 2, wantStderr: `unexpected argument "x"`},
 		{name: "run a scenario", args: []string{"run", "mutex-counter"}, wantCode: 0, wantStdout: "Final count: 100\n"},
 		{name: "run a deadlocking scenario", args: []string{"run", "worker-pool-deadlock", "--cap", "jobs=0", "--cap", "results=0"}, wantCode: 2, wantStderr: "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan send]:\nmain.main()\n\tmain.go:28\n"},
+		{name: "a scenario stops at --timeout", args: []string{"run", "mutex-counter", "--timeout", "1ns"}, wantCode: engine.ExitCodeLimit, wantStderr: "wall-clock timeout reached: 1ns (--timeout)"},
 		{name: "run a scenario with a knob", args: []string{"run", "context-timeout", "--knob", "deadline=500ms"}, wantCode: 0, wantStdout: "Cancelled processing"},
 		{name: "scenario knob out of range", args: []string{"run", "context-timeout", "--knob", "deadline=1h"}, wantCode: 2, wantStderr: "knob deadline must be between 100ms and 3s, not 1h0m0s"},
 		{name: "scenario knob not a duration", args: []string{"run", "context-timeout", "--knob", "deadline=soon"}, wantCode: 2, wantStderr: `"soon" is not a valid duration`},

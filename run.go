@@ -126,7 +126,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			if *f.internet != "" {
 				return usageErr("--internet: %s answers from its own table (change it with its latency and fail knobs)", sc.ID)
 			}
-			return runScenario(sc, in, f.knobs, out, stdout, stderr)
+			return runScenario(sc, in, f.knobs, out, *f.timeout, stdout, stderr)
 		}
 	}
 	if *f.internet != "" {
@@ -180,7 +180,9 @@ func runBinary(path string, in engine.RunInput, out runOutput, timeout time.Dura
 		return exitFailure
 	}
 	defer pr.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	// The clock starts once the program has: a short --timeout stops the
+	// program, not its start.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Env = append(os.Environ(), engine.SpecEnv+"="+specJSON)
@@ -193,6 +195,8 @@ func runBinary(path string, in engine.RunInput, out runOutput, timeout time.Dura
 		return exitFailure
 	}
 	pw.Close()
+	timer := time.AfterFunc(timeout, cancel)
+	defer timer.Stop()
 	rec := &engine.Recording{}
 	read := make(chan error, 1)
 	go func() {

@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/concviz/concviz/engine"
 	"github.com/concviz/concviz/scenarios"
+	"github.com/concviz/concviz/server"
 )
 
 // scenariosCmd lists the catalog: id, guide section, title and knobs.
@@ -39,7 +42,7 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) int {
 
 // runScenario runs a built-in scenario in this process (it is compiled in:
 // no Go toolchain needed), with the same output contract as running a file.
-func runScenario(sc *scenarios.Scenario, in engine.RunInput, knobs knobFlags, out runOutput, stdout, stderr io.Writer) int {
+func runScenario(sc *scenarios.Scenario, in engine.RunInput, knobs knobFlags, out runOutput, timeout time.Duration, stdout, stderr io.Writer) int {
 	in.Program = sc.ID
 	for name, val := range knobs {
 		k, ok := knobNamed(sc, name)
@@ -57,20 +60,24 @@ func runScenario(sc *scenarios.Scenario, in engine.RunInput, knobs knobFlags, ou
 		}
 		in.Knobs[name] = n
 	}
-	cfg, err := sc.RunConfig(in)
-	if err != nil {
+	if _, err := sc.RunConfig(in); err != nil {
 		fmt.Fprintf(stderr, "concviz run: %v\n", err)
 		return exitUsageErr
 	}
-	cfg.Stdout, cfg.Stderr = stdout, stderr
-	res := engine.Run(sc.Program, cfg)
-	if out.leaks && res.Outcome.Kind == engine.OutcomeLeak {
-		fmt.Fprint(stderr, res.Outcome.Report)
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "concviz: %v\n", err)
+		return exitFailure
 	}
-	if c := writeRun(res.Log, sc.Program.Sites, res.Record(sc.Program.Sites), out, stdout, stderr); c != exitOK {
-		return c
-	}
-	return res.Outcome.ExitCode
+	return runBinary(exe, in, out, timeout, stdout, stderr)
+}
+
+// scenarioMain is the body of the child "concviz run SCENARIO" starts: the
+// scenario the spec names runs as a compiled program does (engine.Main),
+// so both stream the same frames and print the same way.
+func scenarioMain(specJSON string) int {
+	engine.InstallLocal()
+	return engine.MainResolve(specJSON, server.Resolve)
 }
 
 func knobNamed(sc *scenarios.Scenario, name string) (scenarios.Knob, bool) {

@@ -45,6 +45,16 @@ func Main(prog Program) {
 
 // MainSpec is Main with the spec given as JSON text; it returns the exit status.
 func MainSpec(prog Program, specJSON string) int {
+	return MainResolve(specJSON, func(in RunInput) (Program, Config, error) {
+		cfg, err := in.Config()
+		return prog, cfg, err
+	})
+}
+
+// MainResolve is MainSpec for a binary that runs more than one program:
+// resolve turns the spec's inputs into the program and its configuration
+// (concviz itself, running a catalog scenario as a compiled program runs).
+func MainResolve(specJSON string, resolve func(RunInput) (Program, Config, error)) int {
 	var spec Spec
 	if specJSON != "" {
 		if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
@@ -52,7 +62,7 @@ func MainSpec(prog Program, specJSON string) int {
 			return 2
 		}
 	}
-	cfg, err := spec.Config()
+	prog, cfg, err := resolve(spec.RunInput)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "concviz: %v\n", err)
 		return 2
