@@ -58,11 +58,16 @@ type Recording struct {
 
 // FrameWriter writes a run as frames, remembering how much it has sent.
 type FrameWriter struct {
-	w                   *bufio.Writer
-	events, strs        int
-	objects, goroutines int
-	buf                 []byte
+	w   *bufio.Writer
+	at  FrameCursor
+	buf []byte
 }
+
+// EventSize is the size of one event in an events frame, in bytes.
+const EventSize = eventSize
+
+// FrameCursor counts what of a log has been written as frames.
+type FrameCursor struct{ Events, Strings, Objects, Goroutines int }
 
 // NewFrameWriter returns a writer of frames to w; call Flush to send them.
 func NewFrameWriter(w io.Writer) *FrameWriter {
@@ -70,13 +75,8 @@ func NewFrameWriter(w io.Writer) *FrameWriter {
 }
 
 func (fw *FrameWriter) frame(typ byte, payload []byte) error {
-	var hdr [1 + binary.MaxVarintLen64]byte
-	hdr[0] = typ
-	n := binary.PutUvarint(hdr[1:], uint64(len(payload)))
-	if _, err := fw.w.Write(hdr[:1+n]); err != nil {
-		return err
-	}
-	_, err := fw.w.Write(payload)
+	fw.buf = appendFrame(fw.buf[:0], typ, payload)
+	_, err := fw.w.Write(fw.buf)
 	return err
 }
 
@@ -93,39 +93,57 @@ func (fw *FrameWriter) Sites(sites []Site) error { return fw.jsonFrame(frameSite
 
 // Sync sends whatever the log holds that has not been sent yet.
 func (fw *FrameWriter) Sync(l *Log) error {
-	strs := l.Strings()
-	for ; fw.strs < len(strs); fw.strs++ {
-		s := strs[fw.strs]
+	var err error
+	if fw.buf, err = AppendFrames(fw.buf[:0], l, &fw.at, l.Len()); err != nil {
+		return err
+	}
+	_, err = fw.w.Write(fw.buf)
+	return err
+}
+
+// AppendFrames appends to b the frames of what l holds past c (its new
+// strings, objects and goroutines, then at most maxEvents events) and
+// advances c. The server sends a page the frames its child sent it.
+func AppendFrames(b []byte, l *Log, c *FrameCursor, maxEvents int) ([]byte, error) {
+	for ; c.Strings < len(l.strs); c.Strings++ {
+		s := l.strs[c.Strings]
 		if len(s) > maxFrame {
 			s = s[:maxFrame]
 		}
-		if err := fw.frame(frameString, []byte(s)); err != nil {
-			return err
-		}
+		b = appendFrame(b, frameString, []byte(s))
 	}
-	for ; fw.objects < len(l.Objects); fw.objects++ {
-		if err := fw.jsonFrame(frameObject, l.Objects[fw.objects]); err != nil {
-			return err
+	for ; c.Objects < len(l.Objects); c.Objects++ {
+		j, err := json.Marshal(l.Objects[c.Objects])
+		if err != nil {
+			return b, err
 		}
+		b = appendFrame(b, frameObject, j)
 	}
-	for ; fw.goroutines < len(l.Gs); fw.goroutines++ {
-		if err := fw.jsonFrame(frameGoroutine, l.Gs[fw.goroutines]); err != nil {
-			return err
+	for ; c.Goroutines < len(l.Gs); c.Goroutines++ {
+		j, err := json.Marshal(l.Gs[c.Goroutines])
+		if err != nil {
+			return b, err
 		}
+		b = appendFrame(b, frameGoroutine, j)
 	}
 	const perFrame = maxFrame / eventSize
-	for fw.events < l.Len() {
-		n := min(l.Len()-fw.events, perFrame)
-		fw.buf = fw.buf[:0]
-		for i := fw.events; i < fw.events+n; i++ {
-			fw.buf = appendEvent(fw.buf, l.At(i))
+	end := min(l.Len(), c.Events+max(maxEvents, 0))
+	for c.Events < end {
+		n := min(end-c.Events, perFrame)
+		b = append(b, frameEvents)
+		b = binary.AppendUvarint(b, uint64(n*eventSize))
+		for i := c.Events; i < c.Events+n; i++ {
+			b = appendEvent(b, l.At(i))
 		}
-		if err := fw.frame(frameEvents, fw.buf); err != nil {
-			return err
-		}
-		fw.events += n
+		c.Events += n
 	}
-	return nil
+	return b, nil
+}
+
+func appendFrame(b []byte, typ byte, payload []byte) []byte {
+	b = append(b, typ)
+	b = binary.AppendUvarint(b, uint64(len(payload)))
+	return append(b, payload...)
 }
 
 // End sends how the run ended: the last frame.
@@ -148,7 +166,7 @@ func StreamRun(prog Program, cfg Config, fw *FrameWriter) (*Result, error) {
 	}
 	lastFlush := time.Now()
 	cfg.Observe = func(l *Log) {
-		if l.Len()-fw.events < frameBatch && time.Since(lastFlush) < frameEvery {
+		if l.Len()-fw.at.Events < frameBatch && time.Since(lastFlush) < frameEvery {
 			return
 		}
 		lastFlush = time.Now()

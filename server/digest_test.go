@@ -1,13 +1,16 @@
 package server
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +30,8 @@ const (
 )
 
 // digestRun is one run as static/testdata/digestcheck.mjs reads it: the
-// messages the server sends for it, as sent, and the engine's digests.
+// messages the server sends for it, as sent (a binary message as a JSON
+// string of its bytes in base64), and the engine's digests.
 type digestRun struct {
 	Messages []json.RawMessage `json:"messages"`
 	Digests  []engine.Digest   `json:"digests"`
@@ -158,15 +162,22 @@ func interventionsFor(t *testing.T, sc *scenarios.Scenario, in engine.RunInput) 
 // server streams it (runStream's own batches), to dir.
 func writeDigestRun(t *testing.T, dir string, sc *scenarios.Scenario, in engine.RunInput) {
 	t.Helper()
-	b, err := json.Marshal(digestRunOf(t, sc, in))
+	b, err := json.Marshal(digestRunAs(t, sc, in, true))
 	require.NoError(t, err)
 	name := fmt.Sprintf("%s-%s-%d-%d.json", sc.ID, in.Policy, in.Seed, len(in.Interventions))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
 }
 
 // digestRunOf runs in with the engine's digests and encodes it as the
-// server streams it: the run message, then runStream's own batches.
+// server streams it to a client that asks for JSON rows: the run message,
+// then runStream's own batches.
 func digestRunOf(t *testing.T, sc *scenarios.Scenario, in engine.RunInput) digestRun {
+	return digestRunAs(t, sc, in, false)
+}
+
+// digestRunAs is digestRunOf with binary events messages, as the page asks
+// for them, or JSON rows.
+func digestRunAs(t *testing.T, sc *scenarios.Scenario, in engine.RunInput, binary bool) digestRun {
 	t.Helper()
 	cfg, err := sc.RunConfig(in)
 	require.NoError(t, err)
@@ -186,8 +197,85 @@ func digestRunOf(t *testing.T, sc *scenarios.Scenario, in engine.RunInput) diges
 	require.NoError(t, err)
 	st := runStream{gen: 1, id: "1", log: rec}
 	msgs := []json.RawMessage{head}
-	for b := st.nextBatch(); b != nil; b = st.nextBatch() {
-		msgs = append(msgs, b)
+	if !binary {
+		for b := st.nextBatch(); b != nil; b = st.nextBatch() {
+			msgs = append(msgs, b)
+		}
+		return digestRun{Messages: msgs, Digests: ds}
+	}
+	for b := st.nextBinary(); b != nil; b = st.nextBinary() {
+		s, err := json.Marshal(b) // a JSON string, base64
+		require.NoError(t, err)
+		msgs = append(msgs, s)
 	}
 	return digestRun{Messages: msgs, Digests: ds}
+}
+
+// framesFixture is static/testdata/frames.json, which static/frames.test.js
+// decodes: a run's binary events messages as the session encodes them
+// (base64), and each event's row as the engine writes it, the value as
+// Log.Value's text.
+type framesFixture struct {
+	Messages []string `json:"messages"`
+	Resumed  []string `json:"resumed"` // the same run asked for again from event 20
+	Rows     [][]any  `json:"rows"`
+}
+
+// TestFramesFixture keeps static/testdata/frames.json what this server
+// sends for a run whose values are the hard cases for a JavaScript reader:
+// floats Go writes otherwise than JavaScript's String (exponents, -0, NaN,
+// infinities), 64-bit integers past 2^53, strings beyond ASCII. It fails
+// when the fixture is stale; -update rewrites it.
+func TestFramesFixture(t *testing.T) {
+	floats := []float64{0, math.Copysign(0, -1), 1, -2.5, 0.1 + 0.2, 1e-4, 1.5e-5, 123456, 1e6, 1234567, 1e21, 1e300, 5e-324,
+		math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1)}
+	ints := []int64{0, -1, 42, 1<<53 - 1, 1<<53 + 1, -(1<<53 + 1), math.MaxInt64, math.MinInt64, -4294967296}
+	uints := []uint64{0, 1<<32 - 1, 1 << 32, 1<<53 + 1, math.MaxUint64}
+	strs := []string{"", "héllo ✓", "a\x00b", "héllo ✓"}
+	prog := engine.Program{Name: "frames", Sites: []engine.Site{{}, {File: "main.go", Line: 1, Func: "main.main"}}, Main: func() {
+		f := engine.MakeChan[float64]("f", len(floats), 1)
+		for _, x := range floats {
+			f.Send(x, 1)
+		}
+		i := engine.MakeChan[int64]("i", len(ints), 1)
+		for _, x := range ints {
+			i.Send(x, 1)
+		}
+		u := engine.MakeChan[uint64]("u", len(uints), 1)
+		for _, x := range uints {
+			u.Send(x, 1)
+		}
+		s := engine.MakeChan[string]("s", len(strs), 1)
+		for _, x := range strs {
+			s.Send(x, 1)
+		}
+		b := engine.MakeChan[bool]("b", 2, 1)
+		b.Send(true, 1)
+		engine.Sleep(2*time.Hour, 1) // a clock past 2^32 nanoseconds
+		b.Send(false, 1)
+	}}
+	res := engine.Run(prog, engine.Config{Seed: 1})
+	st := runStream{gen: 1, id: "frames", log: RunLog{Log: *res.Log, Sites: prog.Sites}}
+	var fx framesFixture
+	for b := st.nextBinary(); b != nil; b = st.nextBinary() {
+		fx.Messages = append(fx.Messages, base64.StdEncoding.EncodeToString(b))
+	}
+	st = runStream{gen: 1, id: "frames", log: st.log, cur: cursor{events: 20}}
+	for b := st.nextBinary(); b != nil; b = st.nextBinary() {
+		fx.Resumed = append(fx.Resumed, base64.StdEncoding.EncodeToString(b))
+	}
+	for _, e := range res.Log.All {
+		r := eventRow(&st.log, e)
+		fx.Rows = append(fx.Rows, r[:])
+	}
+	b, err := json.MarshalIndent(fx, "", " ")
+	require.NoError(t, err)
+	path := filepath.Join("..", "static", "testdata", "frames.json")
+	if *updateFixtures {
+		require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
+		return
+	}
+	have, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(b), string(have), "%s is stale: go test ./server/ -run TestFramesFixture -update", path)
 }

@@ -201,9 +201,9 @@ func (st *runStream) nextBinary() []byte {
 	b = append(b, st.id...)
 	b = binary.AppendUvarint(b, uint64(st.cur.events))
 	b = binary.AppendUvarint(b, uint64(st.cur.strs))
-	b = binary.AppendUvarint(b, uint64(tmpEventSize))
-	fc := tmpFrameCursor{Events: st.cur.events, Strings: st.cur.strs, Objects: st.cur.objects, Goroutines: st.cur.gs}
-	b, err := tmpAppendFrames(b, &l.Log, &fc, max(n, 0))
+	b = binary.AppendUvarint(b, uint64(engine.EventSize))
+	fc := engine.FrameCursor{Events: st.cur.events, Strings: st.cur.strs, Objects: st.cur.objects, Goroutines: st.cur.gs}
+	b, err := engine.AppendFrames(b, &l.Log, &fc, max(n, 0))
 	if err != nil {
 		return nil
 	}

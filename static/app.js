@@ -186,6 +186,7 @@ function adopt() {
     wantEnd = false;
     firstRun = false;
     go(step);
+    performance.mark("concviz:first-frame");
     player.arrived();
   } else {
     // More of the run on screen: refresh what depends on its length.
@@ -571,6 +572,18 @@ window.concviz = {
   },
   get ready() {
     return !!(log && log.outcome && cur);
+  },
+  // A step is on screen, whether or not the rest of the run has arrived.
+  get shown() {
+    return !!(log && cur);
+  },
+  // Every snapshot the page takes of the run while idle is taken.
+  get prepared() {
+    return !!log && view.preparedFor(log);
+  },
+  // The memory the run's events take in the page.
+  get storeBytes() {
+    return log?.events.bytes ?? 0;
   },
   ev,
   go: (n) => (pause(), go(n)),

@@ -72,7 +72,7 @@ test("a recording holds the run's inputs and data, and nothing of the page", () 
   assert.deepEqual(Object.keys(rec), ["format", "version", "scenario", "settings", "kinds", "reasons", "sites", "objects", "goroutines", "events", "outcome"]);
   rec.events[0][0] = 99;
   rec.outcome.blocked[0].g = 99;
-  assert.equal(log.events[0][0], 0, "the recording shares nothing with the log");
+  assert.equal(log.events.at(0)[0], 0, "the recording shares nothing with the log");
   assert.equal(log.outcome.blocked[0].g, 1);
 });
 
@@ -234,7 +234,7 @@ for (const url of FIXTURES) {
         assert.ok(["running", "runnable", "blocked", "sleeping", "done"].includes(e.name), e.name);
         assert.equal(e.args.first_step, e.ts / STEP_US);
         assert.equal(e.args.last_step, (e.ts + e.dur) / STEP_US - 1);
-        assert.equal(e.args.time_ns, e.args.first_step ? log.events[e.args.first_step - 1][0] : 0);
+        assert.equal(e.args.time_ns, e.args.first_step ? log.events.at(e.args.first_step - 1)[0] : 0);
       }
     }
     assert.equal(by.get(1)[0].ts, 0);

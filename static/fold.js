@@ -405,7 +405,7 @@ export function stateAt(log, step) {
   let s = log._cursor;
   if (!s || s.step > step || s.step < snaps[k].step) s = clone(snaps[k]);
   while (s.step < step) {
-    applyInPlace(s, log.events[s.step], log);
+    applyInPlace(s, log.events.at(s.step), log);
     if (s.step % SNAPSHOT_EVERY === 0 && s.step / SNAPSHOT_EVERY === snaps.length) snaps.push(clone(s));
   }
   log._cursor = s;
@@ -425,7 +425,7 @@ export function prepare(log, events = 4096) {
   if (snaps.length >= want) return true;
   const s = clone(snaps[snaps.length - 1]);
   for (let n = 0; n < events && snaps.length < want; n++) {
-    applyInPlace(s, log.events[s.step], log);
+    applyInPlace(s, log.events.at(s.step), log);
     if (s.step % SNAPSHOT_EVERY === 0) snaps.push(clone(s));
   }
   return snaps.length >= want;
@@ -434,7 +434,7 @@ export function prepare(log, events = 4096) {
 /** foldAll folds every event from scratch, without snapshots (for tests and checks). */
 export function foldAll(log, step = log.events.length) {
   const s = initialState(log.run);
-  for (let i = 0; i < step; i++) applyInPlace(s, log.events[i], log);
+  for (let i = 0; i < step; i++) applyInPlace(s, log.events.at(i), log);
   return s;
 }
 
@@ -465,7 +465,7 @@ export function consoleAt(log, state) {
 export function printsOf(log) {
   const c = (log._prints ??= { n: 0, list: [] });
   for (; c.n < log.events.length; c.n++) {
-    const r = log.events[c.n];
+    const r = log.events.at(c.n);
     if (kindName(r[2]) === "print") c.list.push({ seq: c.n, g: r[1], text: String(r[5]), stream: r[6] === 2 ? "stderr" : "stdout" });
   }
   return c.list;
@@ -485,7 +485,7 @@ export function lanes(log) {
   }
   const { s, out, handoffs } = c;
   for (let i = c.n; i < log.events.length; i++) {
-    const e = ev(log.events[i], i);
+    const e = ev(log.events.at(i), i);
     const was = s.running;
     applyInPlace(s, e, log);
     if ((e.kind === "send" || e.kind === "recv") && e.peer) {

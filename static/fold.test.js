@@ -211,7 +211,7 @@ test("step back restores exactly the previous state, at every step", () => {
   forward.push(clone(s));
   for (let i = 0; i < n; i++) {
     const before = clone(s);
-    s = apply(s, log.events[i], log);
+    s = apply(s, log.events.at(i), log);
     assert.deepEqual(before, forward[i], "apply must not change its argument");
     forward.push(clone(s));
   }
@@ -282,9 +282,9 @@ test("copy on write: folding a clone, or its original, never changes the other",
     const b = clone(a);
     const aBefore = structuredClone(a);
     const bBefore = structuredClone(b);
-    for (let i = k; i < Math.min(n, k + 5); i++) applyInPlace(b, log.events[i], log);
+    for (let i = k; i < Math.min(n, k + 5); i++) applyInPlace(b, log.events.at(i), log);
     assert.deepEqual(a, aBefore, `folding the clone left step ${k} alone`);
-    for (let i = k; i < Math.min(n, k + 5); i++) applyInPlace(a, log.events[i], log);
+    for (let i = k; i < Math.min(n, k + 5); i++) applyInPlace(a, log.events.at(i), log);
     assert.deepEqual(b, foldAll(log, Math.min(n, k + 5)), "and the original folds on to the same state");
     assert.notDeepEqual(bBefore, b);
   }

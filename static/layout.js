@@ -6,6 +6,7 @@
 // the view. Pure: no DOM.
 
 import { kindName, objectKind } from "./runlog.js";
+import { columnsOf } from "./frames.js";
 
 const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
@@ -112,9 +113,13 @@ function analyse(log, hint) {
   const inn = new Map(); // chan -> Set(g) receivers
   const parent = new Map();
   const add = (m, k, v) => (m.get(k) ?? m.set(k, new Set()).get(k)).add(v);
-  for (const r of log.events) {
-    const [, g, k, obj, peer, , flag] = r;
-    const kind = kindName(k);
+  const E = columnsOf(log.events);
+  for (let i = 0; i < E.length; i++) {
+    const g = E.g[i];
+    const obj = E.obj[i];
+    const peer = E.peer[i];
+    const flag = E.flag[i];
+    const kind = kindName(E.kind[i]);
     if (kind === "go" && peer) parent.set(peer, g || 1);
     if (!obj || objectKind(log.objects.get(obj)) !== "chan") continue;
     if (kind === "send" || kind === "send.block" || (kind === "select.case" && flag === 1)) {

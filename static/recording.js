@@ -44,7 +44,7 @@ export function recordingOf(log, scenario = log.recorded?.scenario, settings = l
     sites: log.sites.map((s) => ({ line: s?.line ?? 0, func: s?.func ?? "" })),
     objects: [...log.objects.values()].map((d) => withDefaults(d, OBJECT_FIELDS)),
     goroutines: [...log.goroutines.values()].map((d) => withDefaults(d, GOROUTINE_FIELDS)),
-    events: log.events.map((r) => r.slice()),
+    events: Array.from({ length: log.events.length }, (_, i) => log.events.at(i).slice()),
     outcome: log.outcome ? outcomeOf(log.outcome) : null,
   };
 }

@@ -5,6 +5,9 @@
 // holds it.
 
 import { EVENT_KINDS, OBJECT_KINDS } from "./vocab.js";
+import { EventStore, addFrames, columnsOf } from "./frames.js";
+
+export { addFrames };
 
 /** kindName returns an event kind's wire name, e.g. "send.block". */
 export function kindName(k) {
@@ -32,7 +35,7 @@ export function newLog(runMessage) {
   return {
     run: runMessage,
     sites: runMessage?.sites ?? [],
-    events: [], // protocol rows
+    events: new EventStore(), // rows, read with at(i) (frames.js)
     objects: new Map(), // id -> declaration
     goroutines: new Map(), // id -> declaration
     snapshots: [], // snapshots[i]: the state at step i*SNAPSHOT_EVERY
@@ -41,9 +44,10 @@ export function newLog(runMessage) {
 }
 
 /**
- * addEvents appends an `events` message to the log: its declarations and
- * its rows. A message that does not continue the log (a resent batch after
- * a reconnect) is trimmed to its new part.
+ * addEvents appends an `events` message (JSON rows) to the log: its
+ * declarations and its rows. A message that does not continue the log (a
+ * resent batch after a reconnect) is trimmed to its new part. Binary
+ * events messages go to addFrames instead.
  */
 export function addEvents(log, msg) {
   for (const d of msg.objects ?? []) log.objects.set(d.id, d);
@@ -51,7 +55,7 @@ export function addEvents(log, msg) {
   const from = msg.from ?? log.events.length;
   const rows = msg.events ?? [];
   if (from > log.events.length) throw new Error(`events from ${from} leave a gap after ${log.events.length}`);
-  for (let i = log.events.length - from; i < rows.length; i++) log.events.push(rows[i]);
+  for (let i = log.events.length - from; i < rows.length; i++) log.events.pushRow(rows[i]);
 }
 
 /**
@@ -74,11 +78,11 @@ export function lineOf(log, site) {
  */
 export function names(log) {
   const c = (log._names ??= { n: 0, fn: new Map() });
-  for (; c.n < log.events.length; c.n++) {
-    const r = log.events[c.n];
-    const id = r[1];
+  const E = columnsOf(log.events);
+  for (; c.n < E.length; c.n++) {
+    const id = E.g[c.n];
     if (!id || id === 1 || c.fn.has(id)) continue;
-    const f = log.sites[r[7]]?.func ?? "";
+    const f = log.sites[E.site[c.n]]?.func ?? "";
     if (f && f !== "main.main" && !/\.func\d+$/.test(f)) c.fn.set(id, f);
   }
   const out = new Map();

@@ -11,6 +11,7 @@
 // the rest of the run it was receiving.
 
 import { newLog, addEvents } from "./runlog.js";
+import { decodeEvents, addFrames } from "./frames.js";
 import { PROTOCOL_VERSION, CLOSE_CODES as CLOSE } from "./vocab.js";
 
 /**
@@ -21,6 +22,10 @@ import { PROTOCOL_VERSION, CLOSE_CODES as CLOSE } from "./vocab.js";
 export const RECONNECT_MS = { [CLOSE.slowClient]: 50, other: 1500 };
 
 const OPEN = 1; // WebSocket.OPEN
+
+// mark notes when a run's messages arrive, for the benchmark to read
+// (performance.getEntriesByType("mark"), names "concviz:…").
+const mark = (what) => globalThis.performance?.mark?.(`concviz:${what}`);
 
 /**
  * Session is the state machine of the page's connection and its run.
@@ -51,8 +56,11 @@ export class Session {
   connect() {
     const ws = (this.ws = this.open());
     this.ready = false;
-    ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION })));
-    ws.addEventListener("message", (e) => this.receive(JSON.parse(e.data)));
+    // Events come as binary messages (the engine's frames), everything
+    // else as JSON text.
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, binary: true })));
+    ws.addEventListener("message", (e) => (typeof e.data === "string" ? this.receive(JSON.parse(e.data)) : this.receiveEvents(decodeEvents(e.data))));
     ws.addEventListener("close", (e) => this.onClose(e.code, e.reason));
   }
 
@@ -101,6 +109,7 @@ export class Session {
     if (m.type === "run") {
       if (this.pending && this.pending.run.run === m.run) return; // a resumed stream
       this.pending = newLog(m);
+      mark("run");
       return;
     }
     if (!this.pending) return;
@@ -108,8 +117,17 @@ export class Session {
       addEvents(this.pending, m);
     } else if (m.type === "outcome") {
       this.pending.outcome = m;
+      mark("outcome");
       this.hooks.status?.("");
     }
+    this.hooks.progress?.(this.pending);
+  }
+
+  // receiveEvents takes one binary events message.
+  receiveEvents(m) {
+    if (m.id !== this.runID || !this.pending) return; // an older run's leftovers
+    if (this.pending.events.length === 0) mark("first-events");
+    addFrames(this.pending, m);
     this.hooks.progress?.(this.pending);
   }
 

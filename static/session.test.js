@@ -66,7 +66,7 @@ test("the page says hello and asks for runs only once the server has said it", (
   h.session.connect();
   assert.equal(h.ask(), false, "not connected yet");
   h.ws().opened();
-  assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION }]);
+  assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION, binary: true }]);
   assert.equal(h.ask(), false, "the server has not said hello");
   h.ws().serve(hello);
   assert.deepEqual(h.calls, [["ready", LIMITS]]);
@@ -127,7 +127,7 @@ test("after going away, being too slow or losing the network, the page resumes t
     h.ws().serve(hello);
     assert.equal(h.session.resumeFrom(), 2);
     h.ask(h.session.resumeFrom());
-    assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION }, { type: "run", id: "1", scenario: "pool", from: 2 }], "the same run, from where it stopped");
+    assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION, binary: true }, { type: "run", id: "1", scenario: "pool", from: 2 }], "the same run, from where it stopped");
     h.ws().serve({ type: "run", id: "1", run: "k1", sites: [] }); // the resumed stream starts again
     h.ws().serve({ type: "events", id: "1", from: 1, events: [row("goend", 2), row("goend", 1)] });
     assert.equal(h.session.pending.events.length, 3, `${code}: the log continues, without the resent event twice`);

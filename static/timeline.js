@@ -44,17 +44,25 @@ export function geometry(steps, width) {
  */
 export function timeTicks(events, most = 6) {
   const n = events.length;
-  const end = n ? Number(events[n - 1][0]) : 0;
+  const time = (i) => Number(events.at(i)[0]);
+  const end = n ? time(n - 1) : 0;
   if (!(end > 0)) return [];
   const every = niceStep(end / Math.max(1, most));
   const ticks = [{ step: 0, time: 0 }];
-  let next = every;
-  for (let i = 0; i < n; i++) {
-    const t = Number(events[i][0]);
-    if (t >= next) {
-      ticks.push({ step: i + 1, time: t });
-      next = (Math.floor(t / every) + 1) * every;
+  // The clock never goes back: each tick is a binary search, so a run of
+  // a million events costs a few hundred reads, not a million.
+  for (let next = every, from = 0; next <= end; ) {
+    let lo = from;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (time(mid) >= next) hi = mid;
+      else lo = mid + 1;
     }
+    const t = time(lo);
+    ticks.push({ step: lo + 1, time: t });
+    next = (Math.floor(t / every) + 1) * every;
+    from = lo + 1;
   }
   return ticks;
 }

@@ -56,7 +56,7 @@ function meta(name, tid, args) {
   return { name, ph: "M", pid: 1, tid, ts: 0, args };
 }
 
-const timeAt = (log, step) => (step > 0 ? log.events[step - 1][0] : 0);
+const timeAt = (log, step) => (step > 0 ? log.events.at(step - 1)[0] : 0);
 
 // slicesOf turns a lane's changes into complete events up to end.
 function slicesOf(log, lane, end, why) {
@@ -80,7 +80,7 @@ function reasons(log, sum) {
   const out = new Map();
   const s = initialState(log.run);
   for (let step = 0; step <= sum.steps; step++) {
-    if (step > 0) applyInPlace(s, log.events[step - 1], log);
+    if (step > 0) applyInPlace(s, log.events.at(step - 1), log);
     for (const id of want.get(step) ?? []) {
       const x = s.gs[id];
       if (x?.reason) out.set(`${id}@${step}`, x.line ? { reason: x.reason, line: x.line } : { reason: x.reason });
@@ -97,7 +97,7 @@ function flowsOf(log, handoffs) {
   const out = [];
   handoffs.forEach((h, i) => {
     const name = "hand-off";
-    const args = { channel: log.objects.get(h.obj)?.name ?? `object ${h.obj}`, value: String(log.events[h.step - 1]?.[5] ?? ""), step: h.step };
+    const args = { channel: log.objects.get(h.obj)?.name ?? `object ${h.obj}`, value: String(log.events.at(h.step - 1)?.[5] ?? ""), step: h.step };
     out.push({ name, cat: "handoff", ph: "s", id: i + 1, pid: 1, tid: h.from, ts: (h.step + 0.25) * STEP_US, args });
     out.push({ name, cat: "handoff", ph: "f", bp: "e", id: i + 1, pid: 1, tid: h.to, ts: (h.step + 0.75) * STEP_US });
   });

@@ -124,6 +124,11 @@ export class View {
     this.els.graph.style.height = `${Math.floor(size.height)}px`;
   }
 
+  /** preparedFor says whether every snapshot of log the page takes when idle is taken. */
+  preparedFor(log) {
+    return this.last.prepared === log;
+  }
+
   redrawSoon() {
     if (this.redrawFrame) return;
     this.redrawFrame = requestAnimationFrame(() => {
@@ -235,7 +240,7 @@ export class View {
       const more = (deadline) => {
         if (was.preparing !== log) return;
         if (this.page().playing) return setTimeout(() => idle(more), IDLE_RETRY);
-        while (deadline.timeRemaining() > IDLE_MARGIN) if (prepare(log, SNAPSHOT_BATCH)) return;
+        while (deadline.timeRemaining() > IDLE_MARGIN) if (prepare(log, SNAPSHOT_BATCH)) return void (was.prepared = log);
         idle(more);
       };
       idle(more);

@@ -1,12 +1,13 @@
 // digestcheck.mjs DIR: folds every run in DIR (written by
 // server/digest_test.go: the server's own messages and the engine's
-// digests) and requires the page's digest to equal the engine's at every
+// digests; a binary message as a base64 string) and requires the page's digest to equal the engine's at every
 // step the engine recorded one. Prints the first difference of each run
 // that has one and exits 1.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newLog, addEvents, ev } from "../runlog.js";
+import { decodeEvents, addFrames } from "../frames.js";
 import { initialState, applyInPlace } from "../fold.js";
 import { digest, canonical, firstDifference } from "../digest.js";
 
@@ -20,7 +21,10 @@ for (const f of files) {
   const { messages, digests } = JSON.parse(readFileSync(join(dir, f), "utf8"));
   const msgs = messages; // the server's messages, as JSON values
   const log = newLog(msgs[0]);
-  for (const m of msgs.slice(1)) if (m.type === "events") addEvents(log, m);
+  for (const m of msgs.slice(1)) {
+    if (typeof m === "string") addFrames(log, decodeEvents(Buffer.from(m, "base64")));
+    else if (m.type === "events") addEvents(log, m);
+  }
   const s = initialState(log.run);
   events += log.events.length;
   let prev = 0;
@@ -32,13 +36,13 @@ for (const f of files) {
       failed++;
       break;
     }
-    while (s.step < want.step) applyInPlace(s, log.events[s.step], log);
+    while (s.step < want.step) applyInPlace(s, log.events.at(s.step), log);
     const got = digest(s);
     const exp = canonical(want);
     const d = firstDifference(exp, got);
     checked++;
     if (d) {
-      const last = s.step > 0 ? ev(log.events[s.step - 1], s.step - 1) : null;
+      const last = s.step > 0 ? ev(log.events.at(s.step - 1), s.step - 1) : null;
       console.log(`${f}: step ${want.step}: ${d.path}: engine ${JSON.stringify(d.a)}, page ${JSON.stringify(d.b)}`);
       console.log(`  last event: ${JSON.stringify(last)}`);
       console.log(`  engine: ${JSON.stringify(exp)}`);

@@ -1,0 +1,305 @@
+// frames.js: a run's events as the page holds them, and the binary
+// messages that bring them (PROTOCOL.md, "Binary events"). The server
+// sends the engine's own frames (engine/frame.go): strings, objects,
+// goroutines, and events of a fixed size; this module decodes them with a
+// DataView into an EventStore, one typed array per field, growing by
+// doubling. A value stays as its kind and 64 bits and becomes text only
+// when a row is read, exactly as the engine's Log.Value writes it. Pure: no
+// DOM.
+
+const FRAME = { string: 0x53, object: 0x4f, goroutine: 0x47, events: 0x45 }; // 'S' 'O' 'G' 'E'
+/** BINARY_EVENTS is the first byte of a binary events message. */
+export const BINARY_EVENTS = 0x45; // 'E'
+const MIN_EVENT = 36; // the fields below fit in this many bytes; later fields follow
+// Value kinds, as engine/event.go numbers them.
+const VK = { none: 0, int: 1, uint: 2, bool: 3, float: 4, string: 5 };
+const FIRST_CAP = 1024;
+const TWO32 = 2 ** 32;
+const SAFE_HI = 0x200000; // a high word below this keeps a 64-bit integer within 2^53
+
+const utf8 = new TextDecoder();
+const f64 = new DataView(new ArrayBuffer(8));
+// Go's shortest 'g' format writes an exponent from 10^6 on (strconv: "if
+// precision was the shortest possible, use precision 6 for this decision").
+const GO_EXP_FROM = 6;
+
+/**
+ * goFloat writes a float64 as Go's strconv.FormatFloat(x, 'g', -1, 64):
+ * the shortest digits, exponent form below 1e-4 and from 1e6 (with a sign
+ * and two digits at least: 1e+06), and NaN, +Inf, -Inf, -0.
+ */
+export function goFloat(x) {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const [m, e] = x.toExponential().split("e");
+  const exp = Number(e);
+  if (exp < -4 || exp >= GO_EXP_FROM) {
+    const a = Math.abs(exp);
+    return `${m}e${exp < 0 ? "-" : "+"}${a < 10 ? "0" : ""}${a}`;
+  }
+  return String(x);
+}
+
+/** intText writes 64 bits (two 32-bit words) as a signed or unsigned decimal integer. */
+export function intText(lo, hi, signed) {
+  if (hi < SAFE_HI) return String(hi * TWO32 + lo);
+  if (signed && hi >= TWO32 - SAFE_HI) return String((hi - TWO32) * TWO32 + lo);
+  const big = (BigInt(hi) << 32n) | BigInt(lo);
+  return (signed ? BigInt.asIntN(64, big) : big).toString();
+}
+
+/**
+ * EventStore holds a run's events in columns. Its rows, read with at(i),
+ * are the arrays the fold reads: [time, g, kind, obj, peer, value, flag,
+ * site, vk, reason, fx], the value as the engine's text. Plain arrays of
+ * rows read the same way (length and at), so tests may pass either.
+ */
+export class EventStore {
+  constructor(cap = FIRST_CAP) {
+    this.length = 0;
+    this.strings = []; // interned as the engine interns them: ValString values index it
+    this.alloc(cap);
+  }
+
+  alloc(cap) {
+    const old = this.cap ? this : null;
+    this.cap = cap;
+    const grow = (T, col) => {
+      const a = new T(cap);
+      if (old) a.set(old[col].subarray(0, this.length));
+      return a;
+    };
+    this.time = grow(Float64Array, "time");
+    this.g = grow(Int32Array, "g");
+    this.obj = grow(Int32Array, "obj");
+    this.peer = grow(Int32Array, "peer");
+    this.site = grow(Int32Array, "site");
+    this.lo = grow(Uint32Array, "lo");
+    this.hi = grow(Uint32Array, "hi");
+    this.kind = grow(Uint8Array, "kind");
+    this.vk = grow(Uint8Array, "vk");
+    this.flag = grow(Uint8Array, "flag");
+    this.reason = grow(Uint8Array, "reason");
+    this.fx = grow(Uint8Array, "fx");
+    this.text = old ? this.text : new Map(); // rows added as text whose value is not the engine's bits
+  }
+
+  /** bytes is the memory the columns hold, as allocated. */
+  get bytes() {
+    return this.cap * BYTES_PER_EVENT;
+  }
+
+  reserve(n) {
+    if (this.length + n <= this.cap) return;
+    let cap = this.cap;
+    while (cap < this.length + n) cap *= 2;
+    this.alloc(cap);
+  }
+
+  /** value is event i's value as the engine's Log.Value writes it. */
+  value(i) {
+    if (this.text.size) {
+      const t = this.text.get(i);
+      if (t !== undefined) return t;
+    }
+    const lo = this.lo[i];
+    switch (this.vk[i]) {
+      case VK.none:
+        return "";
+      case VK.int:
+        return intText(lo, this.hi[i], true);
+      case VK.uint:
+        return intText(lo, this.hi[i], false);
+      case VK.bool:
+        return lo !== 0 || this.hi[i] !== 0 ? "true" : "false";
+      case VK.float:
+        f64.setUint32(0, lo, true);
+        f64.setUint32(4, this.hi[i], true);
+        return goFloat(f64.getFloat64(0, true));
+      case VK.string:
+        return this.strings[lo] ?? "";
+    }
+    return "";
+  }
+
+  /** at returns row i (a new array), or undefined past the end. */
+  at(i) {
+    if (i < 0) i += this.length;
+    if (!(i >= 0 && i < this.length)) return undefined;
+    return [this.time[i], this.g[i], this.kind[i], this.obj[i], this.peer[i], this.value(i), this.flag[i], this.site[i], this.vk[i], this.reason[i], this.fx[i]];
+  }
+
+  /** slice returns rows from..to-1 as an array, as an array of rows would. */
+  slice(from = 0, to = this.length) {
+    const out = [];
+    for (let i = Math.max(0, from); i < Math.min(to, this.length); i++) out.push(this.at(i));
+    return out;
+  }
+
+  *[Symbol.iterator]() {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  /**
+   * pushRow appends a row as the JSON protocol and recordings write it
+   * (the value as text; a number kept as its bits only when its text is
+   * what the engine would write for them).
+   */
+  pushRow(r) {
+    this.reserve(1);
+    const i = this.length++;
+    this.time[i] = r[0];
+    this.g[i] = r[1];
+    this.kind[i] = r[2];
+    this.obj[i] = r[3];
+    this.peer[i] = r[4];
+    this.flag[i] = r[6];
+    this.site[i] = r[7];
+    this.reason[i] = r[9] ?? 0;
+    this.fx[i] = r[10] ?? 0;
+    this.vk[i] = r[8] ?? 0;
+    // A row carries text: it is kept as bits when it is an integer that
+    // they give back (the common case), else as text beside the columns.
+    const text = String(r[5] ?? "");
+    const n = (this.vk[i] === VK.int || this.vk[i] === VK.uint) && /^-?\d{1,15}$/.test(text) ? Number(text) : NaN;
+    if (Number.isSafeInteger(n) && String(n) === text) {
+      this.lo[i] = n >>> 0;
+      this.hi[i] = Math.floor(n / TWO32) >>> 0;
+    } else {
+      this.lo[i] = this.hi[i] = 0;
+      this.text.set(i, text);
+    }
+  }
+}
+
+/**
+ * columnsOf returns events as an EventStore: itself if it is one, else
+ * (rows in a plain array, as tests write them) a store filled from them.
+ * Whole-log scans read its columns, not rows.
+ */
+export function columnsOf(events) {
+  if (events instanceof EventStore) return events;
+  const s = new EventStore(Math.max(1, events.length));
+  for (const r of events) s.pushRow(r);
+  return s;
+}
+
+// The bytes one event takes in an EventStore's columns.
+const BYTES_PER_EVENT = 8 + 5 * 4 + 2 * 4 + 5; // time; g, obj, peer, site, (lo, hi); kind, vk, flag, reason, fx
+
+
+/**
+ * readUvarint reads an unsigned varint (Go's encoding/binary) at off,
+ * returning [value, next offset].
+ */
+function readUvarint(bytes, off) {
+  let x = 0;
+  let mul = 1;
+  for (let n = 0; n < 8; n++) {
+    if (off >= bytes.length) throw new Error("binary events: truncated varint");
+    const b = bytes[off++];
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) return [x, off];
+    mul *= 128;
+  }
+  throw new Error("binary events: varint too long");
+}
+
+/**
+ * decodeEvents reads a binary events message (an ArrayBuffer or a typed
+ * array view): {id, from, strings, eventSize, frames}, frames being
+ * [{type, payload}] with payload a Uint8Array over the message's bytes.
+ */
+export function decodeEvents(data) {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength);
+  if (bytes[0] !== BINARY_EVENTS) throw new Error(`binary events: message type ${bytes[0]}`);
+  let off = 1;
+  let n;
+  [n, off] = readUvarint(bytes, off);
+  const id = utf8.decode(bytes.subarray(off, off + n));
+  off += n;
+  let from, strings, eventSize;
+  [from, off] = readUvarint(bytes, off);
+  [strings, off] = readUvarint(bytes, off);
+  [eventSize, off] = readUvarint(bytes, off);
+  if (eventSize < MIN_EVENT) throw new Error(`binary events: events of ${eventSize} bytes`);
+  const frames = [];
+  while (off < bytes.length) {
+    const type = bytes[off++];
+    [n, off] = readUvarint(bytes, off);
+    if (off + n > bytes.length) throw new Error("binary events: truncated frame");
+    frames.push({ type, payload: bytes.subarray(off, off + n) });
+    off += n;
+  }
+  return { id, from, strings, eventSize, frames };
+}
+
+/**
+ * addFrames appends a decoded binary events message to a log (runlog.js):
+ * its strings to the store's, its objects and goroutines to the log's
+ * maps, its events to the store. Events the log already holds (a batch
+ * sent again after a reconnect) are skipped; a gap is an error.
+ */
+export function addFrames(log, msg) {
+  const store = log.events;
+  let str = msg.strings;
+  let seq = msg.from;
+  if (seq > store.length) throw new Error(`events from ${seq} leave a gap after ${store.length}`);
+  for (const { type, payload } of msg.frames) {
+    switch (type) {
+      case FRAME.string:
+        if (str === store.strings.length) store.strings.push(utf8.decode(payload));
+        str++;
+        break;
+      case FRAME.object: {
+        const d = JSON.parse(utf8.decode(payload));
+        log.objects.set(d.id, d);
+        break;
+      }
+      case FRAME.goroutine: {
+        const d = JSON.parse(utf8.decode(payload));
+        log.goroutines.set(d.id, d);
+        break;
+      }
+      case FRAME.events: {
+        const size = msg.eventSize;
+        const count = Math.floor(payload.length / size);
+        const skip = Math.min(count, store.length - seq);
+        seq += count;
+        if (skip < count) appendEvents(store, payload, size, skip, count);
+        break;
+      }
+      default:
+        throw new Error(`binary events: unknown frame type ${type}`);
+    }
+  }
+}
+
+// appendEvents copies events first..count-1 of an events frame's payload
+// into the store's columns (layout: engine/frame.go appendEvent).
+function appendEvents(store, payload, size, first, count) {
+  store.reserve(count - first);
+  const dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const wide = size > MIN_EVENT + 1;
+  let i = store.length;
+  const { time, lo, hi, g, obj, peer, site, kind, vk, flag, reason, fx } = store;
+  for (let k = first, o = first * size; k < count; k++, o += size, i++) {
+    time[i] = dv.getUint32(o, true) + dv.getInt32(o + 4, true) * TWO32;
+    lo[i] = dv.getUint32(o + 8, true);
+    hi[i] = dv.getUint32(o + 12, true);
+    g[i] = dv.getInt32(o + 16, true);
+    obj[i] = dv.getInt32(o + 20, true);
+    peer[i] = dv.getInt32(o + 24, true);
+    site[i] = dv.getInt32(o + 28, true);
+    kind[i] = payload[o + 32];
+    vk[i] = payload[o + 33];
+    flag[i] = payload[o + 34];
+    if (wide) {
+      reason[i] = payload[o + 36];
+      fx[i] = payload[o + 37];
+    }
+  }
+  store.length = i;
+}
