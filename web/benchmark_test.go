@@ -79,7 +79,7 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	}
 	scrub := scrubJumps(t, ctx, 100)
 	heap, pss := memory(t, ctx)
-	t.Logf("events %d; load to ready %v", total, load.Round(time.Millisecond))
+	t.Logf("events %d; load to ready %v (%s)", total, load.Round(time.Millisecond), loadSteps(t, ctx))
 	for i, p := range figures {
 		t.Logf("%s (step %d on; CPU stolen by the host %s): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms, %d of %d over 16 ms; main thread between frames p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
 			runs[i].name, p.From, percent(p.Stolen), len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn,
@@ -93,6 +93,61 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 		eval[bool](t, ctx, `new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise)
 		shot(t, ctx, fmt.Sprintf("bench-1000-%d", size[0]))
 	}
+}
+
+// TestBrowserBenchmarkMillionEvents measures the page on a run of about
+// 940,000 events (the load test with 150,000 numbers): the first frame,
+// shown while the rest streams, and when the whole run has arrived; then
+// playing from the middle, scrub jumps (as soon as the run is in, and once
+// the page has prepared its snapshots) and memory. A measurement, not a
+// timed test: run it with CONCVIZ_BENCH=1.
+func TestBrowserBenchmarkMillionEvents(t *testing.T) {
+	if os.Getenv("CONCVIZ_BENCH") == "" {
+		t.Skip("a measurement, not a test: set CONCVIZ_BENCH=1 to run it")
+	}
+	ctx := tab(t, chromium(t))
+	start := time.Now()
+	open(t, ctx, liveServer(t)+"/s/bench-1m?step=0")
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.shown", chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "a step is shown")
+	first := time.Since(start)
+	ready(t, ctx)
+	all := time.Since(start)
+	total := eval[int](t, ctx, "concviz.total")
+	t.Logf("events %d; first frame %v, whole run in %v (%s)", total, first.Round(time.Millisecond), all.Round(time.Millisecond), loadSteps(t, ctx))
+	early := scrubJumps(t, ctx, 30)
+	t.Logf("scrub jump as soon as the run is in: p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms", pct(early, 50), pct(early, 95), over(early, 16.7), len(early))
+	prepared := time.Now()
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.prepared", chromedp.WithPollingTimeout(120*time.Second)))
+	require.NoError(t, err, "the page prepares its snapshots")
+	t.Logf("snapshots prepared %v later", time.Since(prepared).Round(time.Millisecond))
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#speed", "120")))
+	before := cpuTimes()
+	var p playFigures
+	events := traced(t, ctx, frameCategories, "", func() { p = playFor(t, ctx, total/2, 3000) })
+	p.Stolen = cpuTimes().stolenSince(before)
+	p.Busy, p.Own, p.Phases = frameWork(t, events, 3)
+	t.Logf("play from the middle (CPU stolen by the host %s): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms",
+		percent(p.Stolen), len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn, pct(p.Intervals, 50), pct(p.Intervals, 95), over(p.Intervals, 20), pct(p.Own, 50), pct(p.Own, 95))
+	scrub := scrubJumps(t, ctx, 100)
+	heap, pss := memory(t, ctx)
+	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms; JS heap %.0f MB; renderer PSS %.0f MB; event store %.0f bytes an event", pct(scrub, 50), pct(scrub, 95), over(scrub, 16.7), len(scrub), heap/1e6, pss/1e6,
+		eval[float64](t, ctx, "concviz.storeBytes / concviz.total"))
+	shot(t, ctx, "bench-1m")
+}
+
+// loadSteps says when, after the page was asked for, its HTML had
+// arrived, its modules had run (DOMContentLoaded), and the run's messages
+// came: the run message, the first events, the first frame drawn and the
+// outcome (performance marks the page sets, "concviz:…").
+func loadSteps(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, `(() => {
+		const n = performance.getEntriesByType("navigation")[0];
+		const at = (name) => { const m = performance.getEntriesByName("concviz:" + name)[0]; return m ? Math.round(m.startTime) + " ms" : "-"; };
+		return "HTML " + Math.round(n.responseEnd) + " ms, modules run " + Math.round(n.domContentLoadedEventEnd) + " ms, run message " + at("run") +
+			", first events " + at("first-events") + ", first frame drawn " + at("first-frame") + ", outcome " + at("outcome");
+	})()`)
 }
 
 // cpu is the machine's CPU time so far, in clock ticks: all of it, and

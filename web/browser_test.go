@@ -36,8 +36,11 @@ func TestMain(m *testing.M) {
 // testLookup is the catalog the browser tests run: the built-in one, and a
 // load test that is not in the catalog.
 func testLookup(id string) (*scenarios.Scenario, bool) {
-	if id == "bench-1000" {
+	switch id {
+	case "bench-1000":
 		return loadtest.Big(), true
+	case "bench-1m":
+		return loadtest.Huge(), true
 	}
 	return scenarios.Lookup(id)
 }
