@@ -117,7 +117,7 @@ export function scene(lay, state, log, opts = {}) {
   const nodes = layers.nodes;
   for (const [id, p] of lay.pos.g) if (p.crowd === undefined) nodes.set(`g:${id}`, gNode(state, id, p, name(id), { deadlocked: deadSet.has(id), choose: choosable.has(id) }));
   for (const [id, p] of lay.pos.ghost) nodes.set(`ghost:${id}`, gNode(state, id, p, name(id), { ghost: true, deadlocked: deadSet.has(id) }));
-  for (const [id, p] of lay.pos.c) nodes.set(`c:${id}`, chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.obj === id), maxslots: lay.P.maxslots, slot: lay.P.slot }));
+  for (const [id, p] of lay.pos.c) nodes.set(`c:${id}`, chanNode(state, id, p, name, { canResize, deadlocked: dead && waitEdges(outcome).some((w) => w.obj === id), maxslots: lay.P.maxslots, slot: lay.P.slot, decl: log?.objects?.get(id) }));
   for (const [id, p] of lay.pos.o) nodes.set(`o:${id}`, objNode(state, id, p, name, log));
   return { vb: lay.vb ?? `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`, layers, crowds: lay.crowds ?? [] };
 }

@@ -183,6 +183,17 @@ test("a closed channel says so under its slots, clear of its name", () => {
   assert.match(shut, /class="cname">jobs</);
 });
 
+test("a channel not made yet is drawn as declared: its name, and that it does not exist yet", () => {
+  const log = poolLog();
+  const lay = fit(layout(log, "worker-pool"), 1200, 700);
+  const before = scene(lay, stateAt(log, 0), log).layers.nodes.get("c:1");
+  assert.match(before, /class="cname">jobs</);
+  assert.match(before, /class="ccap" text-anchor="end">not made</);
+  assert.match(before, /<title>channel jobs: not made yet: 0 of 3 slots full<\/title>/);
+  const made = scene(lay, stateAt(log, 1), log).layers.nodes.get("c:1");
+  assert.match(made, /class="ccap" text-anchor="end">0\/3</, "once made, its buffer");
+});
+
 test("blockedLine: Go's wait reason, shortened only as far as the card needs", () => {
   assert.equal(blockedLine("chan receive", 16), "■ chan receive");
   assert.equal(blockedLine("chan receive", 12), "chan receive", "the icon goes first");

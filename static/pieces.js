@@ -139,9 +139,11 @@ export function blockedLine(reason, n) {
   return [`${ICON.blocked} ${reason}`, `${ICON.blocked} ${short}`, reason, short].find((s) => s.length <= n) ?? short;
 }
 
-export function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: SLOT }) {
+export function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, slot: SLOT, decl }) {
   const o = state.objs[id];
-  const cap = o ? o.cap : 0;
+  // Before its make, a channel is drawn as declared: its name and
+  // capacity, said not to exist yet (not an unbuffered "chan 1").
+  const cap = o ? o.cap : (decl?.cap ?? 0);
   const buf = o ? o.buf : [];
   // As many slots as the layout made room for (a resize may have grown the
   // buffer since).
@@ -149,13 +151,14 @@ export function chanNode(state, id, p, name, { canResize, deadlocked, maxslots, 
   const slotsW = n * (SLOT + 4) - 4;
   const sx = (p.w - slotsW) / 2;
   const parts = [];
-  const label = o ? o.name : `chan ${id}`;
+  const label = o ? o.name : decl?.name || `chan ${id}`;
   parts.push(`<g class="chan${o?.closed ? " closed" : ""}${deadlocked ? " deadlocked" : ""}" data-chan="${id}" transform="translate(${p.x},${p.y})">`);
-  parts.push(`<title>channel ${esc(label)}: ${cap === 0 ? "unbuffered" : `${buf.length} of ${cap} slots full`}${o?.closed ? ", closed" : ""}</title>`);
+  const made = o ? "" : "not made yet: ";
+  parts.push(`<title>channel ${esc(label)}: ${made}${cap === 0 ? "unbuffered" : `${buf.length} of ${cap} slots full`}${o?.closed ? ", closed" : ""}</title>`);
   parts.push(`<rect class="chan-box" width="${p.w}" height="${p.h}" rx="8"/>`);
   // Closed is said under the slots, where it has room (next to the name,
   // a short name and "⊘ closed · 0/3" ran into each other).
-  const capText = cap === 0 ? "unbuffered" : `${buf.length}/${cap}`;
+  const capText = !o ? "not made" : cap === 0 ? "unbuffered" : `${buf.length}/${cap}`;
   const closed = o?.closed ? "⊘ closed" : "";
   // The name gets the room the capacity leaves (and the − + buttons above).
   parts.push(`<text x="10" y="18" class="cname">${esc(clip(label, Math.max(4, Math.floor((p.w - 26 - capText.length * 7) / 8.6))))}</text>`);
