@@ -235,7 +235,7 @@ func TestBrowserStandaloneExportReplaysOffline(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, `concviz.exportText("json")`, chromedp.EvalAwaitPromise)), &rec))
 	assert.Equal(t, "concviz-run", rec.Format)
-	assert.Equal(t, 2, rec.Version)
+	assert.Equal(t, 3, rec.Version, "EXPORT.md's version")
 	assert.Equal(t, "worker-pool-deadlock", rec.Scenario.ID)
 	assert.Len(t, rec.Events, total)
 	assert.Equal(t, "deadlock", rec.Outcome.Outcome)
