@@ -5,8 +5,9 @@
 // once (so nothing jumps while the run plays) and fitted to the size of
 // the view. Pure: no DOM.
 
-import { kindName, objectKind } from "./runlog.js";
+import { objectKind } from "./runlog.js";
 import { columnsOf } from "./frames.js";
+import { EVENT_KINDS } from "./vocab.js";
 
 const GH = 62; // goroutine card height
 const CROWD = 16; // more goroutines than this in a column become a crowd of dots
@@ -104,30 +105,39 @@ function fitTo(an, width, height) {
 const fmt = (x) => String(Math.round(x * 10) / 10);
 const isLock = (kind) => kind === "mutex" || kind === "rwmutex";
 
+// The event kinds flowOf reads, by number.
+const K = Object.fromEntries(
+  Object.entries({ go: "go", send: "send", sendBlock: "send.block", recv: "recv", recvBlock: "recv.block", selectCase: "select.case" }).map(([k, name]) => [k, EVENT_KINDS.indexOf(name)]),
+);
+
+// flowOf reads who sends on and receives from each channel, and who started
+// whom: kept on the log and read on from where it stopped, so laying out a
+// log that grows costs its new events only.
+function flowOf(log) {
+  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map() });
+  const { out, inn, parent } = f; // g -> Set(chan) senders; chan -> Set(g) receivers; g -> its starter
+  const add = (m, k, v) => (m.get(k) ?? m.set(k, new Set()).get(k)).add(v);
+  const E = columnsOf(log.events);
+  for (let i = f.n; i < E.length; i++) {
+    const g = E.g[i];
+    const obj = E.obj[i];
+    const k = E.kind[i];
+    if (k === K.go && E.peer[i]) parent.set(E.peer[i], g || 1);
+    if (!obj || objectKind(log.objects.get(obj)) !== "chan") continue;
+    const sendCase = k === K.selectCase && E.flag[i] === 1;
+    if (k === K.send || k === K.sendBlock || sendCase) add(out, g, obj);
+    else if (k === K.recv || k === K.recvBlock || (k === K.selectCase && !sendCase)) add(inn, obj, g);
+  }
+  f.n = E.length;
+  return f;
+}
+
 // analyse reads the log's data flow into columns, once per log.
 function analyse(log, hint) {
   const gids = [1, ...[...log.goroutines.keys()].filter((id) => id !== 1).sort((a, b) => a - b)];
   const chans = [...log.objects.values()].filter((o) => objectKind(o) === "chan").map((o) => o.id);
   const shelf = [...log.objects.values()].filter((o) => objectKind(o) !== "chan").map((o) => o.id);
-  const out = new Map(); // g -> Set(chan)
-  const inn = new Map(); // chan -> Set(g) receivers
-  const parent = new Map();
-  const add = (m, k, v) => (m.get(k) ?? m.set(k, new Set()).get(k)).add(v);
-  const E = columnsOf(log.events);
-  for (let i = 0; i < E.length; i++) {
-    const g = E.g[i];
-    const obj = E.obj[i];
-    const peer = E.peer[i];
-    const flag = E.flag[i];
-    const kind = kindName(E.kind[i]);
-    if (kind === "go" && peer) parent.set(peer, g || 1);
-    if (!obj || objectKind(log.objects.get(obj)) !== "chan") continue;
-    if (kind === "send" || kind === "send.block" || (kind === "select.case" && flag === 1)) {
-      add(out, g, obj);
-    } else if (kind === "recv" || kind === "recv.block" || (kind === "select.case" && flag !== 1)) {
-      add(inn, obj, g);
-    }
-  }
+  const { out, inn, parent } = flowOf(log);
   // Columns: the longest data-flow path from main (a goroutine starts at
   // least one column after the one that started it). Edges that close a
   // cycle, and every edge into main, are set aside: a goroutine receiving

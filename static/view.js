@@ -43,6 +43,11 @@ const TOKEN_SPAN = 800;
 const SNAPSHOT_BATCH = 1024;
 const IDLE_MARGIN = 4;
 const IDLE_RETRY = 250;
+// The timeline's lanes are folded in idle time too: at least LANES_LEAST
+// events at a time, as many as fit the idle period at LANES_GUESS ms an
+// event until the first piece has measured the cost.
+const LANES_LEAST = 256;
+const LANES_GUESS = 0.005;
 
 // setText changes an element's text only when it differs.
 function setText(el, text) {
@@ -180,17 +185,7 @@ export class View {
     }
 
     // Timeline: drawn once per log (and size); the current step moves on it.
-    const tlDue = log.outcome ? this.tlFor !== -2 : this.tlFor !== n && now() - (was.tlAt ?? 0) > TIMELINE_EVERY;
-    if (tlDue) {
-      was.tlAt = now();
-      if (log._lanesAt !== log.events.length) {
-        log._lanes = lanes(log);
-        log._lanesAt = log.events.length;
-      }
-      if (!this.sizes.timeline) this.sizes.timeline = Math.round(els.timeline.getBoundingClientRect().width);
-      this.tl = drawTimeline(els.timeline, log._lanes, who, { width: this.sizes.timeline, ticks: timeTicks(log.events) });
-      this.tlFor = log.outcome ? -2 : n;
-    }
+    this.drawTimeline(log, who);
     moveNow(els.timeline, this.tl, s.step);
 
     // Transport. Playing fast, ten times a second is as often as anyone
@@ -258,6 +253,62 @@ export class View {
         this.writeURL();
       }, { timeout: URL_EVERY }), URL_EVERY);
     }
+  }
+
+  // drawTimeline draws the lanes folded so far: while the run streams in,
+  // at most every TIMELINE_EVERY ms; once they cover the whole run, once.
+  // The lanes are folded in idle time, a piece at a time (foldLanesSoon):
+  // folding a long run at once would hold up the page for seconds.
+  drawTimeline(log, who) {
+    const n = log.events.length;
+    if (n === 0 && !log._lanes) [log._lanes, log._lanesAt] = [lanes(log), 0];
+    const folded = log._lanesAt ?? 0;
+    if (folded < n) this.foldLanesSoon(log);
+    const whole = folded === n && !!log.outcome;
+    const was = this.last;
+    const due = whole ? this.tlFor !== -2 : folded > 0 && this.tlFor !== folded && performance.now() - (was.tlAt ?? 0) > TIMELINE_EVERY;
+    if (!due) return;
+    was.tlAt = performance.now();
+    if (!this.sizes.timeline) this.sizes.timeline = Math.round(this.els.timeline.getBoundingClientRect().width);
+    this.tl = drawTimeline(this.els.timeline, log._lanes, who, { width: this.sizes.timeline, ticks: timeTicks({ length: folded, at: (i) => log.events.at(i) }) });
+    this.tlFor = whole ? -2 : folded;
+  }
+
+  // foldLanesSoon folds the log's lanes on in idle time, as many events at
+  // a time as the idle period has room for (by the cost per event measured
+  // so far), and draws the timeline when they have caught up with the log.
+  foldLanesSoon(log) {
+    if (this.lanesFor === log) return;
+    this.lanesFor = log;
+    // lanes (fold.js) folds a log's events from where it stopped: give it
+    // the log with its events cut at the bound, keeping its own fold state.
+    const bounded = Object.create(log, { _lanesFold: { value: undefined, writable: true } });
+    const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 2 * IDLE_MARGIN }), 50));
+    const more = (deadline) => {
+      if (this.lanesFor !== log) return;
+      const n = log.events.length;
+      const from = log._lanesAt ?? 0;
+      if (from >= n) {
+        this.lanesFor = null;
+        const { cur, who } = this.page();
+        if (this.page().log === log && cur) {
+          this.drawTimeline(log, who);
+          moveNow(this.els.timeline, this.tl, cur.step);
+        }
+        return;
+      }
+      const budget = deadline.timeRemaining() - IDLE_MARGIN;
+      if (budget > 0) {
+        const to = Math.min(n, from + Math.max(LANES_LEAST, Math.floor(budget / (log._lanesCost ?? LANES_GUESS))));
+        const t0 = performance.now();
+        bounded.events = { length: to, at: (i) => log.events.at(i) };
+        log._lanes = lanes(bounded);
+        log._lanesAt = to;
+        log._lanesCost = Math.max(LANES_GUESS / 100, (performance.now() - t0) / (to - from));
+      }
+      idle(more);
+    };
+    idle(more);
   }
 
   // drawCode marks each goroutine's line of state s, and the current
