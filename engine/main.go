@@ -11,6 +11,11 @@ import (
 // engine receives its run's inputs as a JSON [Spec].
 const SpecEnv = "CONCVIZ_RUN"
 
+// ScheduleEnv, set in a program's environment, makes Main serve schedules
+// (ServeSchedules) on standard input and output for an explorer, with the
+// run's inputs from SpecEnv, instead of making one run.
+const ScheduleEnv = "CONCVIZ_SCHEDULES"
+
 // FramesFD is the file descriptor on which a program built on the engine
 // streams its run as frames when its [Spec] asks (the runner passes it as
 // the first extra file of the child).
@@ -40,6 +45,9 @@ func Main(prog Program) {
 		debug.SetGCPercent(400)
 	}
 	InstallLocal()
+	if os.Getenv(ScheduleEnv) != "" {
+		os.Exit(mainSchedules(prog, os.Getenv(SpecEnv)))
+	}
 	os.Exit(MainSpec(prog, os.Getenv(SpecEnv)))
 }
 
