@@ -7,7 +7,8 @@
 //
 // `apply(state, event, log)` returns a new state and leaves its argument
 // alone. Inside, `applyInPlace` mutates a private copy; `stateAt` keeps a
-// snapshot every SNAPSHOT_EVERY events so that any step costs at most that
+// snapshot every SNAPSHOT_EVERY events (more apart past MAX_SNAPSHOTS of
+// them) so that any step costs at most that
 // many events to reach (and goes on from the step asked for last, so that
 // playing forward costs an event a step). States share the records of the
 // goroutines and objects an event did not touch (copy on write): a clone
@@ -18,6 +19,25 @@ import { kindName, objectKind, ev, lineOf } from "./runlog.js";
 import { FX, WAIT_REASON, WAIT_REASONS } from "./vocab.js";
 
 export const SNAPSHOT_EVERY = 256;
+// MAX_SNAPSHOTS bounds a log's snapshots (tens of kilobytes each with a
+// thousand goroutines): past it every other one goes and the spacing
+// doubles (log.snapEvery), so a run of a million events keeps under a
+// thousand and a jump folds at most about a thousand events.
+export const MAX_SNAPSHOTS = 1024;
+
+// snapEvery is the spacing of a log's snapshots: snapshots[i] is the state at step i*snapEvery.
+const snapEvery = (log) => log.snapEvery ?? SNAPSHOT_EVERY;
+
+// keepSnapshot adds s as the log's next snapshot, thinning them out in
+// place when there would be too many.
+function keepSnapshot(log, s) {
+  const snaps = log.snapshots;
+  snaps.push(clone(s));
+  if (snaps.length <= MAX_SNAPSHOTS) return;
+  for (let i = 0; 2 * i < snaps.length; i++) snaps[i] = snaps[2 * i];
+  snaps.length = Math.ceil(snaps.length / 2);
+  log.snapEvery = 2 * snapEvery(log);
+}
 
 /** initialState is the state at step 0: main exists and is about to run. */
 export function initialState(runMessage) {
@@ -398,7 +418,7 @@ export function stateAt(log, step) {
   step = Math.max(0, Math.min(step, log.events.length));
   const snaps = log.snapshots;
   if (snaps.length === 0) snaps.push(initialState(log.run));
-  const k = Math.min(Math.floor(step / SNAPSHOT_EVERY), snaps.length - 1);
+  const k = Math.min(Math.floor(step / snapEvery(log)), snaps.length - 1);
   // From the last state asked for when it is on the way (playing forward,
   // stepping), else from the snapshot. That state stays private: callers
   // get a clone.
@@ -406,7 +426,7 @@ export function stateAt(log, step) {
   if (!s || s.step > step || s.step < snaps[k].step) s = clone(snaps[k]);
   while (s.step < step) {
     applyInPlace(s, log.events.at(s.step), log);
-    if (s.step % SNAPSHOT_EVERY === 0 && s.step / SNAPSHOT_EVERY === snaps.length) snaps.push(clone(s));
+    if (s.step % snapEvery(log) === 0 && s.step / snapEvery(log) === snaps.length) keepSnapshot(log, s);
   }
   log._cursor = s;
   return clone(s);
@@ -421,14 +441,14 @@ export function stateAt(log, step) {
 export function prepare(log, events = 4096) {
   const snaps = log.snapshots;
   if (snaps.length === 0) snaps.push(initialState(log.run));
-  const want = Math.floor(log.events.length / SNAPSHOT_EVERY) + 1;
-  if (snaps.length >= want) return true;
+  const want = () => Math.floor(log.events.length / snapEvery(log)) + 1;
+  if (snaps.length >= want()) return true;
   const s = clone(snaps[snaps.length - 1]);
-  for (let n = 0; n < events && snaps.length < want; n++) {
+  for (let n = 0; n < events && snaps.length < want(); n++) {
     applyInPlace(s, log.events.at(s.step), log);
-    if (s.step % SNAPSHOT_EVERY === 0) snaps.push(clone(s));
+    if (s.step % snapEvery(log) === 0) keepSnapshot(log, s);
   }
-  return snaps.length >= want;
+  return snaps.length >= want();
 }
 
 /** foldAll folds every event from scratch, without snapshots (for tests and checks). */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { stateAt, foldAll, apply, applyInPlace, prepare, initialState, runnable, consoleAt, lanes, SNAPSHOT_EVERY, clone } from "./fold.js";
+import { stateAt, foldAll, apply, applyInPlace, prepare, initialState, runnable, consoleAt, lanes, SNAPSHOT_EVERY, MAX_SNAPSHOTS, clone } from "./fold.js";
 import { newLog, addEvents, names } from "./runlog.js";
 import { row, handLog, chan, gor, obj, kindsProblem } from "./testkit.js";
 
@@ -352,4 +352,21 @@ test("prepare takes the snapshots ahead, a bounded piece at a time", () => {
   assert.equal(log.snapshots.length, Math.floor(n / SNAPSHOT_EVERY) + 1);
   log.snapshots.forEach((snap, i) => assert.deepEqual(snap, foldAll(log, i * SNAPSHOT_EVERY), `snapshot ${i}`));
   for (const k of [n, 1, 700, 513]) assert.deepEqual(stateAt(log, k), foldAll(log, k));
+});
+
+test("a long run keeps at most MAX_SNAPSHOTS snapshots, further apart, and any step folds to the same state", () => {
+  const rows = [row("make", 1, { obj: 1, value: 4 }), row("go", 1, { peer: 2 })];
+  const n = (MAX_SNAPSHOTS + 3) * SNAPSHOT_EVERY;
+  for (let i = 1; rows.length < n; i++) rows.push(row("send", 1, { obj: 1, value: i }), row("recv", 2, { obj: 1, value: i, flag: 1 }));
+  const log = handLog(rows, { objects: [chan(1, "c", 4)], goroutines: W });
+  while (!prepare(log, 1 << 16));
+  assert.ok(log.snapshots.length <= MAX_SNAPSHOTS, `${log.snapshots.length} snapshots`);
+  assert.equal(log.snapEvery, 2 * SNAPSHOT_EVERY);
+  for (const i of [1, 7, log.snapshots.length - 1]) assert.deepEqual(log.snapshots[i], foldAll(log, i * log.snapEvery), `snapshot ${i}`);
+  for (const k of [n - 1, 3 * SNAPSHOT_EVERY + 5]) assert.deepEqual(stateAt(log, k), foldAll(log, k), `step ${k}`);
+  // Without prepare: stateAt takes them as it goes, thinning them too.
+  const fresh = handLog(rows, { objects: [chan(1, "c", 4)], goroutines: W });
+  assert.deepEqual(stateAt(fresh, n), foldAll(log, n));
+  assert.ok(fresh.snapshots.length <= MAX_SNAPSHOTS && fresh.snapEvery === log.snapEvery);
+  assert.deepEqual(stateAt(fresh, 5 * fresh.snapEvery + 3), foldAll(log, 5 * fresh.snapEvery + 3));
 });

@@ -38,7 +38,7 @@ export function newLog(runMessage) {
     events: new EventStore(), // rows, read with at(i) (frames.js)
     objects: new Map(), // id -> declaration
     goroutines: new Map(), // id -> declaration
-    snapshots: [], // snapshots[i]: the state at step i*SNAPSHOT_EVERY
+    snapshots: [], // snapshots[i]: the state at step i*snapEvery (fold.js)
     outcome: null,
   };
 }
