@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"slices"
 )
 
@@ -270,26 +269,4 @@ func (t *Traced) Preemptions() int {
 		}
 	}
 	return n
-}
-
-// mainSchedules is Main serving schedules: the inputs come from specJSON,
-// the schedules from standard input.
-func mainSchedules(prog Program, specJSON string) int {
-	var spec Spec
-	if specJSON != "" {
-		if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
-			fmt.Fprintf(os.Stderr, "concviz: bad %s: %v\n", SpecEnv, err)
-			return 2
-		}
-	}
-	cfg, err := spec.Config()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "concviz: %v\n", err)
-		return 2
-	}
-	if err := ServeSchedules(prog, cfg, os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "concviz: %v\n", err)
-		return 2
-	}
-	return 0
 }

@@ -11,9 +11,9 @@ import (
 // engine receives its run's inputs as a JSON [Spec].
 const SpecEnv = "CONCVIZ_RUN"
 
-// ScheduleEnv, set in a program's environment, makes Main serve schedules
-// (ServeSchedules) on standard input and output for an explorer, with the
-// run's inputs from SpecEnv, instead of making one run.
+// ScheduleEnv, set in a program's environment, makes Main (and MainResolve)
+// serve schedules (ServeSchedules) on standard input and output for an
+// explorer, with the run's inputs from SpecEnv, instead of making one run.
 const ScheduleEnv = "CONCVIZ_SCHEDULES"
 
 // FramesFD is the file descriptor on which a program built on the engine
@@ -45,9 +45,6 @@ func Main(prog Program) {
 		debug.SetGCPercent(400)
 	}
 	InstallLocal()
-	if os.Getenv(ScheduleEnv) != "" {
-		os.Exit(mainSchedules(prog, os.Getenv(SpecEnv)))
-	}
 	os.Exit(MainSpec(prog, os.Getenv(SpecEnv)))
 }
 
@@ -74,6 +71,13 @@ func MainResolve(specJSON string, resolve func(RunInput) (Program, Config, error
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "concviz: %v\n", err)
 		return 2
+	}
+	if os.Getenv(ScheduleEnv) != "" {
+		if err := ServeSchedules(prog, cfg, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "concviz: %v\n", err)
+			return 2
+		}
+		return 0
 	}
 	cfg.Stdout, cfg.Stderr = os.Stdout, os.Stderr
 	var res *Result
