@@ -167,3 +167,16 @@ func sortInterventions(ivs []Intervention) {
 		}
 	}
 }
+
+// String writes the intervention as links and rooms spell it, the form the
+// page's settings.js reads from a URL's iv parameter: "12:r4" (run goroutine
+// 4 next), "41:c2=0" (resize channel 2), "30:s1" (the select takes case 1).
+func (s InterventionSpec) String() string {
+	switch {
+	case s.Case != nil:
+		return fmt.Sprintf("%d:s%d", s.Step, *s.Case)
+	case s.Cap != nil:
+		return fmt.Sprintf("%d:c%d=%d", s.Step, s.Chan, *s.Cap)
+	}
+	return fmt.Sprintf("%d:r%d", s.Step, s.Run)
+}

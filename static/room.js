@@ -50,8 +50,8 @@ export function viewOf(scenario, settings, { step, playing, speed }) {
 
 const sortedEntries = (o) => Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const sameObject = (a, b) => JSON.stringify(sortedEntries(a)) === JSON.stringify(sortedEntries(b));
-/** ivText writes an intervention as links and rooms spell it: "12:r4" or "41:c2=0". */
-export const ivText = (iv) => (iv.run ? `${iv.step}:r${iv.run}` : `${iv.step}:c${iv.chan}=${iv.cap}`);
+/** ivText writes an intervention as links and rooms spell it: "12:r4", "41:c2=0" or "30:s1" (engine.InterventionSpec.String). */
+export const ivText = (iv) => (iv.run ? `${iv.step}:r${iv.run}` : iv.case !== undefined ? `${iv.step}:s${iv.case}` : `${iv.step}:c${iv.chan}=${iv.cap}`);
 
 /**
  * sameRun says whether a view asks for the run the settings already make

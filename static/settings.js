@@ -75,7 +75,8 @@ export function readURL(search, knobs) {
         let m;
         if ((m = /^(\d+):r(\d+)$/.exec(part))) s.interventions.push({ step: Number(m[1]), run: Number(m[2]) });
         else if ((m = /^(\d+):c(\d+)=(\d+)$/.exec(part))) s.interventions.push({ step: Number(m[1]), chan: Number(m[2]), cap: Number(m[3]) });
-        else problems.push(`“${part}” is not an intervention (write STEP:rG to run goroutine G next, or STEP:cCHAN=CAP to resize a channel)`);
+        else if ((m = /^(\d+):s(\d+)$/.exec(part))) s.interventions.push({ step: Number(m[1]), case: Number(m[2]) });
+        else problems.push(`“${part}” is not an intervention (write STEP:rG to run goroutine G next, STEP:cCHAN=CAP to resize a channel, or STEP:sK for a select to take its case K)`);
       }
       s.interventions.sort((a, b) => a.step - b.step);
     } else if (key === "projector" || key === "present") {
@@ -100,7 +101,7 @@ export function withinLimits(settings, limits) {
   const maxCap = limits?.maxCap;
   if (Number.isInteger(maxCap)) {
     settings.interventions = settings.interventions.filter((iv) => {
-      if (iv.run || iv.cap <= maxCap) return true;
+      if (iv.cap === undefined || iv.cap <= maxCap) return true;
       problems.push(`“${ivText(iv)}” resizes a channel to ${iv.cap}, and a buffer holds at most ${maxCap}`);
       return false;
     });
@@ -152,7 +153,8 @@ export function nudgeCap(settings, k, d) {
  * replaces) and one of the same sort at that step.
  */
 export function withIntervention(interventions, iv) {
-  const kept = interventions.filter((x) => x.step < iv.step || (x.step === iv.step && (x.run ? !iv.run : x.chan !== iv.chan)));
+  const sort = (x) => (x.run ? "r" : x.case !== undefined ? "s" : `c${x.chan}`);
+  const kept = interventions.filter((x) => x.step < iv.step || (x.step === iv.step && sort(x) !== sort(iv)));
   return [...kept, iv].sort((a, b) => a.step - b.step);
 }
 

@@ -33,7 +33,7 @@ test("what a link gets wrong keeps its default and is said in a sentence", () =>
     ["c.jobs=11", "the buffer of jobs must be a whole number from 0 to 10, not “11”"],
     ["k.workers=0", "knob workers must be a whole number from 1 to 8, not “0”"],
     ["k.jobs=1", "this program has no knob “jobs”"],
-    ["iv=x", "“x” is not an intervention (write STEP:rG to run goroutine G next, or STEP:cCHAN=CAP to resize a channel)"],
+    ["iv=x", "“x” is not an intervention (write STEP:rG to run goroutine G next, STEP:cCHAN=CAP to resize a channel, or STEP:sK for a select to take its case K)"],
     ["follow=nope", "“nope” is not a class code (8 letters and digits, like ABCD-EFGH)"],
     ["colour=red", "the page does not know the parameter “colour”"],
   ];
@@ -46,9 +46,9 @@ test("what a link gets wrong keeps its default and is said in a sentence", () =>
 });
 
 test("the link written back reads as the same settings, defaults left out", () => {
-  const s = { ...defaults(), seed: 7, policy: "go", knobs: { workers: 3 }, caps: { jobs: 5 }, interventions: [{ step: 4, run: 2 }, { step: 9, chan: 2, cap: 0 }] };
+  const s = { ...defaults(), seed: 7, policy: "go", knobs: { workers: 3 }, caps: { jobs: 5 }, interventions: [{ step: 4, run: 2 }, { step: 9, chan: 2, cap: 0 }, { step: 11, case: 0 }] };
   const q = urlQuery(s, KNOBS, { step: 12, projector: true, follow: "ABCD2345" });
-  assert.equal(q, "seed=7&policy=go&c.jobs=5&iv=4%3Ar2%2C9%3Ac2%3D0&step=12&projector=1&follow=ABCD2345", "workers=3 is the default");
+  assert.equal(q, "seed=7&policy=go&c.jobs=5&iv=4%3Ar2%2C9%3Ac2%3D0%2C11%3As0&step=12&projector=1&follow=ABCD2345", "workers=3 is the default");
   const back = readURL(`?${q}`, KNOBS);
   assert.deepEqual(back.problems, []);
   assert.deepEqual(back.settings, { ...s, knobs: {}, step: 12, projector: true, follow: "ABCD2345" });
@@ -56,10 +56,10 @@ test("the link written back reads as the same settings, defaults left out", () =
 });
 
 test("the server's limits drop the interventions it would refuse", () => {
-  const s = readURL("?iv=1:c1=1000,2:c1=1001,3:r2", KNOBS).settings;
+  const s = readURL("?iv=1:c1=1000,2:c1=1001,3:r2,4:s1", KNOBS).settings;
   assert.deepEqual(withinLimits(s, { maxCap: 1000, maxInterventions: 1000 }), ["“2:c1=1001” resizes a channel to 1001, and a buffer holds at most 1000"]);
-  assert.deepEqual(s.interventions, [{ step: 1, chan: 1, cap: 1000 }, { step: 3, run: 2 }]);
-  assert.deepEqual(withinLimits(s, { maxCap: 1000, maxInterventions: 1 }), ["a run takes at most 1 interventions, so the 1 after them were dropped"]);
+  assert.deepEqual(s.interventions, [{ step: 1, chan: 1, cap: 1000 }, { step: 3, run: 2 }, { step: 4, case: 1 }]);
+  assert.deepEqual(withinLimits(s, { maxCap: 1000, maxInterventions: 1 }), ["a run takes at most 1 interventions, so the 2 after them were dropped"]);
   assert.deepEqual(s.interventions, [{ step: 1, chan: 1, cap: 1000 }]);
   assert.deepEqual(withinLimits(s, undefined), [], "no limits known: nothing dropped");
   assert.equal(s.interventions.length, 1);
@@ -70,6 +70,7 @@ test("a new choice replaces the choices after it and its own sort at its step", 
   assert.deepEqual(withIntervention(ivs, { step: 5, run: 7 }), [{ step: 2, run: 3 }, { step: 5, chan: 1, cap: 0 }, { step: 5, run: 7 }]);
   assert.deepEqual(withIntervention(ivs, { step: 5, chan: 1, cap: 4 }), [{ step: 2, run: 3 }, { step: 5, run: 2 }, { step: 5, chan: 1, cap: 4 }]);
   assert.deepEqual(withIntervention(ivs, { step: 1, run: 2 }), [{ step: 1, run: 2 }]);
+  assert.deepEqual(withIntervention(ivs, { step: 5, case: 1 }), [{ step: 2, run: 3 }, { step: 5, chan: 1, cap: 0 }, { step: 5, run: 2 }, { step: 5, case: 1 }]);
   assert.equal(ivs.length, 4, "the old list is left alone");
 });
 
