@@ -16,7 +16,7 @@ import { escapeHTML as esc } from "./html.js";
 const LABEL = 104;
 const RIGHT = 8;
 const AXIS = 18; // the axis row under the lanes
-const MAXLANES = 80; // beyond this the timeline shows the first lanes and says how many it left out
+export const MAXLANES = 80; // beyond this the timeline shows the first lanes and says how many it left out
 const MIN_LABEL_GAP = 46; // pixels between two time labels
 
 

@@ -13,7 +13,7 @@ import { lineOf } from "./runlog.js";
 import { narrate, duration } from "./narrate.js";
 import { render as renderGraph, animateToken } from "./graph.js";
 import { fit } from "./layout.js";
-import { drawTimeline, moveNow, stepAtClick, timeTicks } from "./timeline.js";
+import { drawTimeline, moveNow, stepAtClick, timeTicks, MAXLANES } from "./timeline.js";
 import { markCode, forgetCode } from "./code.js";
 import { escapeHTML } from "./html.js";
 import { badgeOf, bannerOf, choiceHTML } from "./panels.js";
@@ -265,6 +265,7 @@ export class View {
     const folded = log._lanesAt ?? 0;
     if (folded < n) this.foldLanesSoon(log);
     const whole = folded === n && !!log.outcome;
+    if (whole) delete log._lanesLog; // the fold's own state, kept to go on with a growing log
     const was = this.last;
     const due = whole ? this.tlFor !== -2 : folded > 0 && this.tlFor !== folded && performance.now() - (was.tlAt ?? 0) > TIMELINE_EVERY;
     if (!due) return;
@@ -281,8 +282,9 @@ export class View {
     if (this.lanesFor === log) return;
     this.lanesFor = log;
     // lanes (fold.js) folds a log's events from where it stopped: give it
-    // the log with its events cut at the bound, keeping its own fold state.
-    const bounded = Object.create(log, { _lanesFold: { value: undefined, writable: true } });
+    // the log with its events cut at the bound, keeping its own fold state
+    // until the whole run is folded.
+    const bounded = (log._lanesLog ??= Object.create(log, { _lanesFold: { value: undefined, writable: true } }));
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 2 * IDLE_MARGIN }), 50));
     const more = (deadline) => {
       if (this.lanesFor !== log) return;
@@ -302,7 +304,10 @@ export class View {
         const to = Math.min(n, from + Math.max(LANES_LEAST, Math.floor(budget / (log._lanesCost ?? LANES_GUESS))));
         const t0 = performance.now();
         bounded.events = { length: to, at: (i) => log.events.at(i) };
-        log._lanes = lanes(bounded);
+        // The timeline draws the first MAXLANES lanes: the others' changes
+        // (most of a million in a long run) are not kept.
+        const all = lanes(bounded);
+        log._lanes = { ...all, lanes: all.lanes.map((l, i) => (i < MAXLANES ? l : { ...l, changes: [] })) };
         log._lanesAt = to;
         log._lanesCost = Math.max(LANES_GUESS / 100, (performance.now() - t0) / (to - from));
       }
