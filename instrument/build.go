@@ -140,13 +140,15 @@ type Binary struct {
 	Path       string // the executable
 	Knobs      []Knob
 	ConstKnobs []ConstKnob
-	Cached     bool // true if it was built before and reused as is
+	Sites      []engine.Site // the site table compiled into the program, for a reader of its frames
+	Cached     bool          // true if it was built before and reused as is
 }
 
 // meta is what a build directory records beside the binary.
 type meta struct {
-	Knobs      []Knob      `json:"knobs"`
-	ConstKnobs []ConstKnob `json:"constKnobs"`
+	Knobs      []Knob        `json:"knobs"`
+	ConstKnobs []ConstKnob   `json:"constKnobs"`
+	Sites      []engine.Site `json:"sites"`
 }
 
 // selfKey identifies the running rewriter, so that a changed concviz binary
@@ -168,7 +170,7 @@ var selfKey = sync.OnceValue(func() string {
 func programKey(files []File, opts Options) string {
 	h := sha256.New()
 	eh := engineHash
-	fmt.Fprintf(h, "concviz-build-v1\x00%s\x00%s\x00%+v\x00", eh, selfKey(), opts)
+	fmt.Fprintf(h, "concviz-build-v2\x00%s\x00%s\x00%+v\x00", eh, selfKey(), opts)
 	for _, f := range files {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Src))
 		h.Write(f.Src)
@@ -222,7 +224,7 @@ func Build(ctx context.Context, files []File, opts Options) (*Binary, error) {
 			if json.Unmarshal(b, &m) == nil {
 				now := time.Now()
 				os.Chtimes(dir, now, now) // keeps it from being pruned
-				return &Binary{Path: bin, Knobs: m.Knobs, ConstKnobs: m.ConstKnobs, Cached: true}, nil
+				return &Binary{Path: bin, Knobs: m.Knobs, ConstKnobs: m.ConstKnobs, Sites: m.Sites, Cached: true}, nil
 			}
 		}
 	}
@@ -234,7 +236,7 @@ func Build(ctx context.Context, files []File, opts Options) (*Binary, error) {
 		return nil, err
 	}
 	prune(root)
-	return &Binary{Path: bin, Knobs: res.Knobs, ConstKnobs: res.ConstKnobs}, nil
+	return &Binary{Path: bin, Knobs: res.Knobs, ConstKnobs: res.ConstKnobs, Sites: res.Sites}, nil
 }
 
 // pruneAge is how long an unused build stays in the cache.
@@ -258,6 +260,67 @@ func prune(root string) {
 			os.RemoveAll(filepath.Join(root, n))
 		}
 	}
+}
+
+// TrimCache removes the least recently used builds in dir (empty: the
+// cache Build uses) until those left take at most maxBytes on disk, and
+// reports how many it removed; a build is used when Build makes or reuses
+// it. Copies of the engine are not counted: every build needs one.
+func TrimCache(dir string, maxBytes int64) (int, error) {
+	root, err := cacheRoot()
+	if err != nil {
+		return 0, err
+	}
+	if dir != "" {
+		root = dir
+	}
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("trim the build cache: %w", err)
+	}
+	type build struct {
+		dir  string
+		used time.Time
+		size int64
+	}
+	var builds []build
+	var total int64
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "prog-") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		b := build{dir: filepath.Join(root, e.Name()), used: info.ModTime()}
+		filepath.WalkDir(b.dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if fi, err := d.Info(); err == nil {
+					b.size += fi.Size()
+				}
+			}
+			return nil
+		})
+		total += b.size
+		builds = append(builds, b)
+	}
+	sort.Slice(builds, func(i, j int) bool { return builds[i].used.Before(builds[j].used) })
+	removed := 0
+	for _, b := range builds {
+		if total <= maxBytes {
+			break
+		}
+		if err := os.RemoveAll(b.dir); err != nil {
+			return removed, fmt.Errorf("trim the build cache: %w", err)
+		}
+		total -= b.size
+		removed++
+	}
+	return removed, nil
 }
 
 // compile writes res as a module in dir and builds dir/prog.
@@ -293,7 +356,7 @@ func compile(ctx context.Context, dir string, res *Result) error {
 			}
 			return compileError(out.String(), err, tmp, res.Inputs)
 		}
-		m, _ := json.Marshal(meta{Knobs: res.Knobs, ConstKnobs: res.ConstKnobs})
+		m, _ := json.Marshal(meta{Knobs: res.Knobs, ConstKnobs: res.ConstKnobs, Sites: res.Sites})
 		return os.WriteFile(filepath.Join(tmp, "meta.json"), m, 0o644)
 	})
 }

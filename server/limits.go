@@ -240,3 +240,85 @@ func limitRanges(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// BuildLimits bound what building programs from the page may take: a
+// program from a browser is untrusted input, and compiling it costs the
+// machine about a second of CPU. Zero fields take DefaultBuildLimits'.
+type BuildLimits struct {
+	Source     int           // bytes of a program's source
+	Wall       time.Duration // wall-clock time of one build, type-checking and go build included
+	Concurrent int           // builds at once
+	PerAddr    int           // builds queued or under way from one address
+	Queue      time.Duration // how long a build waits for a free slot before it is refused
+	CacheBytes int64         // disk the built programs take; the least recently used are removed beyond it
+	Programs   int           // built programs the server remembers (their sources and knobs), least recently used forgotten
+}
+
+// DefaultBuildLimits are the build limits of a server started without flags.
+//
+// Two builds at once keep one core free for runs on a two-core laptop; a
+// build takes about a second, so a queue of 20 s serves a class pressing Run
+// together, and one build at a time per address leaves the queue to the
+// others. 64 KiB of source is a long program (the catalog's longest is
+// under 4 KiB) and the WebSocket's message limit. A built program takes
+// about 4.5 MiB on disk, so 1 GiB keeps about 200.
+var DefaultBuildLimits = BuildLimits{
+	Source: 64 << 10, Wall: 30 * time.Second, Concurrent: 2, PerAddr: 1, Queue: 20 * time.Second,
+	CacheBytes: 1 << 30, Programs: 500,
+}
+
+// withDefaults fills the zero (or negative) fields from DefaultBuildLimits.
+func (l BuildLimits) withDefaults() BuildLimits {
+	v, d := reflect.ValueOf(&l).Elem(), reflect.ValueOf(DefaultBuildLimits)
+	for i := range v.NumField() {
+		if v.Field(i).Int() <= 0 {
+			v.Field(i).Set(d.Field(i))
+		}
+	}
+	return l
+}
+
+// EditMode says who may build and run programs of their own: nobody, the
+// browsers on the server's own machine, or everyone who reaches the server.
+type EditMode string
+
+// Edit modes, the -edit flag's values.
+const (
+	EditOff   EditMode = "off"   // only the catalog runs
+	EditLocal EditMode = "local" // connections from a loopback address build; everyone runs what they built
+	EditAll   EditMode = "all"   // everyone builds
+)
+
+// DefaultEditMode is local whatever the address: on a LAN the teacher edits
+// and presents, and the class runs what the teacher built, but thirty
+// laptops cannot make the server compile thirty programs a second; on a
+// loopback address local is everyone who can connect anyway.
+const DefaultEditMode = EditLocal
+
+// ParseEditMode reads an -edit value.
+func ParseEditMode(s string) (EditMode, error) {
+	switch m := EditMode(s); m {
+	case EditOff, EditLocal, EditAll:
+		return m, nil
+	}
+	return "", fmt.Errorf("-edit %q: want off, local or all", s)
+}
+
+// mayBuild says whether a request from remote may build a new program under
+// mode, and if not, why, as a sentence.
+func (m EditMode) mayBuild(remote string) (bool, string) {
+	switch m {
+	case EditAll:
+		return true, ""
+	case EditLocal:
+		host, _, err := net.SplitHostPort(remote)
+		if err != nil {
+			host = remote
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return true, ""
+		}
+		return false, "This server builds programs only for browsers on its own machine (concviz serve -edit=local): run the catalog's programs, or ask whoever started it for -edit=all."
+	}
+	return false, "This server runs only the catalog's programs (concviz serve -edit=off): start it with -edit=local or -edit=all to run your own."
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -53,11 +54,15 @@ type Resolver func(engine.RunInput) (engine.Program, engine.Config, error)
 // ChildEnv marks a process started by the runner as a run's child.
 const ChildEnv = "CONCVIZ_CHILD"
 
-// ChildMain is the body of a run's child process: it reads a run's inputs
+// ChildMain is the body of a run's child process (or, with ChildEnv set to
+// "build", a build's: see buildMain): it reads a run's inputs
 // (Program naming a scenario) on stdin, runs them, and streams the run as
 // the engine's frames on stdout. Inputs the resolver refuses are reported
 // in-band, as a refusal frame.
 func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
+	if os.Getenv(ChildEnv) == childBuild {
+		return buildMain(stdin, stdout)
+	}
 	engine.InstallLocal()
 	var req engine.RunInput
 	if err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req); err != nil {
@@ -107,6 +112,10 @@ type Runner struct {
 	Limits  Limits
 	Sites   func(scenario string) int // number of positions of a scenario's program, to check events against
 	Cache   *Cache
+	// Binary, if set, finds the executable of a compiled program a run
+	// names (a program from the page); other names are the child's to
+	// resolve.
+	Binary func(program string) (path string, ok bool)
 
 	once sync.Once
 	sem  chan struct{}
@@ -152,19 +161,12 @@ func (r *Runner) initSlots() {
 func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*RunLog)) (*RunLog, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
 	defer cancel()
-	cmd := r.Command(ctx)
-	cmd.Env = append(cmd.Environ(), ChildEnv+"=1", "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
-	body, _ := json.Marshal(req)
-	cmd.Stdin = strings.NewReader(string(body))
 	var stderr limitedBuffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	cmd, out, compiled, err := r.start(ctx, req, &stderr)
 	if err != nil {
 		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
-	}
+	defer out.Close()
 	overMemory := make(chan struct{})
 	stopWatch := make(chan struct{})
 	var watchers sync.WaitGroup
@@ -205,11 +207,19 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 
 	select {
 	case <-overMemory:
-		return nil, &RunError{codeMemory, fmt.Sprintf("the run used more than the memory limit (%d MiB) and was stopped", r.Limits.Memory>>20)}
+		msg := fmt.Sprintf("the run used more than the memory limit (%d MiB) and was stopped", r.Limits.Memory>>20)
+		if compiled {
+			msg += ": make fewer goroutines, smaller slices and maps, or print less (concviz serve -run-memory raises the limit)"
+		}
+		return nil, &RunError{codeMemory, msg}
 	default:
 	}
 	if ctx.Err() == context.DeadlineExceeded {
-		return nil, &RunError{codeTimeout, fmt.Sprintf("the run took longer than the time limit (%v) and was stopped: a goroutine may be spinning without ever blocking", r.Limits.Wall)}
+		msg := fmt.Sprintf("the run took longer than the time limit (%v) and was stopped: a goroutine may be spinning without ever blocking", r.Limits.Wall)
+		if compiled {
+			msg += " (give a loop a channel operation, a lock or a time.Sleep, or make it end sooner; concviz serve -run-timeout raises the limit)"
+		}
+		return nil, &RunError{codeTimeout, msg}
 	}
 	if ctx.Err() != nil {
 		return nil, &RunError{codeCancelled, "run cancelled"}
@@ -220,6 +230,10 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 		return nil, &RunError{codeBadRequest, refused.Msg}
 	case readErr == io.EOF && waitErr == nil:
 		return l, nil
+	case compiled && readErr == io.EOF && l.End != nil && exitedNormally(waitErr):
+		// A compiled program exits with Go's status: 2 after a deadlock or
+		// a panic, which its frames' ending already says.
+		return l, nil
 	case errors.Is(readErr, engine.ErrGarbled) && (waitErr == nil || killed && !strings.Contains(readErr.Error(), "stream ended")):
 		return nil, &RunError{codeGarbled, "the run's output could not be trusted and it was stopped: " + readErr.Error()}
 	default:
@@ -229,6 +243,63 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 		}
 		return nil, &RunError{codeCrashed, fmt.Sprintf("the run's process failed (%v): %s", waitErr, msg)}
 	}
+}
+
+// start starts req's child: the program's own binary when req names a
+// compiled program, else this binary resolving a scenario. out carries the
+// run's frames.
+func (r *Runner) start(ctx context.Context, req engine.RunInput, stderr io.Writer) (cmd *exec.Cmd, out io.ReadCloser, compiled bool, err error) {
+	if r.Binary != nil {
+		if path, ok := r.Binary(req.Program); ok {
+			cmd, out, err = r.startBinary(ctx, path, req, stderr)
+			return cmd, out, true, err
+		}
+	}
+	cmd = r.Command(ctx)
+	cmd.Env = append(cmd.Environ(), ChildEnv+"=1", "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
+	body, _ := json.Marshal(req)
+	cmd.Stdin = strings.NewReader(string(body))
+	cmd.Stderr = stderr
+	if out, err = cmd.StdoutPipe(); err != nil {
+		return nil, nil, false, err
+	}
+	return cmd, out, false, cmd.Start()
+}
+
+// startBinary starts a compiled program, which reads its run's inputs from
+// engine.SpecEnv and streams its frames on engine.FramesFD, as under
+// "concviz run". The program is untrusted: it gets none of the server's
+// environment, and its output reaches the server only as frames.
+func (r *Runner) startBinary(ctx context.Context, path string, req engine.RunInput, stderr io.Writer) (*exec.Cmd, io.ReadCloser, error) {
+	spec, err := json.Marshal(engine.Spec{RunInput: req, Frames: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Env = []string{engine.SpecEnv + "=" + string(spec),
+		// Collect harder before the server's hard limit kills the run.
+		"GOMEMLIMIT=" + strconv.FormatInt(r.Limits.Memory*3/4, 10)}
+	cmd.Dir = os.TempDir()
+	cmd.Stderr = stderr
+	cmd.ExtraFiles = []*os.File{pw} // engine.FramesFD
+	err = cmd.Start()
+	pw.Close() // the child holds the only write end: the frames end when it does
+	if err != nil {
+		pr.Close()
+		return nil, nil, err
+	}
+	return cmd, pr, nil
+}
+
+// exitedNormally reports whether a process ended by exiting, with any
+// status, rather than by a signal or a failure to wait.
+func exitedNormally(waitErr error) bool {
+	var ee *exec.ExitError
+	return waitErr == nil || errors.As(waitErr, &ee) && ee.ExitCode() >= 0
 }
 
 // watchMemory polls the child's resident memory and calls kill once it
@@ -259,17 +330,18 @@ func watchMemory(pid int, limit int64, stop <-chan struct{}, kill func()) {
 	}
 }
 
-// limitedBuffer keeps the first 8 KiB written to it: enough to say why a
-// child crashed, bounded whatever the child prints.
+// limitedBuffer keeps the first max bytes written to it (8 KiB if max is
+// 0: enough to say why a child crashed), bounded whatever the child prints.
 type limitedBuffer struct {
 	mu  sync.Mutex
 	buf []byte
+	max int
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if room := 8<<10 - len(b.buf); room > 0 {
+	if room := cmp.Or(b.max, 8<<10) - len(b.buf); room > 0 {
 		b.buf = append(b.buf, p[:min(room, len(p))]...)
 	}
 	return len(p), nil

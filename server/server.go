@@ -53,6 +53,12 @@ type Options struct {
 	// Landing is the scenario whose page a join link opens before the
 	// room's first view leads on; default the catalog's first.
 	Landing string
+	// Edit says who may build programs of their own (default
+	// DefaultEditMode); Builds bounds the builds, and Builder, if not nil,
+	// is the builder to use (e.g. one the page's handler shares).
+	Edit    EditMode
+	Builds  BuildLimits
+	Builder *Builder
 	// PublicURL is where people reach the server (e.g.
 	// "http://192.168.1.5:8080/"), for rooms' join links; empty uses the host
 	// each page was loaded from. Serve sets it to the LAN address when
@@ -77,6 +83,8 @@ type Server struct {
 	conns     connCounter
 	landing   string
 	publicURL string // ends with "/", or empty
+	builder   *Builder
+	edit      EditMode
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -119,6 +127,11 @@ func New(opts Options) *Server {
 	if opts.Scenarios == nil {
 		opts.Scenarios = scenarios.Lookup
 	}
+	if opts.Builder == nil {
+		opts.Builder = NewBuilder(opts.Builds, opts.ChildCommand, "")
+	}
+	opts.Edit = cmp.Or(opts.Edit, DefaultEditMode)
+	opts.Scenarios = withPrograms(opts.Builder, opts.Scenarios)
 	if opts.Landing == "" {
 		if all := scenarios.All(); len(all) > 0 {
 			opts.Landing = all[0].ID
@@ -141,6 +154,8 @@ func New(opts Options) *Server {
 		guesses:   newGuessLimiter(class.Guesses),
 		landing:   opts.Landing,
 		publicURL: opts.PublicURL,
+		builder:   opts.Builder,
+		edit:      opts.Edit,
 		sessions:  map[*session]struct{}{},
 		ctx:       ctx,
 		cancel:    cancel,
@@ -154,6 +169,7 @@ func New(opts Options) *Server {
 				}
 				return 0
 			},
+			Binary: opts.Builder.Binary,
 		},
 	}
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384, CheckOrigin: s.checkOrigin}
@@ -179,6 +195,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /ws", s.serveWS)
 	mux.HandleFunc("GET /r/{code}", s.serveRoomLink)
 	mux.HandleFunc("GET /join", s.serveJoin)
+	mux.HandleFunc("POST /build", s.serveBuild)
+	mux.HandleFunc("GET /build/{id}", s.serveProgram)
 	mux.Handle("/", s.page)
 	return limitRanges(mux)
 }

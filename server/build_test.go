@@ -1,0 +1,217 @@
+package server
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// poolSource is the guide's §6 worker pool with its closer: five squares
+// and ok.
+const poolSource = `package main
+
+import (
+	"fmt"
+	"sync"
+)
+
+const workers = 3 // knob: 1..8
+
+func main() {
+	jobs := make(chan int, 5)
+	results := make(chan int, 5)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- j * j
+			}
+		}()
+	}
+	for i := 1; i <= 5; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	go func() { wg.Wait(); close(results) }()
+	for r := range results {
+		fmt.Println(r)
+	}
+}
+`
+
+// buildOptions lets every test client, all on loopback, build at once.
+func buildOptions(o *Options) {
+	o.Builds = BuildLimits{PerAddr: 100, Concurrent: 2}
+}
+
+// buildServer is a test server whose clients, all on loopback, may build
+// at once. Builds are kept on disk between servers, so a program is built
+// once per machine.
+func buildServer(t *testing.T) *httptest.Server {
+	_, ts := newTestServer(t, testLimits(), buildOptions)
+	return ts
+}
+
+// postBuild sends src to POST /build and returns the reply's lines and status.
+func postBuild(t *testing.T, ts *httptest.Server, src string) ([]buildLine, int) {
+	t.Helper()
+	resp, err := http.Post(ts.URL+"/build", "text/plain; charset=utf-8", strings.NewReader(src))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var lines []buildLine
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l buildLine
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), "%s", sc.Text())
+		lines = append(lines, l)
+	}
+	require.NotEmpty(t, lines)
+	return lines, resp.StatusCode
+}
+
+// build builds src and requires it to be ready.
+func build(t *testing.T, ts *httptest.Server, src string) buildLine {
+	t.Helper()
+	lines, _ := postBuild(t, ts, src)
+	last := lines[len(lines)-1]
+	require.Equal(t, "ready", last.State, "%+v", last.Error)
+	return last
+}
+
+// runProgram runs a built program over the WebSocket and returns the last
+// message: the outcome, or an error.
+func runProgram(t *testing.T, ts *httptest.Server, id string, extra map[string]any) msg {
+	t.Helper()
+	c := dial(t, ts)
+	m := map[string]any{"type": "run", "id": "r", "scenario": id}
+	for k, v := range extra {
+		m[k] = v
+	}
+	c.send(m)
+	ms := c.runToEnd()
+	return ms[len(ms)-1]
+}
+
+func TestBuildRunsTheEditedPool(t *testing.T) {
+	ts := buildServer(t)
+	lines, status := postBuild(t, ts, poolSource)
+	assert.Equal(t, http.StatusOK, status)
+	ready := lines[len(lines)-1]
+	require.Equal(t, "ready", ready.State, "%+v", ready.Error)
+	assert.Equal(t, ProgramID([]byte(poolSource)), ready.Program)
+	var names []string
+	for _, k := range ready.Knobs {
+		names = append(names, k.Name+":"+string(k.Kind))
+	}
+	assert.Equal(t, []string{"jobs:cap", "results:cap", "workers:int"}, names, "channels and the marked constant are the program's knobs")
+
+	out := runProgram(t, ts, ready.Program, map[string]any{"caps": map[string]int{"jobs": 0}, "knobs": map[string]int{"workers": 2}})
+	require.Equal(t, "outcome", out["type"], "%v", out)
+	assert.Equal(t, "ok", out["outcome"])
+	assert.ElementsMatch(t, []string{"1", "4", "9", "16", "25"}, strings.Fields(out["stdout"].(string)))
+
+	out = runProgram(t, ts, ready.Program, map[string]any{"knobs": map[string]int{"workers": 9}})
+	assert.Equal(t, "knob_range", out["code"], "a knob outside its marked range is refused as a scenario's is")
+
+	again, _ := postBuild(t, ts, poolSource)
+	require.Len(t, again, 1, "a program built before is ready at once")
+	assert.True(t, again[0].Cached)
+
+	resp, err := http.Get(ts.URL + "/build/" + ready.Program)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var desc buildLine
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&desc))
+	require.NotNil(t, desc.Source, "a room's viewers get the source of the presenter's program")
+	assert.Equal(t, poolSource, *desc.Source)
+}
+
+func TestBuildCompileErrorAtItsLine(t *testing.T) {
+	ts := buildServer(t)
+	src := strings.Replace(poolSource, "close(jobs)", "close(jobz)", 1)
+	lines, status := postBuild(t, ts, src)
+	assert.Equal(t, http.StatusOK, status)
+	last := lines[len(lines)-1]
+	require.Equal(t, "error", last.State)
+	require.NotNil(t, last.Error)
+	assert.Equal(t, buildCompile, last.Error.Code)
+	assert.Equal(t, "main.go:26:8: undefined: jobz", last.Error.Message, "as Go prints it")
+	assert.Equal(t, 26, last.Error.Line)
+	assert.Equal(t, 8, last.Error.Col)
+}
+
+func TestProgramURLRoundTrip(t *testing.T) {
+	u := ProgramURL("http://127.0.0.1:8080/", []byte(poolSource), map[string][]string{"seed": {"7"}})
+	path, frag, ok := strings.Cut(u, "#")
+	require.True(t, ok)
+	assert.Equal(t, "http://127.0.0.1:8080/s/"+ProgramID([]byte(poolSource))+"?seed=7", path)
+	assert.Less(t, len(frag), len(poolSource), "the source is compressed")
+	src, err := ProgramSource(frag, DefaultBuildLimits.Source)
+	require.NoError(t, err)
+	assert.Equal(t, poolSource, string(src))
+	_, err = ProgramSource(frag, 10)
+	assert.ErrorContains(t, err, "over 10 bytes", "a link cannot inflate past the source limit")
+}
+
+func TestEditModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode   EditMode
+		remote string
+		ok     bool
+	}{
+		{EditAll, "192.168.1.20:5000", true},
+		{EditLocal, "127.0.0.1:5000", true},
+		{EditLocal, "[::1]:5000", true},
+		{EditLocal, "192.168.1.20:5000", false},
+		{EditOff, "127.0.0.1:5000", false},
+	} {
+		ok, why := tc.mode.mayBuild(tc.remote)
+		assert.Equal(t, tc.ok, ok, "%s from %s", tc.mode, tc.remote)
+		if !ok {
+			assert.Contains(t, why, "-edit=", "the refusal says which flag changes it")
+		}
+	}
+	_, err := ParseEditMode("some")
+	assert.ErrorContains(t, err, "want off, local or all")
+}
+
+func TestBuildRefusedWhenEditIsOff(t *testing.T) {
+	_, ts := newTestServer(t, testLimits(), func(o *Options) { o.Edit = EditOff })
+	lines, status := postBuild(t, ts, poolSource)
+	assert.Equal(t, http.StatusForbidden, status)
+	require.NotNil(t, lines[0].Error)
+	assert.Equal(t, buildForbidden, lines[0].Error.Code)
+	assert.Contains(t, lines[0].Error.Message, "runs only the catalog's programs")
+}
+
+func TestBuildRefusesAnotherSitesPage(t *testing.T) {
+	_, ts := newTestServer(t, testLimits())
+	req, _ := http.NewRequest("POST", ts.URL+"/build", strings.NewReader(poolSource))
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "a cross-site form cannot make the server compile")
+}
+
+func TestBuildQueueSaysBusy(t *testing.T) {
+	b := NewBuilder(BuildLimits{Concurrent: 1, Queue: time.Millisecond, PerAddr: 5}, nil, "")
+	b.once.Do(func() { b.sem = make(chan struct{}, 1) })
+	b.sem <- struct{}{} // the one slot is taken
+	var states []BuildState
+	_, _, berr := b.Build(t.Context(), EditAll, "10.0.0.1:1", []byte(poolSource), func(s BuildState) { states = append(states, s) })
+	require.NotNil(t, berr)
+	assert.Equal(t, buildBusy, berr.Code)
+	assert.Contains(t, berr.Message, "The server is building 1 programs already")
+	assert.Equal(t, []BuildState{StateQueued}, states, "the client is told it waits")
+}
