@@ -279,3 +279,16 @@ func TestFramesFixture(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(b), string(have), "%s is stale: go test ./server/ -run TestFramesFixture -update", path)
 }
+
+// TestProtocolDocBinaryEvents fails when PROTOCOL.md's description of the
+// binary events messages no longer states the batch size and event size
+// the server sends.
+func TestProtocolDocBinaryEvents(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "PROTOCOL.md"))
+	require.NoError(t, err)
+	text := string(doc)
+	batch := fmt.Sprintf("%d,%03d", maxBinaryBatch/1000, maxBinaryBatch%1000)
+	assert.Contains(t, text, "at most "+batch+" events", "PROTOCOL.md states the binary batch size")
+	assert.Contains(t, text, fmt.Sprintf("the size of an event in bytes (%d;", engine.EventSize), "PROTOCOL.md states the event size")
+	assert.Contains(t, text, fmt.Sprintf("effects at %d", engine.EventSize-1), "PROTOCOL.md's event layout ends where the event does")
+}

@@ -14,6 +14,21 @@ const MIN_EVENT = 36; // the fields below fit in this many bytes; later fields f
 // Value kinds, as engine/event.go numbers them.
 const VK = { none: 0, int: 1, uint: 2, bool: 3, float: 4, string: 5 };
 const FIRST_CAP = 1024;
+// The store's columns: an event's fields, its value as two 32-bit words.
+const COLUMNS = [
+  ["time", Float64Array],
+  ["g", Int32Array],
+  ["obj", Int32Array],
+  ["peer", Int32Array],
+  ["site", Int32Array],
+  ["lo", Uint32Array],
+  ["hi", Uint32Array],
+  ["kind", Uint8Array],
+  ["vk", Uint8Array],
+  ["flag", Uint8Array],
+  ["reason", Uint8Array],
+  ["fx", Uint8Array],
+];
 const TWO32 = 2 ** 32;
 const SAFE_HI = 0x200000; // a high word below this keeps a 64-bit integer within 2^53
 
@@ -66,29 +81,17 @@ export class EventStore {
   alloc(cap) {
     const old = this.cap ? this : null;
     this.cap = cap;
-    const grow = (T, col) => {
+    for (const [col, T] of COLUMNS) {
       const a = new T(cap);
       if (old) a.set(old[col].subarray(0, this.length));
-      return a;
-    };
-    this.time = grow(Float64Array, "time");
-    this.g = grow(Int32Array, "g");
-    this.obj = grow(Int32Array, "obj");
-    this.peer = grow(Int32Array, "peer");
-    this.site = grow(Int32Array, "site");
-    this.lo = grow(Uint32Array, "lo");
-    this.hi = grow(Uint32Array, "hi");
-    this.kind = grow(Uint8Array, "kind");
-    this.vk = grow(Uint8Array, "vk");
-    this.flag = grow(Uint8Array, "flag");
-    this.reason = grow(Uint8Array, "reason");
-    this.fx = grow(Uint8Array, "fx");
-    this.text = old ? this.text : new Map(); // rows added as text whose value is not the engine's bits
+      this[col] = a;
+    }
+    this.text ??= new Map(); // values of rows added as text that the bits do not give back
   }
 
   /** bytes is the memory the columns hold, as allocated. */
   get bytes() {
-    return this.cap * BYTES_PER_EVENT;
+    return COLUMNS.reduce((n, [col]) => n + this[col].byteLength, 0);
   }
 
   reserve(n) {
@@ -186,8 +189,6 @@ export function columnsOf(events) {
   return s;
 }
 
-// The bytes one event takes in an EventStore's columns.
-const BYTES_PER_EVENT = 8 + 5 * 4 + 2 * 4 + 5; // time; g, obj, peer, site, (lo, hi); kind, vk, flag, reason, fx
 
 
 /**

@@ -61,6 +61,7 @@ test("the store grows past its first allocation and reads back every event", () 
   assert.deepEqual(s.at(-1), s.at(999));
   assert.equal(s.at(1000), undefined);
   assert.equal([...s].length, 1000);
+  assert.equal(s.bytes / s.cap, 37, "an event takes 37 bytes in the columns, as PROTOCOL.md says");
 });
 
 test("floats and 64-bit integers are written as Go writes them", () => {
