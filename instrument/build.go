@@ -265,8 +265,9 @@ func prune(root string) {
 // TrimCache removes the least recently used builds in dir (empty: the
 // cache Build uses) until those left take at most maxBytes on disk, and
 // reports how many it removed; a build is used when Build makes or reuses
-// it. Copies of the engine are not counted: every build needs one.
-func TrimCache(dir string, maxBytes int64) (int, error) {
+// it. Copies of the engine are not counted: every build needs one. It also
+// removes what builds killed midway left, once older than stale.
+func TrimCache(dir string, maxBytes int64, stale time.Duration) (int, error) {
 	root, err := cacheRoot()
 	if err != nil {
 		return 0, err
@@ -289,11 +290,15 @@ func TrimCache(dir string, maxBytes int64) (int, error) {
 	var builds []build
 	var total int64
 	for _, e := range ents {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), "prog-") {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil {
+		if strings.HasPrefix(e.Name(), ".tmp-") && time.Since(info.ModTime()) > stale {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+			continue
+		}
+		if !strings.HasPrefix(e.Name(), "prog-") {
 			continue
 		}
 		b := build{dir: filepath.Join(root, e.Name()), used: info.ModTime()}

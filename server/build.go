@@ -37,6 +37,10 @@ const childBuild = "build"
 // (instrument.CacheDir); unset, the user's cache directory.
 const buildCacheEnv = "CONCVIZ_BUILD_CACHE"
 
+// programFile is the name a program from the page compiles as, and its
+// positions show.
+const programFile = "main.go"
+
 // programPrefix starts the id of every program built from a source.
 const programPrefix = "p-"
 
@@ -226,6 +230,9 @@ func (b *Builder) Build(ctx context.Context, mode EditMode, remote string, src [
 	bin, berr := b.buildChild(context.WithoutCancel(ctx), src)
 	<-b.sem
 	if berr != nil {
+		if berr.Code == buildTimeout {
+			b.trimCache() // what the killed build left
+		}
 		return nil, false, berr
 	}
 	prog = &Program{ID: id, Source: string(src), Path: bin.Path, Scenario: programScenario(id, string(src), bin), used: time.Now()}
@@ -281,7 +288,9 @@ func (b *Builder) remember(prog *Program) {
 func (b *Builder) trimCache() {
 	b.trim.Lock()
 	defer b.trim.Unlock()
-	instrument.TrimCache(b.dir, b.limits.CacheBytes)
+	// A build still under way is younger than its wall-clock limit; one of
+	// "concviz run" (no such limit) is given an hour.
+	instrument.TrimCache(b.dir, b.limits.CacheBytes, max(2*b.limits.Wall, time.Hour))
 }
 
 // buildReply is what a build's child writes on its standard output.
@@ -322,7 +331,13 @@ func (b *Builder) buildChild(ctx context.Context, src []byte) (*instrument.Binar
 	switch {
 	case r.Error != nil:
 		e := r.Error
-		return nil, &BuildError{Code: buildCompile, Message: e.Error(), Line: e.Line, Col: e.Col, More: e.More}
+		be := &BuildError{Code: buildCompile, Message: e.Error(), Line: e.Line, Col: e.Col, More: e.More}
+		if e.File != programFile {
+			// The linker names the generated file (symbol too large): no
+			// line of the program to mark.
+			be.Line, be.Col = 0, 0
+		}
+		return nil, be
 	case r.Fail != "" || r.Binary == nil:
 		return nil, &BuildError{Code: buildFailed, Message: "The program could not be built: " + r.Fail}
 	}
@@ -341,7 +356,7 @@ func buildMain(stdin io.Reader, stdout io.Writer) int {
 		instrument.CacheDir = dir
 	}
 	var r buildReply
-	bin, err := instrument.Build(context.Background(), []instrument.File{{Name: "main.go", Src: src}}, instrument.Options{Name: "main"})
+	bin, err := instrument.Build(context.Background(), []instrument.File{{Name: programFile, Src: src}}, instrument.Options{Name: "main"})
 	var ie *instrument.Error
 	switch {
 	case errors.As(err, &ie):
@@ -363,7 +378,7 @@ func buildMain(stdin io.Reader, stdout io.Writer) int {
 // is checked, keyed and cached as a scenario's is.
 func programScenario(id, src string, bin *instrument.Binary) *scenarios.Scenario {
 	sc := &scenarios.Scenario{ID: id, Title: "Your program", Layout: scenarios.LayoutFree,
-		Explanation: "A program from the page, built on this server.", Source: src, File: "main.go",
+		Explanation: "A program from the page, built on this server.", Source: src, File: programFile,
 		// The program runs in its own binary (Runner.Binary); Main is only
 		// there so that the checks for a runnable scenario accept it.
 		Program: engine.Program{Name: "main", Sites: bin.Sites, Main: func() {}}}

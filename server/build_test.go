@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,9 +50,13 @@ func main() {
 }
 `
 
+// testBuildDir keeps the tests' builds apart from the user's, and from one
+// run of the tests to the next: the engine compiles once per directory.
+var testBuildDir = filepath.Join(os.TempDir(), "concviz-server-test-builds")
+
 // buildOptions lets every test client, all on loopback, build at once.
 func buildOptions(o *Options) {
-	o.Builds = BuildLimits{PerAddr: 100, Concurrent: 2}
+	o.Builder = NewBuilder(BuildLimits{PerAddr: 100, Concurrent: 2}, o.ChildCommand, testBuildDir)
 }
 
 // buildServer is a test server whose clients, all on loopback, may build

@@ -233,6 +233,10 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 	case compiled && readErr == io.EOF && l.End != nil && exitedNormally(waitErr):
 		// A compiled program exits with Go's status: 2 after a deadlock or
 		// a panic, which its frames' ending already says.
+		if o := &l.End.Outcome; o.Outcome == engine.OutcomeLimit {
+			// Its author can change it: say how.
+			o.Message += ": make the program do less (fewer iterations, goroutines or prints)"
+		}
 		return l, nil
 	case errors.Is(readErr, engine.ErrGarbled) && (waitErr == nil || killed && !strings.Contains(readErr.Error(), "stream ended")):
 		return nil, &RunError{codeGarbled, "the run's output could not be trusted and it was stopped: " + readErr.Error()}
