@@ -43,6 +43,9 @@ const TOKEN_SPAN = 800;
 const SNAPSHOT_BATCH = 1024;
 const IDLE_MARGIN = 4;
 const IDLE_RETRY = 250;
+// Work done in idle time stops after IDLE_SLICE ms, even when the browser
+// offers more (up to 50), so that an input or a frame never waits long.
+const IDLE_SLICE = 8;
 // The timeline's lanes are folded in idle time too: at least LANES_LEAST
 // events at a time, as many as fit the idle period at LANES_GUESS ms an
 // event until the first piece has measured the cost.
@@ -235,7 +238,8 @@ export class View {
       const more = (deadline) => {
         if (was.preparing !== log) return;
         if (this.page().playing) return setTimeout(() => idle(more), IDLE_RETRY);
-        while (deadline.timeRemaining() > IDLE_MARGIN) if (prepare(log, SNAPSHOT_BATCH)) return void (was.prepared = log);
+        const end = performance.now() + IDLE_SLICE;
+        while (deadline.timeRemaining() > IDLE_MARGIN && performance.now() < end) if (prepare(log, SNAPSHOT_BATCH)) return void (was.prepared = log);
         idle(more);
       };
       idle(more);
@@ -299,7 +303,7 @@ export class View {
         }
         return;
       }
-      const budget = deadline.timeRemaining() - IDLE_MARGIN;
+      const budget = Math.min(IDLE_SLICE, deadline.timeRemaining() - IDLE_MARGIN);
       if (budget > 0) {
         const to = Math.min(n, from + Math.max(LANES_LEAST, Math.floor(budget / (log._lanesCost ?? LANES_GUESS))));
         const t0 = performance.now();
