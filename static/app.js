@@ -573,17 +573,10 @@ window.concviz = {
   get ready() {
     return !!(log && log.outcome && cur);
   },
-  // A step is on screen, whether or not the rest of the run has arrived.
-  get shown() {
-    return !!(log && cur);
-  },
-  // Every snapshot the page takes of the run while idle is taken.
-  get prepared() {
-    return !!log && view.preparedFor(log);
-  },
-  // The memory the run's events take in the page.
-  get storeBytes() {
-    return log?.events.bytes ?? 0;
+  // How far loading has come: a step shown (the rest may still stream),
+  // every snapshot taken, the bytes the events take.
+  get loaded() {
+    return { shown: !!(log && cur), prepared: !!log && view.preparedFor(log), bytes: log?.events.bytes ?? 0 };
   },
   ev,
   go: (n) => (pause(), go(n)),

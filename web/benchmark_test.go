@@ -108,7 +108,7 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	ctx := tab(t, chromium(t))
 	start := time.Now()
 	open(t, ctx, liveServer(t)+"/s/bench-1m?step=0")
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.shown", chromedp.WithPollingTimeout(30*time.Second)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.loaded.shown", chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err, "a step is shown")
 	first := time.Since(start)
 	ready(t, ctx)
@@ -118,7 +118,7 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	early := scrubJumps(t, ctx, 30)
 	t.Logf("scrub jump as soon as the run is in: p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms", pct(early, 50), pct(early, 95), over(early, 16.7), len(early))
 	prepared := time.Now()
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.prepared", chromedp.WithPollingTimeout(120*time.Second)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.loaded.prepared", chromedp.WithPollingTimeout(120*time.Second)))
 	require.NoError(t, err, "the page prepares its snapshots")
 	t.Logf("snapshots prepared %v later", time.Since(prepared).Round(time.Millisecond))
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#speed", "120")))
@@ -132,7 +132,7 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	scrub := scrubJumps(t, ctx, 100)
 	heap, pss := memory(t, ctx)
 	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms; JS heap %.0f MB; renderer PSS %.0f MB; event store %.0f bytes an event", pct(scrub, 50), pct(scrub, 95), over(scrub, 16.7), len(scrub), heap/1e6, pss/1e6,
-		eval[float64](t, ctx, "concviz.storeBytes / concviz.total"))
+		eval[float64](t, ctx, "concviz.loaded.bytes / concviz.total"))
 	shot(t, ctx, "bench-1m")
 }
 
