@@ -8,7 +8,7 @@
 //
 //	concviz [command]
 //
-// The commands are serve (the default), run, scenarios and help.
+// The commands are serve (the default), run, explore, scenarios and help.
 package main
 
 import (
@@ -36,6 +36,9 @@ commands:
   run         run a Go program (FILE.go or DIR) or a built-in scenario on the
               engine, as go run would:
               ` + runUsage + `
+  explore     run a program (FILE.go or DIR) or a built-in scenario under every
+              schedule within a preemption bound and list its outcomes:
+              ` + exploreUsage + `
   scenarios   list the built-in scenarios
   help        print this help
 `
@@ -45,6 +48,7 @@ commands:
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"serve":     serveCmd,
 	"run":       runCmd,
+	"explore":   exploreCmd,
 	"scenarios": scenariosCmd,
 	"help":      help,
 }

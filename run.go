@@ -121,13 +121,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return usageErr("--timeout %v: it must be positive", *f.timeout)
 	}
 	out := runOutput{events: *f.events, json: *f.json, leaks: *f.leaks}
-	if sc, ok := scenarios.Lookup(in.Program); ok {
-		if _, err := os.Stat(in.Program); err != nil { // a file of that name wins
-			if *f.internet != "" {
-				return usageErr("--internet: %s answers from its own table (change it with its latency and fail knobs)", sc.ID)
-			}
-			return runScenario(sc, in, f.knobs, out, *f.timeout, stdout, stderr)
+	if sc, ok := lookupScenario(in.Program); ok {
+		if *f.internet != "" {
+			return usageErr("--internet: %s answers from its own table (change it with its latency and fail knobs)", sc.ID)
 		}
+		return runScenario(sc, in, f.knobs, out, *f.timeout, stdout, stderr)
 	}
 	if *f.internet != "" {
 		b, err := os.ReadFile(*f.internet)
@@ -138,13 +136,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			return usageErr("--internet %s: %v", *f.internet, err)
 		}
 	}
-	files, err := instrument.ReadProgram(in.Program)
-	if err != nil {
-		fmt.Fprintf(stderr, "concviz: %s\n", oneLine(err))
-		return exitFailure
-	}
-	name := strings.TrimSuffix(filepath.Base(in.Program), ".go")
-	bin, err := instrument.Build(context.Background(), files, instrument.Options{Name: name})
+	bin, err := buildProgram(context.Background(), in.Program)
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %s\n", oneLine(err))
 		return exitFailure
@@ -163,6 +155,29 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	return runBinary(bin.Path, in, out, *f.timeout, stdout, stderr)
+}
+
+// lookupScenario returns the catalog scenario arg names, unless a file or
+// directory of that name exists: then arg is that program.
+func lookupScenario(arg string) (*scenarios.Scenario, bool) {
+	sc, ok := scenarios.Lookup(arg)
+	if !ok {
+		return nil, false
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return nil, false
+	}
+	return sc, true
+}
+
+// buildProgram reads the Go program at path (FILE.go or DIR), rewrites it
+// onto the engine and compiles it, reusing an earlier build.
+func buildProgram(ctx context.Context, path string) (*instrument.Binary, error) {
+	files, err := instrument.ReadProgram(path)
+	if err != nil {
+		return nil, err
+	}
+	return instrument.Build(ctx, files, instrument.Options{Name: strings.TrimSuffix(filepath.Base(path), ".go")})
 }
 
 // runBinary runs a compiled program in a child process, the program's

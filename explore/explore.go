@@ -55,9 +55,12 @@ type Progress struct {
 // Result is what a search found. Its JSON form is the one `concviz explore
 // --json` prints and the page receives.
 type Result struct {
-	Mode      Mode `json:"mode"`
-	Bound     int  `json:"bound"` // the preemption bound; PCT: its depth
+	Mode  Mode `json:"mode"`
+	Bound int  `json:"bound"` // the preemption bound; PCT: its depth
+	// Schedules is how many runs the last bound's search made: each stands
+	// for every reordering of its independent steps.
 	Schedules int  `json:"schedules"`
+	Runs      int  `json:"runs"`     // runs in all, the smaller bounds' searches included
 	Complete  bool `json:"complete"` // every schedule within the bound was covered
 	// CompleteBound is the largest bound whose search finished (-1: none).
 	CompleteBound int           `json:"completeBound"`
@@ -136,6 +139,7 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 			stopped, err = s.run(ctx, runners)
 			budget -= s.runs
 			res.Schedules = s.runs
+			res.Runs += s.runs
 			groups.closeBound()
 			if err != nil || stopped != "" {
 				res.Stopped = stopped
@@ -298,7 +302,7 @@ func runPCT(ctx context.Context, runners []Runner, opts Options, g *groups, res 
 		}()
 	}
 	wg.Wait()
-	res.Schedules = done
+	res.Schedules, res.Runs = done, done
 	g.closeBound()
 	if ctx.Err() != nil {
 		res.Stopped = stopReason(ctx)

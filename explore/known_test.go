@@ -2,7 +2,7 @@ package explore
 
 import (
 	"context"
-	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/scenarios"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -73,5 +74,67 @@ func TestKnownSets(t *testing.T) {
 			}
 		})
 	}
-	_ = os.Stdout
+}
+
+// scenarioRunner runs a catalog scenario in this process with settings in.
+func scenarioRunner(t *testing.T, id string, in engine.RunInput) Runner {
+	t.Helper()
+	sc, ok := scenarios.Lookup(id)
+	require.True(t, ok, id)
+	cfg, err := sc.RunConfig(in)
+	require.NoError(t, err)
+	return &InProcess{Program: sc.Program, Config: cfg}
+}
+
+func kinds(r *Result) []engine.OutcomeKind {
+	var out []engine.OutcomeKind
+	for _, o := range r.Outcomes {
+		if !slices.Contains(out, o.Outcome) {
+			out = append(out, o.Outcome)
+		}
+	}
+	return out
+}
+
+// TestCatalogKnownOutcomes: the guide's buggy pool deadlocks in every
+// schedule whatever its buffers, the fixed one never does; the philosophers
+// deadlock within bound 2 and their fix never does. A pool's search at
+// bound 2 does not finish in a test's time (nor the fixed pool's at bound
+// 0), so a budget of schedules samples it, past the buggy pool's complete
+// bound-0 search (every free choice).
+func TestCatalogKnownOutcomes(t *testing.T) {
+	t.Parallel()
+	for c := range 4 {
+		caps := map[string]int{"jobs": c, "results": c}
+		for _, tc := range []struct {
+			id   string
+			want engine.OutcomeKind
+		}{{"worker-pool-deadlock", engine.OutcomeDeadlock}, {"worker-pool-fixed", engine.OutcomeOK}} {
+			r := scenarioRunner(t, tc.id, engine.RunInput{Caps: caps})
+			sampled, err := Explore(context.Background(), []Runner{r}, Options{Preemptions: 2, MaxSchedules: 300})
+			require.NoError(t, err)
+			assert.Equal(t, []engine.OutcomeKind{tc.want}, kinds(sampled), "%s caps %d: every schedule ends %s", tc.id, c, tc.want)
+			if tc.want == engine.OutcomeDeadlock {
+				exact, err := Explore(context.Background(), []Runner{r}, Options{Preemptions: 0})
+				require.NoError(t, err)
+				assert.True(t, exact.Complete, "%s caps %d: the bound-0 search finishes", tc.id, c)
+				assert.Equal(t, []engine.OutcomeKind{tc.want}, kinds(exact), "%s caps %d: every schedule ends %s", tc.id, c, tc.want)
+			}
+		}
+	}
+	for _, n := range []int64{2, 3, 5} {
+		r := scenarioRunner(t, "dining-philosophers", engine.RunInput{Knobs: map[string]int64{"philosophers": n}})
+		res, err := Explore(context.Background(), []Runner{r}, Options{Preemptions: 2, MaxSchedules: 2000})
+		require.NoError(t, err)
+		assert.Equal(t, []engine.OutcomeKind{engine.OutcomeDeadlock}, kinds(res), "%d philosophers deadlock in every schedule", n)
+		assert.Equal(t, 0, res.Outcomes[0].Preemptions, "the pause alone deadlocks them: no preemption needed")
+		if n < 5 {
+			assert.True(t, res.Complete, "%d philosophers: complete at bound 2", n)
+		}
+	}
+	r := scenarioRunner(t, "dining-philosophers-fixed", engine.RunInput{Knobs: map[string]int64{"philosophers": 2, "meals": 1}})
+	res, err := Explore(context.Background(), []Runner{r}, Options{Preemptions: 2})
+	require.NoError(t, err)
+	assert.True(t, res.Complete)
+	assert.Equal(t, []engine.OutcomeKind{engine.OutcomeOK}, kinds(res), "the fixed philosophers never deadlock")
 }

@@ -3,6 +3,7 @@ package explore
 import (
 	"bufio"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,8 @@ func (p *InProcess) Run(ctx context.Context, spec engine.ScheduleSpec) (*engine.
 type Child struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	dec    *json.Decoder
+	enc    *gob.Encoder
+	dec    *gob.Decoder
 	stderr *strings.Builder
 	mu     sync.Mutex
 }
@@ -61,7 +63,8 @@ func StartChild(cmd *exec.Cmd) (*Child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
-	c.dec = json.NewDecoder(bufio.NewReaderSize(out, 1<<16))
+	c.enc = gob.NewEncoder(c.stdin)
+	c.dec = gob.NewDecoder(bufio.NewReaderSize(out, 1<<16))
 	return c, nil
 }
 
@@ -75,11 +78,7 @@ func (c *Child) Run(ctx context.Context, spec engine.ScheduleSpec) (*engine.Trac
 	}
 	stop := context.AfterFunc(ctx, func() { c.cmd.Process.Kill() })
 	defer stop()
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return nil, fmt.Errorf("encode schedule: %w", err)
-	}
-	if _, err := c.stdin.Write(append(b, '\n')); err != nil {
+	if err := c.enc.Encode(spec); err != nil {
 		return nil, c.failed(ctx, err)
 	}
 	var tr engine.Traced
