@@ -20,13 +20,26 @@ import (
 
 // serveConfig is what serve's flags set.
 type serveConfig struct {
-	addr    string
-	open    bool
-	origins stringList
-	run     server.Limits
-	class   server.ClassLimits
-	memMiB  int64
-	cache   int64 // MiB
+	addr     string
+	open     bool
+	origins  stringList
+	run      server.Limits
+	class    server.ClassLimits
+	memMiB   int64
+	cache    int64 // MiB
+	edit     editFlag
+	build    server.BuildLimits
+	buildMiB int64 // the build cache, in MiB
+}
+
+// editFlag is -edit: off, local or all.
+type editFlag server.EditMode
+
+func (e *editFlag) String() string { return string(*e) }
+func (e *editFlag) Set(v string) error {
+	m, err := server.ParseEditMode(v)
+	*e = editFlag(m)
+	return err
 }
 
 // serveFlags declares serve's flags, each defaulting to the server's own
@@ -34,7 +47,8 @@ type serveConfig struct {
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c := &serveConfig{run: server.DefaultLimits, class: server.DefaultClassLimits}
+	c := &serveConfig{run: server.DefaultLimits, class: server.DefaultClassLimits,
+		edit: editFlag(server.DefaultEditMode), build: server.DefaultBuildLimits}
 	fs.StringVar(&c.addr, "addr", defaultAddr(), "address to listen on (PORT is honoured when -addr is not given)")
 	fs.BoolVar(&c.open, "open", false, "open the page in the default browser")
 	fs.Var(&c.origins, "allow-origin", "an origin allowed to use the WebSocket besides the page's own, whose host the server also answers to (repeatable; * for any)")
@@ -61,6 +75,15 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&cl.IdleTimeout, "idle-timeout", cl.IdleTimeout, "an idle keep-alive connection is closed after this")
 	fs.DurationVar(&cl.ShutdownTimeout, "shutdown-timeout", cl.ShutdownTimeout, "shutting down takes at most this long")
 	fs.DurationVar(&cl.LogEvery, "log-every", cl.LogEvery, "a repeated log line is written once per this, with a count")
+	b := &c.build
+	fs.Var(&c.edit, "edit", "who may build and run programs of their own: off (nobody), local (browsers on this machine; everyone runs what they built) or all")
+	fs.IntVar(&b.Source, "build-source", b.Source, "bytes of a program's source, at most")
+	fs.DurationVar(&b.Wall, "build-timeout", b.Wall, "wall-clock limit of one build")
+	fs.IntVar(&b.Concurrent, "builds", b.Concurrent, "builds at once; more wait in a queue")
+	fs.IntVar(&b.PerAddr, "builds-per-addr", b.PerAddr, "builds queued or under way from one address")
+	fs.DurationVar(&b.Queue, "build-queue", b.Queue, "how long a build waits for a free slot before it is refused")
+	fs.Int64Var(&c.buildMiB, "build-cache", b.CacheBytes>>20, "disk the built programs take, in MiB; the least recently used are removed beyond it")
+	fs.IntVar(&b.Programs, "build-programs", b.Programs, "built programs the server remembers; the least recently used are forgotten")
 	return fs, c
 }
 
@@ -77,8 +100,24 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "concviz serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsageErr
 	}
-	lim := c.run
-	lim.Memory = c.memMiB << 20
+	if !c.check(fs) {
+		fmt.Fprintln(stderr, "concviz serve: limits must be positive")
+		return exitUsageErr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return c.serve(ctx, stdout, stderr, func(url string) {
+		if c.open {
+			openBrowser(url, slog.New(slog.NewTextHandler(stderr, nil)))
+		}
+	})
+}
+
+// check completes the configuration once its flags are parsed, and reports
+// whether every limit set is positive.
+func (c *serveConfig) check(fs *flag.FlagSet) bool {
+	c.run.Memory = c.memMiB << 20
+	c.build.CacheBytes = c.buildMiB << 20
 	positive := true
 	fs.Visit(func(f *flag.Flag) {
 		if g, ok := f.Value.(flag.Getter); ok {
@@ -92,20 +131,20 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	})
-	if !positive || lim.Memory <= 0 || c.cache <= 0 {
-		fmt.Fprintln(stderr, "concviz serve: limits must be positive")
-		return exitUsageErr
-	}
+	return positive && c.run.Memory > 0 && c.cache > 0 && c.build.CacheBytes > 0
+}
+
+// serve serves until ctx ends, calling ready with the URL once listening,
+// and returns the exit code.
+func (c *serveConfig) serve(ctx context.Context, stdout, stderr io.Writer, ready func(url string)) int {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	opts := server.Options{Limits: lim, Class: c.class, CacheBytes: c.cache << 20, AllowOrigins: c.origins, Logger: logger, Page: page()}
+	builder := server.NewBuilder(c.build, nil, "")
+	opts := server.Options{Limits: c.run, Class: c.class, CacheBytes: c.cache << 20, AllowOrigins: c.origins, Logger: logger,
+		Edit: server.EditMode(c.edit), Builder: builder, Page: page(builder.Lookup)}
 	err := server.Serve(ctx, c.addr, opts, func(url string) {
 		fmt.Fprintf(stdout, "concviz: serving on %s\n", url)
 		logger.Info("listening", "addr", c.addr, "url", url)
-		if c.open {
-			openBrowser(url, logger)
-		}
+		ready(url)
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz serve: %v\n", err)

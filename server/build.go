@@ -110,10 +110,13 @@ type flight struct {
 	err  *BuildError
 }
 
-// NewBuilder returns a builder whose children command starts (the running
-// binary, whose main calls ChildMain when ChildEnv is set); dir, if not
-// empty, is where builds are kept instead of the user's cache directory.
+// NewBuilder returns a builder whose children command starts (nil: the
+// running binary, whose main calls ChildMain when ChildEnv is set); dir, if
+// not empty, is where builds are kept instead of the user's cache directory.
 func NewBuilder(lim BuildLimits, command func(ctx context.Context) *exec.Cmd, dir string) *Builder {
+	if command == nil {
+		command = selfCommand
+	}
 	return &Builder{limits: lim.withDefaults(), command: command, dir: dir,
 		progs: map[string]*Program{}, flight: map[string]*flight{}, addrs: map[string]int{}}
 }

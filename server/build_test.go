@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,4 +221,32 @@ func TestBuildQueueSaysBusy(t *testing.T) {
 	assert.Equal(t, buildBusy, berr.Code)
 	assert.Contains(t, berr.Message, "The server is building 1 programs already")
 	assert.Equal(t, []BuildState{StateQueued}, states, "the client is told it waits")
+}
+
+// TestProgramLinkFixture keeps static/testdata/program_link.json, a program
+// link as ProgramURL writes it, for the page's decoder to read back (with
+// DecompressionStream("deflate-raw")): the link's format is said once, here.
+func TestProgramLinkFixture(t *testing.T) {
+	path := filepath.Join("..", "static", "testdata", "program_link.json")
+	want := map[string]string{"source": poolSource, "url": ProgramURL("http://127.0.0.1:8080/", []byte(poolSource), url.Values{"seed": {"7"}, "step": {"end"}})}
+	have, err := json.MarshalIndent(want, "", "  ")
+	require.NoError(t, err)
+	if *updateFixtures {
+		require.NoError(t, os.WriteFile(path, append(have, '\n'), 0o644))
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(have), string(b), "%s is stale: go test ./server/ -run TestProgramLinkFixture -update", path)
+}
+
+// TestProtocolListsBuildCodes: PROTOCOL.md's section on programs names
+// every code a build's error may carry.
+func TestProtocolListsBuildCodes(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "PROTOCOL.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(b), "## Programs from the page")
+	require.True(t, ok, "PROTOCOL.md has a section on programs from the page")
+	for _, code := range buildCodes {
+		assert.Contains(t, section, "`"+code+"`", "PROTOCOL.md names the build error %s", code)
+	}
 }
