@@ -8,7 +8,7 @@
 //
 //	concviz [command]
 //
-// The commands are serve (the default), run, explore, scenarios and help.
+// The commands are serve (the default), run, explore, open, scenarios and help.
 package main
 
 import (
@@ -39,6 +39,9 @@ commands:
   explore     run a program (FILE.go or DIR) or a built-in scenario under every
               schedule within a preemption bound and list its outcomes:
               ` + exploreUsage + `
+  open        build a program on the server (started if none listens) and
+              open the browser on it; concviz FILE.go is the same:
+              ` + openUsage + `
   scenarios   list the built-in scenarios
   help        print this help
 `
@@ -49,6 +52,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"serve":     serveCmd,
 	"run":       runCmd,
 	"explore":   exploreCmd,
+	"open":      openCmd,
 	"scenarios": scenariosCmd,
 	"help":      help,
 }
@@ -78,6 +82,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		name, args = "help", args[1:]
 	case strings.HasPrefix(args[0], "-"):
 		// Flags alone are serve's: `concviz -addr :8080`.
+	case strings.HasSuffix(args[0], ".go"):
+		name = "open" // `concviz prog.go`
 	default:
 		name, args = args[0], args[1:]
 	}
