@@ -79,25 +79,27 @@ func TestBuildRefusesEscapes(t *testing.T) {
 
 // TestRunStopsRunawayPrograms runs programs that try to take the machine;
 // each is stopped at a limit with a sentence that names it and says how to
-// change the program, and a normal run works afterwards.
+// change the program, and a normal run works afterwards. They run one after
+// the other: a spinning loop holds a core until its limit.
 func TestRunStopsRunawayPrograms(t *testing.T) {
-	ts := buildServer(t)
+	lim := testLimits()
+	lim.Wall, lim.Events = 2*time.Second, 5000
+	_, ts := newTestServer(t, lim, buildOptions)
 	for _, tc := range []struct {
 		name, body string
 		code       string // an error's code, or "" for a run that ends with the limit outcome
 		says       string
 	}{
 		{"a loop that never blocks", "\tfor {\n\t}\n",
-			codeTimeout, "the run took longer than the time limit (3s) and was stopped: a goroutine may be spinning without ever blocking (give a loop a channel operation, a lock or a time.Sleep, or make it end sooner"},
+			codeTimeout, "the run took longer than the time limit (2s) and was stopped: a goroutine may be spinning without ever blocking (give a loop a channel operation, a lock or a time.Sleep, or make it end sooner"},
 		{"allocating without bound", "\tvar keep [][]byte\n\tfor {\n\t\tb := make([]byte, 1<<20)\n\t\tfor i := range b {\n\t\t\tb[i] = 1\n\t\t}\n\t\tkeep = append(keep, b)\n\t}\n",
 			codeMemory, "the run used more than the memory limit (200 MiB) and was stopped: make fewer goroutines, smaller slices and maps, or print less"},
 		{"printing without bound", "\tfor {\n\t\tfmt.Println(\"spam\")\n\t}\n",
-			"", "concviz: limit: event cap reached: 50000 events: make the program do less (fewer iterations, goroutines or prints)"},
+			"", "concviz: limit: event cap reached: 5000 events: make the program do less (fewer iterations, goroutines or prints)"},
 		{"a fork bomb of goroutines", "\tfor {\n\t\tgo func() { select {} }()\n\t}\n",
-			"", "cap reached"},
+			"", "concviz: limit: event cap reached: 5000 events: make the program do less"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			src := "package main\n\nimport \"fmt\"\n\nvar _ = fmt.Sprint\n\nfunc main() {\n" + tc.body + "}\n"
 			out := runProgram(t, ts, build(t, ts, src).Program, nil)
 			if tc.code != "" {
