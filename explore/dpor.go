@@ -145,7 +145,8 @@ func (s *search) race(st []step, vc [][]int32, idx map[int32]int, i, j int) {
 	}
 	consider(j)
 	for _, g := range initials {
-		if slices.Contains(n.queued, g) {
+		_, asleep := n.sleep[g]
+		if asleep || slices.Contains(n.queued, g) {
 			s.conservative(st, i, g)
 			return
 		}

@@ -19,7 +19,13 @@ type node struct {
 	children map[int32]*node // by option taken
 	queued   []int32         // options to explore, in the order they were added
 	taken    map[int32]bool  // options run or running
-	inflight int             // runs under way through this node
+	// explored maps each option whose run came back to what its first
+	// step touched; sleep holds the goroutines whose step from here is
+	// known to lead only to orders explored already (sleep sets), with
+	// what that step touches.
+	explored map[int32][]uint64
+	sleep    map[int32][]uint64
+	inflight int // runs under way through this node
 }
 
 // costOf is the preemptions taking opt at n adds.
@@ -175,6 +181,9 @@ func (s *search) enqueue(n *node, opt int32) {
 	if n == nil || !slices.Contains(n.choice.Options, opt) || slices.Contains(n.queued, opt) {
 		return
 	}
+	if _, asleep := n.sleep[opt]; asleep {
+		return
+	}
 	if n.cost+n.costOf(opt) > s.bound {
 		return
 	}
@@ -193,9 +202,14 @@ func (s *search) integrate(tr *engine.Traced) *node {
 	at := make([]*node, len(tr.Points))
 	var parent *node
 	var via int32
+	var sleep map[int32][]uint64 // the next node's sleep set, if it is new
 	cost := 0
+	lastRun := -1 // the latest ChoiceRun point
 	for p := range tr.Points {
 		pt := &tr.Points[p]
+		if pt.Kind == engine.ChoiceRun {
+			lastRun = p
+		}
 		if pt.Fixed {
 			continue
 		}
@@ -204,7 +218,8 @@ func (s *search) integrate(tr *engine.Traced) *node {
 			n = parent.children[via]
 		}
 		if n == nil {
-			n = &node{parent: parent, via: via, choice: pt.Choice, cost: cost, children: map[int32]*node{}, taken: map[int32]bool{}}
+			n = &node{parent: parent, via: via, choice: pt.Choice, cost: cost, children: map[int32]*node{}, taken: map[int32]bool{},
+				explored: map[int32][]uint64{}, sleep: sleep}
 			n.queued = []int32{pt.Pick}
 			if parent == nil {
 				s.root = n
@@ -220,10 +235,69 @@ func (s *search) integrate(tr *engine.Traced) *node {
 		n.taken[pt.Pick] = true
 		at[p] = n
 		cost = n.cost + n.costOf(pt.Pick)
+		// What ran from this choice to the next: the steps from the one
+		// this choice is in.
+		next := len(tr.Points)
+		for q := p + 1; q < len(tr.Points); q++ {
+			if !tr.Points[q].Fixed {
+				next = q
+				break
+			}
+		}
+		var ran []uint64
+		for q := max(lastRun, 0); q < next; q++ {
+			if tr.Points[q].Kind == engine.ChoiceRun && q >= lastRun {
+				ran = append(ran, tr.Points[q].Touch...)
+			}
+		}
+		sleep = nil
+		if !s.naive && n.costOf(pt.Pick) == 0 {
+			sleep = n.sleepAfter(pt.Pick, ran)
+			if pt.Kind == engine.ChoiceRun {
+				if _, ok := n.explored[pt.Pick]; !ok {
+					n.explored[pt.Pick] = pt.Touch
+				}
+			}
+		}
 		parent, via = n, pt.Pick
 	}
 	if !s.naive {
 		s.reverse(tr, at)
 	}
 	return parent
+}
+
+// sleepAfter is the sleep set after taking pick at n with ran touched until
+// the next choice: n's sleeping goroutines and the options explored at n
+// before pick, whose steps commute with what ran.
+func (n *node) sleepAfter(pick int32, ran []uint64) map[int32][]uint64 {
+	var out map[int32][]uint64
+	add := func(g int32, touch []uint64) {
+		if g == pick || touches(touch, ran) {
+			return
+		}
+		if out == nil {
+			out = map[int32][]uint64{}
+		}
+		out[g] = touch
+	}
+	for g, t := range n.sleep {
+		add(g, t)
+	}
+	for g, t := range n.explored {
+		if n.costOf(g) == 0 {
+			add(g, t)
+		}
+	}
+	return out
+}
+
+// touches reports whether a and b share a key.
+func touches(a, b []uint64) bool {
+	for _, k := range a {
+		if slices.Contains(b, k) {
+			return true
+		}
+	}
+	return false
 }
