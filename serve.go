@@ -144,6 +144,15 @@ func (c *serveConfig) serve(ctx context.Context, stdout, stderr io.Writer, ready
 	err := server.Serve(ctx, c.addr, opts, func(url string) {
 		fmt.Fprintf(stdout, "concviz: serving on %s\n", url)
 		logger.Info("listening", "addr", c.addr, "url", url)
+		if opts.Edit != server.EditOff {
+			// The first build after installing compiles the engine, about
+			// 20 s: better now than when someone presses Run.
+			go func() {
+				if err := builder.Warm(ctx); err != nil && ctx.Err() == nil {
+					logger.Warn("programs from the page will not build", "err", err)
+				}
+			}()
+		}
 		ready(url)
 	})
 	if err != nil {

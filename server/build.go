@@ -230,7 +230,7 @@ func (b *Builder) Build(ctx context.Context, mode EditMode, remote string, src [
 	}
 	// A build another request waits for goes on when its own client leaves;
 	// the wall-clock limit still bounds it.
-	bin, berr := b.buildChild(context.WithoutCancel(ctx), src)
+	bin, berr := b.buildChild(context.WithoutCancel(ctx), src, b.limits.Wall)
 	<-b.sem
 	if berr != nil {
 		if berr.Code == buildTimeout {
@@ -269,6 +269,43 @@ func (b *Builder) acquire(ctx context.Context, progress func(BuildState)) *Build
 	}
 }
 
+// warmSource is what Warm builds: a program on the engine's channels and
+// sync, so that what every program links is compiled.
+const warmSource = `package main
+
+import (
+	"fmt"
+	"sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	ch := make(chan int, 1)
+	wg.Add(1)
+	go func() { defer wg.Done(); ch <- 1 }()
+	wg.Wait()
+	fmt.Println(<-ch)
+}
+`
+
+// warmWall bounds Warm: the engine's first compilation takes about 20 s on
+// two cores, longer on a busy machine.
+const warmWall = 10 * time.Minute
+
+// Warm builds a small program in a build slot, so that the engine is
+// compiled into Go's build cache (once per machine and concviz version)
+// before a user's first build would wait for it.
+func (b *Builder) Warm(ctx context.Context) error {
+	if berr := b.acquire(ctx, nil); berr != nil {
+		return berr
+	}
+	defer func() { <-b.sem }()
+	if _, berr := b.buildChild(ctx, []byte(warmSource), warmWall); berr != nil {
+		return berr
+	}
+	return nil
+}
+
 // remember keeps prog, forgetting the least recently used program beyond
 // the limit (its binary stays in the disk cache: building it again is quick).
 func (b *Builder) remember(prog *Program) {
@@ -303,9 +340,9 @@ type buildReply struct {
 	Fail   string             `json:"fail,omitempty"`  // a failure of the build itself
 }
 
-// buildChild builds src in a child process under the build's limits.
-func (b *Builder) buildChild(ctx context.Context, src []byte) (*instrument.Binary, *BuildError) {
-	ctx, cancel := context.WithTimeout(ctx, b.limits.Wall)
+// buildChild builds src in a child process, killed after wall.
+func (b *Builder) buildChild(ctx context.Context, src []byte, wall time.Duration) (*instrument.Binary, *BuildError) {
+	ctx, cancel := context.WithTimeout(ctx, wall)
 	defer cancel()
 	cmd := b.command(ctx)
 	cmd.Env = append(cmd.Environ(), ChildEnv+"="+childBuild)
@@ -321,7 +358,7 @@ func (b *Builder) buildChild(ctx context.Context, src []byte) (*instrument.Binar
 	err := cmd.Run()
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return nil, &BuildError{Code: buildTimeout, Message: fmt.Sprintf("The build took longer than %v and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", b.limits.Wall)}
+		return nil, &BuildError{Code: buildTimeout, Message: fmt.Sprintf("The build took longer than %v and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", wall)}
 	case ctx.Err() != nil:
 		return nil, &BuildError{Code: buildFailed, Message: "The build was cancelled."}
 	case err != nil:

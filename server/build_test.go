@@ -250,3 +250,14 @@ func TestProtocolListsBuildCodes(t *testing.T) {
 		assert.Contains(t, section, "`"+code+"`", "PROTOCOL.md names the build error %s", code)
 	}
 }
+
+// TestWarmCompilesBeforeTheFirstBuild: Warm builds in a slot and gives it
+// back, so the first user's build finds the slot free.
+func TestWarmCompilesBeforeTheFirstBuild(t *testing.T) {
+	o := testOptions(testLimits())
+	b := NewBuilder(BuildLimits{Concurrent: 1, Queue: time.Millisecond}, o.ChildCommand, testBuildDir)
+	require.NoError(t, b.Warm(t.Context()))
+	prog, _, berr := b.Build(t.Context(), EditAll, "10.0.0.1:1", []byte(warmSource), nil)
+	require.Nil(t, berr, "the slot is free again")
+	assert.Equal(t, ProgramID([]byte(warmSource)), prog.ID)
+}
