@@ -39,6 +39,10 @@ type Options struct {
 	// Progress, if set, is called (from one goroutine at a time) as runs
 	// finish, at most every ProgressEvery, and once at the end.
 	Progress func(Progress)
+	// Until, if set, stops the search at the first run whose outcome it
+	// accepts ("find a deadlock"): the result is then incomplete, stopped
+	// "found".
+	Until func(Outcome) bool
 }
 
 // ProgressEvery is the least time between two calls of Options.Progress.
@@ -117,7 +121,9 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 		defer cancel()
 	}
 	opts.Preemptions = max(0, opts.Preemptions)
-	groups := &groups{byKey: map[groupKey]*Outcome{}}
+	ctx, found := context.WithCancelCause(ctx)
+	defer found(nil)
+	groups := &groups{byKey: map[groupKey]*Outcome{}, until: opts.Until, found: func() { found(errFound) }}
 	res := &Result{Mode: ModeDPOR, Bound: opts.Preemptions, CompleteBound: -1}
 	var err error
 	switch {
@@ -151,6 +157,9 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 	}
 	res.Outcomes = groups.list()
 	res.Elapsed = time.Since(start)
+	if context.Cause(ctx) == errFound {
+		res.Stopped, res.Complete = "found", false
+	}
 	if opts.Progress != nil {
 		opts.Progress(Progress{Bound: res.Bound, Schedules: res.Schedules, Outcomes: len(res.Outcomes), Done: true})
 	}
@@ -181,6 +190,8 @@ type groupKey struct {
 // groups collects outcomes over the bounds' searches: the counts are the
 // last bound's, the shortest schedule is the best of all.
 type groups struct {
+	until  func(Outcome) bool
+	found  func()
 	mu     sync.Mutex
 	byKey  map[groupKey]*Outcome
 	counts map[groupKey]int // the current bound's
@@ -207,7 +218,13 @@ func (g *groups) add(tr *engine.Traced) {
 	if o.Schedule == nil {
 		o.Schedule = []engine.InterventionSpec{}
 	}
+	if !ok && g.until != nil && g.until(*o) {
+		g.found()
+	}
 }
+
+// errFound is the cause of a search stopped by Options.Until.
+var errFound = errors.New("found")
 
 // closeBound ends a bound's search: its counts become the groups'.
 func (g *groups) closeBound() {
@@ -315,6 +332,9 @@ func runPCT(ctx context.Context, runners []Runner, opts Options, g *groups, res 
 
 // stopReason says why ctx ended a search.
 func stopReason(ctx context.Context) string {
+	if context.Cause(ctx) == errFound {
+		return "found"
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return "timeout"
 	}

@@ -142,3 +142,18 @@ func TestCatalogKnownOutcomes(t *testing.T) {
 	assert.True(t, res.Complete)
 	assert.Equal(t, []engine.OutcomeKind{engine.OutcomeOK}, kinds(res), "the fixed philosophers never deadlock")
 }
+
+// TestUntilStopsAtTheFirstMatch: "find a deadlock" stops the search at the
+// first run that ends so, and says why it stopped.
+func TestUntilStopsAtTheFirstMatch(t *testing.T) {
+	senders := known[1]
+	r := []Runner{&InProcess{Program: engine.Program{Name: senders.name, Main: senders.main}}}
+	full, err := Explore(context.Background(), r, Options{Preemptions: 2})
+	require.NoError(t, err)
+	res, err := Explore(context.Background(), r, Options{Preemptions: 2, Until: func(o Outcome) bool { return o.Stdout == "210" }})
+	require.NoError(t, err)
+	assert.Equal(t, "found", res.Stopped)
+	assert.False(t, res.Complete)
+	assert.Contains(t, stdouts(res), "210")
+	assert.Less(t, res.Runs, full.Runs, "it stopped early")
+}
