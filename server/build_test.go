@@ -261,3 +261,39 @@ func TestWarmCompilesBeforeTheFirstBuild(t *testing.T) {
 	require.Nil(t, berr, "the slot is free again")
 	assert.Equal(t, ProgramID([]byte(warmSource)), prog.ID)
 }
+
+// TestRoomCarriesTheEditedProgram: a presenter presents a program built
+// from the page; its viewers get views naming it, read its source and run
+// it, though they may not build programs themselves.
+func TestRoomCarriesTheEditedProgram(t *testing.T) {
+	s, ts := newTestServer(t, testLimits(), buildOptions)
+	id := build(t, ts, poolSource).Program
+	viewer := "192.168.1.20:5000" // under -edit=local, a laptop of the class
+	prog, cached, berr := s.builder.Build(t.Context(), EditLocal, viewer, []byte(poolSource), nil)
+	require.Nil(t, berr, "the teacher's program is ready for the class")
+	assert.True(t, cached)
+	assert.Equal(t, id, prog.ID)
+	_, _, berr = s.builder.Build(t.Context(), EditLocal, viewer, []byte(poolSource+"// mine\n"), nil)
+	require.NotNil(t, berr, "a viewer's own edit is not built")
+	assert.Equal(t, buildForbidden, berr.Code)
+
+	p := present(t, ts, id)
+	v := follow(t, ts, p.code)
+	view := poolView(5)
+	view["scenario"] = id
+	view["caps"] = map[string]any{"results": 1}
+	p.publish(view)
+	m := v.expect("view")
+	got := m["view"].(map[string]any)
+	assert.Equal(t, id, got["scenario"])
+
+	resp, err := http.Get(ts.URL + "/build/" + id)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var desc buildLine
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&desc))
+	require.NotNil(t, desc.Source)
+	assert.Equal(t, poolSource, *desc.Source)
+	out := runProgram(t, ts, id, map[string]any{"seed": got["seed"], "policy": got["policy"], "knobs": got["knobs"], "caps": got["caps"]})
+	assert.Equal(t, "ok", out["outcome"], "%v", out)
+}
