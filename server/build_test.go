@@ -194,6 +194,14 @@ func TestEditModes(t *testing.T) {
 
 func TestBuildRefusedWhenEditIsOff(t *testing.T) {
 	_, ts := newTestServer(t, testLimits(), func(o *Options) { o.Edit = EditOff })
+	resp, err := http.Get(ts.URL + "/build")
+	require.NoError(t, err)
+	var info buildInfo
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	resp.Body.Close()
+	assert.Equal(t, buildInfo{Edit: EditOff, Why: "This server runs only the catalog's programs (concviz serve -edit=off): start it with -edit=local or -edit=all to run your own.",
+		MaxSource: DefaultBuildLimits.Source, WallMilli: DefaultBuildLimits.Wall.Milliseconds()}, info, "the page knows before anyone types")
+
 	lines, status := postBuild(t, ts, poolSource)
 	assert.Equal(t, http.StatusForbidden, status)
 	require.NotNil(t, lines[0].Error)

@@ -79,6 +79,25 @@ func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request) {
 	enc.Encode(readyLine(prog, cached))
 }
 
+// buildInfo is the answer to GET /build: whether this client may build,
+// for the page to offer editing or say why not before anyone types.
+type buildInfo struct {
+	Edit      EditMode `json:"edit"`          // the server's -edit
+	MayBuild  bool     `json:"mayBuild"`      // this client may build new programs
+	Why       string   `json:"why,omitempty"` // if not, the sentence a build would be refused with
+	MaxSource int      `json:"maxSource"`     // bytes of a source, at most
+	WallMilli int64    `json:"wallMillis"`    // a build's wall-clock limit
+}
+
+// serveBuildInfo answers GET /build.
+func (s *Server) serveBuildInfo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	ok, why := s.edit.mayBuild(r.RemoteAddr)
+	json.NewEncoder(w).Encode(buildInfo{Edit: s.edit, MayBuild: ok, Why: why,
+		MaxSource: s.builder.limits.Source, WallMilli: s.builder.limits.Wall.Milliseconds()})
+}
+
 // serveProgram answers GET /build/{id}: a built program's knobs and source,
 // to anyone who may run programs (a room's viewers run their presenter's).
 func (s *Server) serveProgram(w http.ResponseWriter, r *http.Request) {

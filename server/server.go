@@ -195,6 +195,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /ws", s.serveWS)
 	mux.HandleFunc("GET /r/{code}", s.serveRoomLink)
 	mux.HandleFunc("GET /join", s.serveJoin)
+	mux.HandleFunc("GET /build", s.serveBuildInfo)
 	mux.HandleFunc("POST /build", s.serveBuild)
 	mux.HandleFunc("GET /build/{id}", s.serveProgram)
 	mux.Handle("/", s.page)
