@@ -71,6 +71,7 @@ type BuildError struct {
 	status  int    // the HTTP status of a refusal before building
 }
 
+// Error returns the sentence the page shows.
 func (e *BuildError) Error() string { return e.Message }
 
 // Build error codes (PROTOCOL.md, "Programs from the page").
