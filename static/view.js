@@ -220,8 +220,13 @@ export class View {
       was.saidAt = now();
     }
 
-    // Who runs next, when there is a choice.
-    this.drawChoice(playing || dragging ? [] : [...choosable], who);
+    // Who runs next, when there is a choice. While the slider is dragged
+    // the offer keeps its place, unseen, until it is let go: coming and
+    // going, it would resize the graph (and have it drawn again) at each
+    // step of the drag.
+    els.choose.style.visibility = dragging ? "hidden" : "";
+    els.choose.inert = dragging;
+    if (!dragging) this.drawChoice(playing ? [] : [...choosable], who);
 
     // The outcome, when it (or the names in it) changed.
     if (was.outcomeOf?.atEnd !== atEnd || was.outcomeOf.outcome !== log.outcome || was.outcomeOf.who !== who) {
