@@ -8,7 +8,7 @@ import { stateAt } from "./fold.js";
 import { ev, names as goroutineNames } from "./runlog.js";
 import { Controls } from "./controls.js";
 import { runTarget } from "./graph.js";
-import { layout } from "./layout.js";
+import { layout, layoutKey } from "./layout.js";
 import { Room, viewOf, sameRun, settingsOf } from "./room.js";
 import { Session } from "./session.js";
 import { Player, DEFAULT_SPEED } from "./player.js";
@@ -176,6 +176,7 @@ function adopt() {
     log = p;
     lay = layout(log, data.layout);
     lay.at = performance.now();
+    lay.key = layoutKey(log);
     who = goroutineNames(log);
     view.stale();
     const step = wantEnd ? log.events.length : Math.min(wantStep, log.events.length);
@@ -194,9 +195,11 @@ function adopt() {
     if (log.outcome || now - lastRender > REDRAW_EVERY) {
       // The layout follows the data flow of the whole log: redo it as the
       // log grows (rarely, so nothing jumps) and once it is complete.
-      if (log.outcome || log.objects.size !== lay.objs || log.goroutines.size !== lay.gs || now - lay.at > RELAYOUT_EVERY) {
+      const key = layoutKey(log);
+      if (key !== lay.key && (log.outcome || log.objects.size !== lay.objs || log.goroutines.size !== lay.gs || now - lay.at > RELAYOUT_EVERY)) {
         lay = layout(log, data.layout);
         lay.at = now;
+        lay.key = key;
         who = goroutineNames(log);
       }
       lastRender = now;

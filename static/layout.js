@@ -114,15 +114,22 @@ const K = Object.fromEntries(
 // whom: kept on the log and read on from where it stopped, so laying out a
 // log that grows costs its new events only.
 function flowOf(log) {
-  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map() });
+  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map(), edges: 0 });
   const { out, inn, parent } = f; // g -> Set(chan) senders; chan -> Set(g) receivers; g -> its starter
-  const add = (m, k, v) => (m.get(k) ?? m.set(k, new Set()).get(k)).add(v);
+  const add = (m, k, v) => {
+    const set = m.get(k) ?? m.set(k, new Set()).get(k);
+    if (!set.has(v)) f.edges++;
+    set.add(v);
+  };
   const E = columnsOf(log.events);
   for (let i = f.n; i < E.length; i++) {
     const g = E.g[i];
     const obj = E.obj[i];
     const k = E.kind[i];
-    if (k === K.go && E.peer[i]) parent.set(E.peer[i], g || 1);
+    if (k === K.go && E.peer[i] && parent.get(E.peer[i]) !== (g || 1)) {
+      parent.set(E.peer[i], g || 1);
+      f.edges++;
+    }
     if (!obj || objectKind(log.objects.get(obj)) !== "chan") continue;
     const sendCase = k === K.selectCase && E.flag[i] === 1;
     if (k === K.send || k === K.sendBlock || sendCase) add(out, g, obj);
@@ -130,6 +137,15 @@ function flowOf(log) {
   }
   f.n = E.length;
   return f;
+}
+
+/**
+ * layoutKey names what a log's layout is made of (its goroutines, its
+ * objects, its data flow so far): while it stays the same, laying the
+ * log out again gives the same layout.
+ */
+export function layoutKey(log) {
+  return `${log.goroutines.size} ${log.objects.size} ${flowOf(log).edges}`;
 }
 
 // analyse reads the log's data flow into columns, once per log.
