@@ -58,6 +58,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&lim.Events, "run-events", lim.Events, "event limit of one run")
 	fs.IntVar(&lim.Concurrent, "runs", lim.Concurrent, "runs at once; more wait in a queue")
 	fs.DurationVar(&lim.Queue, "run-queue", lim.Queue, "how long a run waits for a free slot before it is refused")
+	fs.DurationVar(&lim.Explore, "explore-timeout", lim.Explore, "wall-clock limit of one exploration of a program's schedules (the page's What can happen?)")
 	fs.Int64Var(&c.cache, "cache", server.DefaultCacheBytes>>20, "run cache size, in MiB")
 	fs.IntVar(&cl.Conns, "conns", cl.Conns, "WebSocket connections at once, in total")
 	fs.IntVar(&cl.ConnsPerAddr, "conns-per-addr", cl.ConnsPerAddr, "WebSocket connections at once from one address (an IPv6 /64 is one address)")

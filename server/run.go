@@ -55,13 +55,17 @@ type Resolver func(engine.RunInput) (engine.Program, engine.Config, error)
 const ChildEnv = "CONCVIZ_CHILD"
 
 // ChildMain is the body of a run's child process (or, with ChildEnv set to
-// "build", a build's: see buildMain): it reads a run's inputs
+// "build", a build's, see buildMain; "explore", an explorer's, see
+// exploreMain): it reads a run's inputs
 // (Program naming a scenario) on stdin, runs them, and streams the run as
 // the engine's frames on stdout. Inputs the resolver refuses are reported
 // in-band, as a refusal frame.
 func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
-	if os.Getenv(ChildEnv) == childBuild {
+	switch os.Getenv(ChildEnv) {
+	case childBuild:
 		return buildMain(stdin, stdout)
+	case childExplore:
+		return exploreMain(resolve)
 	}
 	engine.InstallLocal()
 	var req engine.RunInput
@@ -92,10 +96,11 @@ type Limits struct {
 	Events     int           // events per run
 	Concurrent int           // runs at once
 	Queue      time.Duration // how long a run waits for a free slot before it is refused
+	Explore    time.Duration // wall-clock time of one exploration ("What can happen?", POST /explore)
 }
 
 // DefaultLimits are the limits of a server started without flags.
-var DefaultLimits = Limits{Wall: 10 * time.Second, Memory: 512 << 20, Events: 1_000_000, Concurrent: 4, Queue: 5 * time.Second}
+var DefaultLimits = Limits{Wall: 10 * time.Second, Memory: 512 << 20, Events: 1_000_000, Concurrent: 4, Queue: 5 * time.Second, Explore: 30 * time.Second}
 
 // RunError is why a run produced no result: a limit, a crash, a refused request.
 type RunError struct {

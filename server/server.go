@@ -85,6 +85,7 @@ type Server struct {
 	publicURL string // ends with "/", or empty
 	builder   *Builder
 	edit      EditMode
+	explored  *resultCache // explorations' results (POST /explore)
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -111,6 +112,9 @@ func New(opts Options) *Server {
 	}
 	if lim.Queue <= 0 {
 		lim.Queue = def.Queue
+	}
+	if lim.Explore <= 0 {
+		lim.Explore = def.Explore
 	}
 	if opts.CacheBytes <= 0 {
 		opts.CacheBytes = DefaultCacheBytes
@@ -156,6 +160,7 @@ func New(opts Options) *Server {
 		publicURL: opts.PublicURL,
 		builder:   opts.Builder,
 		edit:      opts.Edit,
+		explored:  newResultCache(exploreCacheSize),
 		sessions:  map[*session]struct{}{},
 		ctx:       ctx,
 		cancel:    cancel,
@@ -198,6 +203,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /build", s.serveBuildInfo)
 	mux.HandleFunc("POST /build", s.serveBuild)
 	mux.HandleFunc("GET /build/{id}", s.serveProgram)
+	mux.HandleFunc("POST /explore", s.serveExplore)
 	mux.Handle("/", s.page)
 	return limitRanges(mux)
 }
