@@ -577,9 +577,9 @@ window.concviz = {
     return !!(log && log.outcome && cur);
   },
   // How far loading has come: a step shown (the rest may still stream),
-  // every snapshot taken, the bytes the events take.
+  // every snapshot taken, the whole run's timeline drawn, the bytes the events take.
   get loaded() {
-    return { shown: !!(log && cur), prepared: !!log && view.preparedFor(log), bytes: log?.events.bytes ?? 0 };
+    return { shown: !!(log && cur), prepared: !!log && view.preparedFor(log), timeline: view.tlFor === -2, bytes: log?.events.bytes ?? 0 };
   },
   ev,
   go: (n) => (pause(), go(n)),

@@ -118,9 +118,10 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	early := scrubJumps(t, ctx, 30)
 	t.Logf("scrub jump as soon as the run is in: p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms", pct(early, 50), pct(early, 95), over(early, 16.7), len(early))
 	prepared := time.Now()
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.loaded.prepared", chromedp.WithPollingTimeout(120*time.Second)))
-	require.NoError(t, err, "the page prepares its snapshots")
-	t.Logf("snapshots prepared %v later", time.Since(prepared).Round(time.Millisecond))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool]("window.concviz && window.concviz.loaded.prepared && window.concviz.loaded.timeline", chromedp.WithPollingTimeout(120*time.Second)))
+	require.NoError(t, err, "the page prepares its snapshots and draws the whole timeline")
+	heap, pss := memory(t, ctx)
+	t.Logf("snapshots and timeline done %v later; JS heap %.0f MB; renderer PSS %.0f MB", time.Since(prepared).Round(time.Millisecond), heap/1e6, pss/1e6)
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#speed", "120")))
 	before := cpuTimes()
 	var p playFigures
@@ -130,7 +131,7 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	t.Logf("play from the middle (CPU stolen by the host %s): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms",
 		percent(p.Stolen), len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn, pct(p.Intervals, 50), pct(p.Intervals, 95), over(p.Intervals, 20), pct(p.Own, 50), pct(p.Own, 95))
 	scrub := scrubJumps(t, ctx, 100)
-	heap, pss := memory(t, ctx)
+	heap, pss = memory(t, ctx)
 	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms; JS heap %.0f MB; renderer PSS %.0f MB; event store %.0f bytes an event", pct(scrub, 50), pct(scrub, 95), over(scrub, 16.7), len(scrub), heap/1e6, pss/1e6,
 		eval[float64](t, ctx, "concviz.loaded.bytes / concviz.total"))
 	shot(t, ctx, "bench-1m")
