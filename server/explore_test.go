@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +246,25 @@ func TestResultCacheDropsTheLeastRecentlyUsed(t *testing.T) {
 	got, ok := c.get("a")
 	assert.True(t, ok)
 	assert.Same(t, a, got)
+}
+
+// PROTOCOL.md's "Exploring schedules" states the bounds this file declares.
+func TestProtocolStatesTheExploreBounds(t *testing.T) {
+	b, err := os.ReadFile("../PROTOCOL.md")
+	require.NoError(t, err)
+	doc := string(b)
+	start := strings.Index(doc, "## Exploring schedules")
+	require.GreaterOrEqual(t, start, 0, "PROTOCOL.md has the section")
+	doc = doc[start:]
+	for _, want := range []string{
+		fmt.Sprintf("0..%d (absent: %d", maxExplorePreemptions, explore.DefaultPreemptions),
+		fmt.Sprintf("1..%d: random PCT", maxExplorePCTDepth),
+		fmt.Sprintf("0..%d (0: %d; PCT: %d)", explore.DefaultMaxSchedules, explore.DefaultMaxSchedules, explore.DefaultPCTRuns),
+		fmt.Sprintf("at most %d MiB", maxExploreBody>>20),
+		fmt.Sprintf("the last %d results", exploreCacheSize),
+		fmt.Sprintf("`-explore-timeout`, %v", DefaultLimits.Explore),
+		fmt.Sprintf("at most every %d ms", explore.ProgressEvery.Milliseconds()),
+	} {
+		assert.Contains(t, doc, want)
+	}
 }
