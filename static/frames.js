@@ -94,6 +94,11 @@ export class EventStore {
     return COLUMNS.reduce((n, [col]) => n + this[col].byteLength, 0);
   }
 
+  /** trim gives back the room the store grew into and will not use: the run is complete. */
+  trim() {
+    if (this.cap > this.length) this.alloc(Math.max(1, this.length));
+  }
+
   reserve(n) {
     if (this.length + n <= this.cap) return;
     let cap = this.cap;

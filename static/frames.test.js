@@ -62,6 +62,9 @@ test("the store grows past its first allocation and reads back every event", () 
   assert.equal(s.at(1000), undefined);
   assert.equal([...s].length, 1000);
   assert.equal(s.bytes / s.cap, 37, "an event takes 37 bytes in the columns, as PROTOCOL.md says");
+  s.trim();
+  assert.equal(s.bytes, 1000 * 37, "trimmed to the events it holds");
+  assert.deepEqual(s.at(999), [999e9, 999 % 7, 5, 1, 0, "-999", 0, 1, 1, 0, 0]);
 });
 
 test("floats and 64-bit integers are written as Go writes them", () => {

@@ -117,6 +117,7 @@ export class Session {
       addEvents(this.pending, m);
     } else if (m.type === "outcome") {
       this.pending.outcome = m;
+      this.pending.events.trim?.(); // no more events come: up to half the columns were room to grow
       mark("outcome");
       this.hooks.status?.("");
     }
