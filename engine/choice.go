@@ -29,6 +29,9 @@ type Choice struct {
 	// single option, or a second scheduling point at the same step): the
 	// chooser is told only so it sees every switch, and must take Options[0].
 	Fixed bool `json:"fixed,omitempty"`
+	// Recovered is set when G recovered a panic since its last choice: a
+	// failed operation records no event, so what it touched is unknown.
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // Chooser decides a run's choices (see Config.Chooser). Choose returns an
@@ -47,6 +50,12 @@ func (rt *runtime) chooseRun(cur *g, preempt bool) *g {
 	rt.lastPoint = n
 	if cur != nil {
 		c.G = cur.id
+		if n := len(cur.recovered); n > rt.recSeen[cur.id] {
+			if rt.recSeen == nil {
+				rt.recSeen = map[int32]int{}
+			}
+			rt.recSeen[cur.id], c.Recovered = n, true
+		}
 	}
 	if preempt {
 		c.Options = append(c.Options, cur.id)

@@ -56,6 +56,10 @@ const (
 	TouchGoroutine = 2 // a goroutine, by id: its start, wake-up or own steps
 	TouchOutput    = 3 // standard output and error (id 0)
 	TouchClock     = 4 // the virtual clock and the timer queue (id 0)
+	// TouchAll marks a step that touched something no event names (a
+	// panic, recovered or not, from an operation that failed, or os.Exit):
+	// it depends on every step.
+	TouchAll = 5
 )
 
 // TouchKey is the key of what a step touches: a class above and an id.
@@ -127,6 +131,9 @@ func touches(l *Log, points []Point) {
 		if from > 0 && from <= l.Len() {
 			prevTime = l.At(from - 1).Time
 		}
+		if j+1 < len(runs) && points[runs[j+1]].Recovered {
+			keys = append(keys, TouchKey(TouchAll, 0))
+		}
 		for k := from; k < to; k++ {
 			e := l.At(k)
 			keys = appendTouch(keys, l, e, g)
@@ -159,6 +166,8 @@ func appendTouch(keys []uint64, l *Log, e Event, g int32) []uint64 {
 		keys = append(keys, TouchKey(TouchGoroutine, e.Peer))
 	case KindPrint:
 		keys = append(keys, TouchKey(TouchOutput, 0))
+	case KindPanic, KindExit:
+		keys = append(keys, TouchKey(TouchAll, 0))
 	case KindSleep, KindWake, KindTimerFire, KindTimerStop, KindTimerReset, KindHTTP, KindHTTPDone:
 		keys = append(keys, TouchKey(TouchClock, 0))
 	}

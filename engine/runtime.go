@@ -168,6 +168,7 @@ type runtime struct {
 	caseIvs   []Intervention // select-case interventions, by step
 	lastPoint int            // log length at the latest scheduling point the Chooser saw (-1: none yet)
 	choice    Choice         // reused for every call of the Chooser
+	recSeen   map[int32]int  // recoveries of each goroutine the Chooser was told of
 
 	nextDigest, lastDigest int   // see takeDigest
 	digested               int   // events takeDigest has read

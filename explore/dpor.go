@@ -72,10 +72,19 @@ func (s *search) reverse(tr *engine.Traced, at []*node) {
 	byKey := map[uint64][]int{}
 	var preds []int
 	covered := make([]int32, ng)
+	all := engine.TouchKey(engine.TouchAll, 0)
+	var globals []int // steps that depend on every step
 	for j := range st {
 		preds = preds[:0]
-		for _, k := range st[j].touch {
-			preds = append(preds, byKey[k]...)
+		if slices.Contains(st[j].touch, all) {
+			for i := range j {
+				preds = append(preds, i)
+			}
+		} else {
+			for _, k := range st[j].touch {
+				preds = append(preds, byKey[k]...)
+			}
+			preds = append(preds, globals...)
 		}
 		slices.Sort(preds)
 		preds = slices.Compact(preds)
@@ -97,6 +106,9 @@ func (s *search) reverse(tr *engine.Traced, at []*node) {
 		}
 		for _, k := range st[j].touch {
 			byKey[k] = append(byKey[k], j)
+		}
+		if slices.Contains(st[j].touch, all) {
+			globals = append(globals, j)
 		}
 	}
 }

@@ -292,8 +292,12 @@ func (n *node) sleepAfter(pick int32, ran []uint64) map[int32][]uint64 {
 	return out
 }
 
-// touches reports whether a and b share a key.
+// touches reports whether a and b share a key, or either touched all.
 func touches(a, b []uint64) bool {
+	all := engine.TouchKey(engine.TouchAll, 0)
+	if slices.Contains(a, all) || slices.Contains(b, all) {
+		return true
+	}
 	for _, k := range a {
 		if slices.Contains(b, k) {
 			return true
