@@ -255,12 +255,12 @@ func TestFramesFixture(t *testing.T) {
 		b.Send(false, 1)
 	}}
 	res := engine.Run(prog, engine.Config{Seed: 1})
-	st := runStream{gen: 1, id: "frames", log: RunLog{Log: *res.Log, Sites: prog.Sites}}
+	st := runStream{gen: 1, id: "1", log: RunLog{Log: *res.Log, Sites: prog.Sites}}
 	var fx framesFixture
 	for b := st.nextBinary(); b != nil; b = st.nextBinary() {
 		fx.Messages = append(fx.Messages, base64.StdEncoding.EncodeToString(b))
 	}
-	st = runStream{gen: 1, id: "frames", log: st.log, cur: cursor{events: 20}}
+	st = runStream{gen: 1, id: "1", log: st.log, cur: cursor{events: 20}}
 	for b := st.nextBinary(); b != nil; b = st.nextBinary() {
 		fx.Resumed = append(fx.Resumed, base64.StdEncoding.EncodeToString(b))
 	}

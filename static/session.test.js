@@ -7,6 +7,11 @@ import assert from "node:assert/strict";
 import { Session, RECONNECT_MS } from "./session.js";
 import { PROTOCOL_VERSION, CLOSE_CODES as CLOSE } from "./vocab.js";
 import { row } from "./testkit.js";
+import { readFileSync } from "node:fs";
+
+// A run's binary events messages as the server encodes them (server's TestFramesFixture), for run id "1".
+const frames = JSON.parse(readFileSync(new URL("./testdata/frames.json", import.meta.url), "utf8"));
+const binary = (b64) => new Uint8Array(Buffer.from(b64, "base64"));
 
 // FakeSocket records what the page sends; the test plays the server.
 class FakeSocket {
@@ -30,6 +35,9 @@ class FakeSocket {
   }
   serve(m) {
     this.emit("message", { data: JSON.stringify(m) });
+  }
+  serveBinary(bytes) {
+    this.emit("message", { data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
   }
   closed(code, reason = "") {
     this.readyState = 3;
@@ -141,4 +149,22 @@ test("any other close is for good, and says why", () => {
   h.ws().closed(CLOSE.messageTooBig, "message too big");
   assert.deepEqual(h.calls, [["closed", CLOSE.messageTooBig, "message too big"]]);
   assert.equal(h.timers.length, 0);
+});
+
+test("events may come as binary messages: they grow the pending log, an older run's are dropped", () => {
+  const h = harness();
+  h.session.connect();
+  h.ws().opened();
+  assert.equal(h.ws().binaryType, "arraybuffer");
+  h.ws().serve(hello);
+  h.ask();
+  h.ws().serve({ type: "run", id: "1", run: "k1", sites: [] });
+  for (const m of frames.messages) h.ws().serveBinary(binary(m));
+  assert.equal(h.session.pending.events.length, frames.rows.length);
+  assert.deepEqual(h.session.pending.events.at(-1), frames.rows.at(-1));
+  assert.deepEqual(h.calls.at(-1), ["progress", frames.rows.length, null]);
+  h.ask(); // run 2 replaces run 1
+  h.ws().serve({ type: "run", id: "2", run: "k2", sites: [] });
+  h.ws().serveBinary(binary(frames.messages[0]));
+  assert.equal(h.session.pending.events.length, 0, "run 1's events are leftovers");
 });
