@@ -76,3 +76,14 @@ func TestOpenBuildsOnTheRunningServer(t *testing.T) {
 		})
 	}
 }
+
+// TestServeEditFlag: -edit takes off, local or all, and says so.
+func TestServeEditFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := cli([]string{"serve", "-edit=everyone"}, &stdout, &stderr)
+	assert.Equal(t, exitUsageErr, code)
+	assert.Contains(t, stderr.String(), `invalid value "everyone" for flag -edit: want off, local or all`)
+	fs, c := serveFlags(&stderr)
+	require.NoError(t, fs.Parse([]string{"-edit=off"}))
+	assert.Equal(t, server.EditOff, server.EditMode(c.edit))
+}

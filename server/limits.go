@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -301,7 +302,7 @@ func ParseEditMode(s string) (EditMode, error) {
 	case EditOff, EditLocal, EditAll:
 		return m, nil
 	}
-	return "", fmt.Errorf("-edit %q: want off, local or all", s)
+	return "", errors.New("want off, local or all")
 }
 
 // mayBuild says whether a request from remote may build a new program under
