@@ -190,7 +190,7 @@ func writeOutcomes(w io.Writer, program string, r *explore.Result) {
 
 // clipText shows a program's output on one line, clipped.
 func clipText(s string) string {
-	const most = 60
+	const most = 160
 	q := strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", " ⏎ ")
 	if q == "" {
 		return "(nothing)"

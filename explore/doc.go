@@ -20,20 +20,24 @@
 // clock), and two steps that touch nothing in common commute.
 //
 // The reduction is source-set DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL
-// 2014) without sleep sets or wakeup trees, chosen because it needs only the
-// run that was made: races are read off the executed trace, and a reversal
-// adds one initial of the reversing sequence to the backtrack set of the
-// point where it starts. Optimal DPOR's wakeup trees would save the runs
-// that sleep sets block, but they force the rest of a sequence, which a
-// preemption bound can cut, and they cannot be shared between child
-// processes as cheaply as a set of options per point. A bound makes plain
-// DPOR incomplete (a reordering may need more preemptions than the run it
-// came from); as in bounded POR (Coons, Musuvathi, McKinley, OOPSLA 2013),
-// each reversal is also added at the point where the reversed step's
-// goroutine was switched in, where taking another goroutine costs no more
-// preemptions than the run did. The equivalence test checks the result: the
-// reduced search finds exactly the outcomes of naive enumeration within the
-// same bound, over generated programs and the catalog.
+// 2014), chosen because it needs only the run that was made: races are read
+// off the executed trace, and a reversal adds one initial of the reversing
+// sequence to the backtrack set of the point where it starts. Optimal DPOR's
+// wakeup trees would save the runs that sleep sets block, but they force the
+// rest of a sequence, which a preemption bound can cut, and they cannot be
+// shared between child processes as cheaply as a set of options per point.
+// A bound makes plain DPOR incomplete (a reordering may need more
+// preemptions than the run it came from); as in bounded POR (Coons,
+// Musuvathi, McKinley, OOPSLA 2013), each reversal is also added at the point
+// where the reversed step's goroutine was switched in, where taking another
+// goroutine costs no more preemptions than the run did. Sleep sets, which
+// the bound also makes unsound in general, are kept only through free
+// choices (no preemption taken or skipped). The equivalence test checks the
+// result: the reduced search finds exactly the outcomes of naive enumeration
+// within the same bound, over generated programs and the catalog.
+//
+// A step that panics (recovered or not) or exits depends on every step: a
+// failed operation records no event naming its object.
 //
 // Main returning, a panic and os.Exit end every goroutine, so the last step
 // of such a run races with every goroutine still runnable before it.

@@ -58,7 +58,6 @@ type search struct {
 	running int
 	runs    int
 	err     error
-	started bool
 }
 
 func newSearch(bound int, naive bool, g *groups, budget int) *search {
