@@ -30,6 +30,7 @@ type serveConfig struct {
 	edit     editFlag
 	build    server.BuildLimits
 	buildMiB int64 // the build cache, in MiB
+	buildMem int64 // a build's memory, in MiB
 }
 
 // editFlag is -edit: off, local or all.
@@ -80,6 +81,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.Var(&c.edit, "edit", "who may build and run programs of their own: off (nobody), local (browsers on this machine; everyone runs what they built) or all")
 	fs.IntVar(&b.Source, "build-source", b.Source, "bytes of a program's source, at most")
 	fs.DurationVar(&b.Wall, "build-timeout", b.Wall, "wall-clock limit of one build")
+	fs.Int64Var(&c.buildMem, "build-memory", b.Memory>>20, "memory limit of one build's processes together (the compiler and linker too), in MiB")
 	fs.IntVar(&b.Concurrent, "builds", b.Concurrent, "builds at once; more wait in a queue")
 	fs.IntVar(&b.PerAddr, "builds-per-addr", b.PerAddr, "builds queued or under way from one address")
 	fs.DurationVar(&b.Queue, "build-queue", b.Queue, "how long a build waits for a free slot before it is refused")
@@ -119,6 +121,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 func (c *serveConfig) check(fs *flag.FlagSet) bool {
 	c.run.Memory = c.memMiB << 20
 	c.build.CacheBytes = c.buildMiB << 20
+	c.build.Memory = c.buildMem << 20
 	positive := true
 	fs.Visit(func(f *flag.Flag) {
 		if g, ok := f.Value.(flag.Getter); ok {
@@ -132,7 +135,7 @@ func (c *serveConfig) check(fs *flag.FlagSet) bool {
 			}
 		}
 	})
-	return positive && c.run.Memory > 0 && c.cache > 0 && c.build.CacheBytes > 0
+	return positive && c.run.Memory > 0 && c.cache > 0 && c.build.CacheBytes > 0 && c.build.Memory > 0
 }
 
 // serve serves until ctx ends, calling ready with the URL once listening,

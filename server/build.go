@@ -81,12 +81,13 @@ const (
 	buildForbidden = "forbidden" // this client may not build programs (-edit)
 	buildBusy      = "busy"      // every build slot stayed taken, or this address already builds one
 	buildTimeout   = "timeout"   // the build passed its wall-clock limit
+	buildMemory    = "memory"    // the build passed its memory limit
 	buildFailed    = "failed"    // the build failed on the server's side (no go command, a crash)
 	buildUnknown   = "unknown"   // GET /build/{id}: no such program is built here
 )
 
 // buildCodes are every code a build reply may carry.
-var buildCodes = []string{buildCompile, buildTooBig, buildForbidden, buildBusy, buildTimeout, buildFailed, buildUnknown}
+var buildCodes = []string{buildCompile, buildTooBig, buildForbidden, buildBusy, buildTimeout, buildMemory, buildFailed, buildUnknown}
 
 // Builder builds programs from sources, each in a supervised child, at most
 // Limits.Concurrent at once, and remembers what it built.
@@ -356,7 +357,26 @@ func (b *Builder) buildChild(ctx context.Context, src []byte, wall time.Duration
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	killGroup(cmd) // go build's compiler and linker die with the child
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	err := cmd.Start()
+	overMemory := make(chan struct{})
+	if err == nil {
+		stop, watched := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(watched)
+			watchRSS(func() int64 { return treeRSS(cmd.Process.Pid) }, 50*time.Millisecond, b.limits.Memory, stop, func() {
+				close(overMemory)
+				cancel() // kills the process group
+			})
+		}()
+		err = cmd.Wait()
+		close(stop)
+		<-watched
+	}
+	select {
+	case <-overMemory:
+		return nil, &BuildError{Code: buildMemory, Message: fmt.Sprintf("The build used more than %d MiB and was stopped: simplify the program (huge constants, arrays or generic instantiations make the compiler grow; concviz serve -build-memory raises the limit).", b.limits.Memory>>20)}
+	default:
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, &BuildError{Code: buildTimeout, Message: fmt.Sprintf("The build took longer than %v and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", wall)}
@@ -443,6 +463,34 @@ func programScenario(id, src string, bin *instrument.Binary) *scenarios.Scenario
 		sc.Knobs = append(sc.Knobs, scenarios.Knob{Name: k.Name, Kind: kind, Default: k.Default, Min: k.Min, Max: k.Max, Line: k.Line})
 	}
 	return sc
+}
+
+// treeRSS is the resident memory of pid and its descendants (a build's
+// child, its go command, the compiler and the linker), in bytes; 0 where
+// /proc does not say.
+func treeRSS(pid int) int64 {
+	var total int64
+	seen := map[int]bool{}
+	for todo := []int{pid}; len(todo) > 0; {
+		p := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		total += rss(p)
+		dir := "/proc/" + strconv.Itoa(p) + "/task"
+		tasks, _ := os.ReadDir(dir)
+		for _, task := range tasks {
+			b, _ := os.ReadFile(dir + "/" + task.Name() + "/children")
+			for _, f := range strings.Fields(string(b)) {
+				if c, err := strconv.Atoi(f); err == nil {
+					todo = append(todo, c)
+				}
+			}
+		}
+	}
+	return total
 }
 
 // firstLine is the first line of s, trimmed.

@@ -120,10 +120,11 @@ func TestRunStopsRunawayPrograms(t *testing.T) {
 }
 
 // TestBuildThatNeverEnds stops a build that keeps the compiler busy past
-// the build's time limit: a 512 MiB array literal the linker writes out.
+// the build's time limit: a 512 MiB array literal the linker writes out
+// (which passes the memory limit too, later).
 func TestBuildThatNeverEnds(t *testing.T) {
 	_, ts := newTestServer(t, testLimits(), func(o *Options) {
-		o.Builder = NewBuilder(BuildLimits{PerAddr: 100, Wall: 2 * time.Second}, o.ChildCommand, testBuildDir)
+		o.Builder = NewBuilder(BuildLimits{PerAddr: 100, Wall: time.Second}, o.ChildCommand, testBuildDir)
 	})
 	// A new source each time: a build that finished once would be cached.
 	src := fmt.Sprintf("package main\n\nimport \"fmt\"\n\nvar x = [1 << 26]int{1<<26 - 1: %d}\n\nfunc main() { fmt.Println(len(x)) }\n", time.Now().UnixNano())
@@ -133,7 +134,21 @@ func TestBuildThatNeverEnds(t *testing.T) {
 	last := lines[len(lines)-1]
 	require.NotNil(t, last.Error, "%+v", last)
 	assert.Equal(t, buildTimeout, last.Error.Code)
-	assert.Equal(t, "The build took longer than 2s and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", last.Error.Message)
-	out := runProgram(t, ts, build(t, ts, poolSource).Program, nil)
-	assert.Equal(t, "ok", out["outcome"], "the server still builds and runs")
+	assert.Equal(t, "The build took longer than 1s and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", last.Error.Message)
+	out := runProgram(t, ts, "pool", nil)
+	assert.Equal(t, "deadlock", out["outcome"], "the server still runs (the buggy pool of the test catalog)")
+}
+
+// TestBuildThatGrows stops a build whose processes together pass the
+// build's memory limit: the linker writing out a 512 MiB array.
+func TestBuildThatGrows(t *testing.T) {
+	_, ts := newTestServer(t, testLimits(), func(o *Options) {
+		o.Builder = NewBuilder(BuildLimits{PerAddr: 100, Wall: time.Minute, Memory: 64 << 20}, o.ChildCommand, testBuildDir)
+	})
+	src := fmt.Sprintf("package main\n\nimport \"fmt\"\n\nvar x = [1 << 26]int{1<<26 - 1: %d}\n\nfunc main() { fmt.Println(len(x)) }\n", time.Now().UnixNano())
+	lines, _ := postBuild(t, ts, src)
+	last := lines[len(lines)-1]
+	require.NotNil(t, last.Error, "%+v", last)
+	assert.Equal(t, buildMemory, last.Error.Code)
+	assert.Equal(t, "The build used more than 64 MiB and was stopped: simplify the program (huge constants, arrays or generic instantiations make the compiler grow; concviz serve -build-memory raises the limit).", last.Error.Message)
 }

@@ -248,6 +248,7 @@ func limitRanges(next http.Handler) http.Handler {
 type BuildLimits struct {
 	Source     int           // bytes of a program's source
 	Wall       time.Duration // wall-clock time of one build, type-checking and go build included
+	Memory     int64         // resident memory of one build's processes together (the compiler and linker too), in bytes
 	Concurrent int           // builds at once
 	PerAddr    int           // builds queued or under way from one address
 	Queue      time.Duration // how long a build waits for a free slot before it is refused
@@ -264,7 +265,7 @@ type BuildLimits struct {
 // under 4 KiB) and the WebSocket's message limit. A built program takes
 // about 4.5 MiB on disk, so 1 GiB keeps about 200.
 var DefaultBuildLimits = BuildLimits{
-	Source: 64 << 10, Wall: 30 * time.Second, Concurrent: 2, PerAddr: 1, Queue: 20 * time.Second,
+	Source: 64 << 10, Wall: 30 * time.Second, Memory: 1 << 30, Concurrent: 2, PerAddr: 1, Queue: 20 * time.Second,
 	CacheBytes: 1 << 30, Programs: 500,
 }
 

@@ -314,29 +314,42 @@ func exitedNormally(waitErr error) bool {
 // watchMemory polls the child's resident memory and calls kill once it
 // passes limit.
 func watchMemory(pid int, limit int64, stop <-chan struct{}, kill func()) {
-	t := time.NewTicker(20 * time.Millisecond)
+	watchRSS(func() int64 { return rss(pid) }, 20*time.Millisecond, limit, stop, kill)
+}
+
+// watchRSS polls measure every interval and calls kill once it passes limit.
+func watchRSS(measure func() int64, interval time.Duration, limit int64, stop <-chan struct{}, kill func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
-	page := int64(os.Getpagesize())
-	path := "/proc/" + strconv.Itoa(pid) + "/statm"
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // not Linux, or the child just exited
-		}
-		f := strings.Fields(string(b))
-		if len(f) < 2 {
-			continue
-		}
-		if rss, err := strconv.ParseInt(f[1], 10, 64); err == nil && rss*page > limit {
+		if measure() > limit {
 			kill()
 			return
 		}
 	}
+}
+
+// rss is a process's resident memory in bytes; 0 where /proc does not say
+// (not Linux, or the process just exited).
+func rss(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
 
 // limitedBuffer keeps the first max bytes written to it (8 KiB if max is
