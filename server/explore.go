@@ -212,7 +212,7 @@ func (s *Server) exploreJob(body io.Reader) (exploreJob, *protoError) {
 		_, why := s.edit.mayBuild("")
 		return exploreJob{}, badf(codeUnknownScenario, "%s", why)
 	}
-	in := newRequest(req.Scenario, req.Seed, engine.PolicyGo.String(), req.Knobs, req.Caps, nil)
+	in := runFields{Scenario: req.Scenario, Seed: req.Seed, Policy: engine.PolicyGo.String(), Knobs: req.Knobs, Caps: req.Caps}.input()
 	in.MaxEvents = s.runner.Limits.Events
 	if _, perr := s.check(&in); perr != nil {
 		return exploreJob{}, perr

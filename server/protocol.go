@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,49 +30,47 @@ type clientMessage struct {
 	Binary  bool   `json:"binary,omitempty"`  // hello: send events as binary messages (PROTOCOL.md)
 	ID      string `json:"id,omitempty"`      // run, cancel: the client's name for the request
 
-	Scenario      string                    `json:"scenario,omitempty"`
-	Knobs         map[string]int64          `json:"knobs,omitempty"`
-	Caps          map[string]int            `json:"caps,omitempty"`
-	Seed          *uint64                   `json:"seed,omitempty"`
-	Policy        string                    `json:"policy,omitempty"`
-	Interventions []engine.InterventionSpec `json:"interventions,omitempty"`
-	From          int                       `json:"from,omitempty"` // run: send events from this sequence number on
+	runFields     // run; present names Scenario
+	From      int `json:"from,omitempty"` // run: send events from this sequence number on
 
-	// Rooms (PROTOCOL.md, "Rooms"): present names Scenario; claim, view
-	// and close name a room and carry its secret; follow names a room.
-	Code   string     `json:"code,omitempty"`
-	Secret string     `json:"secret,omitempty"`
-	View   *viewInput `json:"view,omitempty"`
+	// Rooms (PROTOCOL.md, "Rooms"): claim, view and close name a room and
+	// carry its secret; follow names a room.
+	Code   string `json:"code,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	View   *view  `json:"view,omitempty"`
 }
 
-// viewInput is a presenter's view as sent: the inputs of a run, as in a run
-// message, plus what the presenter's page shows. It is decoded as strictly
-// as the message around it.
-type viewInput struct {
+// runFields are a run's inputs as the protocol spells them, in a run
+// message and in a room's view: declared once, and made an engine.RunInput
+// by input, where a missing seed is 1 and a missing policy random.
+type runFields struct {
 	Scenario      string                    `json:"scenario"`
 	Seed          *uint64                   `json:"seed"`
 	Policy        string                    `json:"policy"`
 	Knobs         map[string]int64          `json:"knobs"`
 	Caps          map[string]int            `json:"caps"`
 	Interventions []engine.InterventionSpec `json:"interventions"`
-	Step          int64                     `json:"step"`
-	Playing       bool                      `json:"playing"`
-	Speed         int                       `json:"speed"`
 }
 
-// viewField is a view as the server relays it: checked, with defaults
-// filled in and every field present, so viewers never see the presenter's
-// bytes.
-type viewField struct {
-	Scenario      string                    `json:"scenario"`
-	Seed          uint64                    `json:"seed"`
-	Policy        string                    `json:"policy"`
-	Knobs         map[string]int64          `json:"knobs"`
-	Caps          map[string]int            `json:"caps"`
-	Interventions []engine.InterventionSpec `json:"interventions"`
-	Step          int64                     `json:"step"`
-	Playing       bool                      `json:"playing"`
-	Speed         int                       `json:"speed"`
+// input returns the run's inputs as the engine takes them.
+func (f runFields) input() engine.RunInput {
+	in := engine.RunInput{Program: f.Scenario, Seed: 1, Policy: cmp.Or(f.Policy, engine.PolicyRandom.String()),
+		Knobs: f.Knobs, Caps: f.Caps, Interventions: f.Interventions}
+	if f.Seed != nil {
+		in.Seed = *f.Seed
+	}
+	return in
+}
+
+// view is a presenter's view: the inputs of a run, plus what the
+// presenter's page shows. As sent it is decoded as strictly as the message
+// around it; as relayed (validateView) every field is present and checked,
+// so viewers never see the presenter's bytes nor guess a default.
+type view struct {
+	runFields
+	Step    int64 `json:"step"`
+	Playing bool  `json:"playing"`
+	Speed   int   `json:"speed"`
 }
 
 // Server to client messages.
@@ -128,10 +127,10 @@ type (
 		IdleMillis int64  `json:"idleMillis"`
 	}
 	viewMessage struct {
-		Type string    `json:"type"` // "view"
-		Code string    `json:"code"`
-		Seq  int64     `json:"seq"`
-		View viewField `json:"view"`
+		Type string `json:"type"` // "view"
+		Code string `json:"code"`
+		Seq  int64  `json:"seq"`
+		View view   `json:"view"`
 	}
 	viewersMessage struct {
 		Type  string `json:"type"` // "viewers"
@@ -277,8 +276,8 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
+		if !f.IsExported() && !(f.Anonymous && f.Type.Kind() == reflect.Struct) {
+			continue // encoding/json promotes an embedded struct's fields, exported or not
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch name {

@@ -160,26 +160,27 @@ func (s *session) leaveRooms() {
 
 // validateView checks a view as a run is checked, plus the step and speed,
 // and returns the form the server relays.
-func (s *Server) validateView(v *viewInput) (viewField, *protoError) {
+func (s *Server) validateView(v *view) (view, *protoError) {
 	if v == nil {
-		return viewField{}, badf(codeBadField, "view needs a \"view\"")
+		return view{}, badf(codeBadField, "view needs a \"view\"")
 	}
 	if v.Scenario == "" {
-		return viewField{}, badf(codeBadField, "a view needs a \"scenario\"")
+		return view{}, badf(codeBadField, "a view needs a \"scenario\"")
 	}
-	req := newRequest(v.Scenario, v.Seed, v.Policy, v.Knobs, v.Caps, v.Interventions)
+	req := v.input()
 	if _, perr := s.check(&req); perr != nil {
-		return viewField{}, perr
+		return view{}, perr
 	}
 	if v.Step < 0 || v.Step > maxStep {
-		return viewField{}, badf(codeBadField, "step must be between 0 and %d, not %d", maxStep, v.Step)
+		return view{}, badf(codeBadField, "step must be between 0 and %d, not %d", maxStep, v.Step)
 	}
 	if v.Speed < 1 || v.Speed > maxSpeed {
-		return viewField{}, badf(codeBadField, "speed must be between 1 and %d steps a second, not %d", maxSpeed, v.Speed)
+		return view{}, badf(codeBadField, "speed must be between 1 and %d steps a second, not %d", maxSpeed, v.Speed)
 	}
-	out := viewField{Scenario: req.Program, Seed: req.Seed, Policy: req.Policy, Knobs: req.Knobs, Caps: req.Caps,
-		Interventions: req.Interventions, Step: v.Step, Playing: v.Playing, Speed: v.Speed}
 	// Every field present, so a viewer never has to guess a default.
+	out := view{runFields: runFields{Scenario: req.Program, Seed: &req.Seed, Policy: req.Policy,
+		Knobs: req.Knobs, Caps: req.Caps, Interventions: req.Interventions},
+		Step: v.Step, Playing: v.Playing, Speed: v.Speed}
 	if out.Knobs == nil {
 		out.Knobs = map[string]int64{}
 	}

@@ -245,7 +245,7 @@ func (r *room) countChangedLocked() {
 // publish relays v to every viewer. The message is marshalled once and the
 // same bytes offered to each viewer's slot, which never blocks; holding
 // the lock keeps every viewer's views in seq order.
-func (r *room) publish(v viewField) *protoError {
+func (r *room) publish(v view) *protoError {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {

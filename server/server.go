@@ -316,7 +316,7 @@ func (s *Server) validate(m *clientMessage) (engine.RunInput, []engine.Site, *pr
 	if m.Scenario == "" {
 		return engine.RunInput{}, nil, badf(codeBadField, "run needs a \"scenario\"")
 	}
-	req := newRequest(m.Scenario, m.Seed, m.Policy, m.Knobs, m.Caps, m.Interventions)
+	req := m.input()
 	req.MaxEvents = s.runner.Limits.Events
 	sites, perr := s.check(&req)
 	if perr != nil {
@@ -326,16 +326,6 @@ func (s *Server) validate(m *clientMessage) (engine.RunInput, []engine.Site, *pr
 		return engine.RunInput{}, nil, badf(codeBadField, "from must be 0 or more")
 	}
 	return req, sites, nil
-}
-
-// newRequest builds a run's inputs as the protocol sends them, where a
-// missing seed is 1 and a missing policy random.
-func newRequest(scenario string, seed *uint64, policy string, knobs map[string]int64, caps map[string]int, ivs []engine.InterventionSpec) engine.RunInput {
-	req := engine.RunInput{Program: scenario, Seed: 1, Policy: cmp.Or(policy, engine.PolicyRandom.String()), Knobs: knobs, Caps: caps, Interventions: ivs}
-	if seed != nil {
-		req.Seed = *seed
-	}
-	return req
 }
 
 // check validates a run's inputs, from a run message or a room's view, as
