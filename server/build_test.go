@@ -2,7 +2,10 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -304,4 +307,22 @@ func TestRoomCarriesTheEditedProgram(t *testing.T) {
 	assert.Equal(t, poolSource, *desc.Source)
 	out := runProgram(t, ts, id, map[string]any{"seed": got["seed"], "policy": got["policy"], "knobs": got["knobs"], "caps": got["caps"]})
 	assert.Equal(t, "ok", out["outcome"], "%v", out)
+}
+
+// TestBuildOutlastsTheRequestTimeout: a build's answer may take longer than
+// -request-timeout (a queue and a build), and still arrives whole.
+func TestBuildOutlastsTheRequestTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	o := testOptions(testLimits())
+	buildOptions(&o)
+	o.Class.RequestTimeout = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- serveOn(ctx, []net.Listener{ln}, o, func() {}) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	// A source nobody built: the build takes far longer than 50 ms.
+	src := strings.Replace(poolSource, "j * j", fmt.Sprintf("j * j * %d", time.Now().UnixNano()%1000+2), 1)
+	lines, _ := postBuild(t, &httptest.Server{URL: "http://" + ln.Addr().String()}, src)
+	assert.Equal(t, "ready", lines[len(lines)-1].State, "%+v", lines)
 }

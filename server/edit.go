@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/concviz/concviz/scenarios"
 )
@@ -54,6 +55,9 @@ func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request) {
 		writeBuildError(w, &BuildError{Code: buildFailed, status: http.StatusBadRequest, Message: "The program's source could not be read: " + err.Error()})
 		return
 	}
+	// The answer may wait for a slot and a build, past -request-timeout.
+	lim := s.builder.limits
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(lim.Queue + lim.Wall + 10*time.Second))
 	enc := json.NewEncoder(w)
 	flusher, _ := w.(http.Flusher)
 	started := false
