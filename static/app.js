@@ -18,7 +18,8 @@ import { escapeHTML } from "./html.js";
 import { RUN_ERRORS, ROOM_ERRORS, roomBarHTML, roomClosedHTML, joinURL } from "./panels.js";
 import { readURL, withinLimits, urlQuery, withIntervention, runRequest } from "./settings.js";
 import { logFromRecording } from "./recording.js";
-import { exportBody, exportName, EXPORT_FILES, download } from "./export.js";
+import { exportBody, exportName, bindExportMenu } from "./export.js";
+import { bindEditing } from "./edit.js";
 
 // How long, in milliseconds: a line linked from the banner flashes; "Link
 // copied" shows; between redrawings while a run streams in; between new
@@ -42,8 +43,8 @@ function writeURL() {
     projector: document.body.classList.contains("present"),
     follow: room?.role === "viewer" && room.following ? room.code : "",
   });
-  const url = `${location.pathname}?${q}`;
-  if (url !== location.pathname + location.search) history.replaceState(null, "", url);
+  const url = `${location.pathname}?${q}${location.hash}`; // a program's link keeps its source (#src=)
+  if (url !== location.pathname + location.search + location.hash) history.replaceState(null, "", url);
 }
 
 const parsed = readURL(location.search, data.knobs);
@@ -512,25 +513,11 @@ document.addEventListener("keydown", detachOnUse, true);
 
 // ---- Exports ----------------------------------------------------------------
 
-const exportMenu = $("#export-menu");
 // exportText makes an export's content (a string, or a Blob for PNG).
 function exportText(kind) {
   return exportBody(kind, { log, scenario: data, settings, step: cur?.step ?? 0, names: who, svg: graph, pagePath: location.pathname });
 }
-
-exportMenu.addEventListener("click", async (e) => {
-  const b = e.target.closest("button[data-export]");
-  if (!b) return;
-  const kind = b.dataset.export;
-  exportMenu.open = false;
-  try {
-    const body = await exportText(kind);
-    download(exportName(kind, data.id, settings, cur.step), body, EXPORT_FILES[kind].type);
-  } catch (err) {
-    showNotice(`<strong>The export did not work.</strong> ${escapeHTML(err.message)}`, "error");
-  }
-});
-if (standalone) exportMenu.querySelector('[data-export="html"]')?.remove();
+bindExportMenu($("#export-menu"), { text: exportText, name: (kind) => exportName(kind, data.id, settings, cur.step), notice: showNotice, standalone });
 
 // ---- Start ---------------------------------------------------------------
 
@@ -557,6 +544,7 @@ if (standalone) {
   $(".placeholder .hint")?.replaceChildren(document.createTextNode("No program to run in this build."));
 } else {
   session.connect();
+  bindEditing(document, { data, settings: () => settings, notice: showNotice, detach: () => room.detach() });
 }
 
 // For tests and the curious: the page's state, read-only.

@@ -11,20 +11,22 @@ import { escapeHTML as esc } from "./html.js";
  * TEMPLATE is where "New program" starts: a main with two goroutines and
  * a channel, small enough to read at once.
  */
-export const TEMPLATE = `package main
-
-import "fmt"
-
-// Two goroutines send on one channel; main receives twice.
-// Change the program, then press Run (Ctrl+Enter) to watch it.
-func main() {
-	ch := make(chan string)
-	go func() { ch <- "ping" }()
-	go func() { ch <- "pong" }()
-	fmt.Println(<-ch)
-	fmt.Println(<-ch)
-}
-`;
+export const TEMPLATE = [
+  "package main",
+  "",
+  'import "fmt"', // one line of an array: no line of the bundle starts with "import"
+  "",
+  "// Two goroutines send on one channel; main receives twice.",
+  "// Change the program, then press Run (Ctrl+Enter) to watch it.",
+  "func main() {",
+  "\tch := make(chan string)",
+  '\tgo func() { ch <- "ping" }()',
+  '\tgo func() { ch <- "pong" }()',
+  "\tfmt.Println(<-ch)",
+  "\tfmt.Println(<-ch)",
+  "}",
+  "",
+].join("\n");
 
 /**
  * An edit replaces value[from, to) by text, then selects [start, end):

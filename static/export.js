@@ -6,6 +6,7 @@
 import { RUN_VERSION, recordingOf } from "./recording.js";
 import { traceOf } from "./trace.js";
 import { withDotsAsSVG } from "./graph.js";
+import { escapeHTML } from "./html.js";
 
 const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
 
@@ -234,4 +235,26 @@ export function download(name, data, type = "application/octet-stream") {
   a.remove();
   // Revoking at once can cancel the download in some browsers.
   setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+/**
+ * bindExportMenu makes the page's Export menu download each export: text
+ * (kind) makes its content, name(kind) its file's name, and a failure is
+ * told with notice(html, kind). A standalone page offers no standalone
+ * page: it has no server to fetch the modules from.
+ */
+export function bindExportMenu(menu, { text, name, notice, standalone = false }) {
+  menu.addEventListener("click", async (e) => {
+    const b = e.target.closest("button[data-export]");
+    if (!b) return;
+    const kind = b.dataset.export;
+    menu.open = false;
+    try {
+      const body = await text(kind);
+      download(name(kind), body, EXPORT_FILES[kind].type);
+    } catch (err) {
+      notice(`<strong>The export did not work.</strong> ${escapeHTML(err.message)}`, "error");
+    }
+  });
+  if (standalone) menu.querySelector('[data-export="html"]')?.remove();
 }

@@ -11,14 +11,17 @@ const id = decodeURIComponent(location.pathname.split("/").pop());
 
 async function rebuild() {
   let src;
+  say.hidden = false;
   try {
     src = await decodeSource(location.hash);
   } catch (err) {
     say.innerHTML = `<strong>This link's program cannot be read:</strong> ${esc(err.message)}.`;
     return;
   }
-  if (!src) return; // the page already says the program is not here
-  say.hidden = false;
+  if (!src) {
+    say.hidden = true; // the page already says the program is not here
+    return;
+  }
   say.textContent = "This server has not built this program yet: building it from the link…";
   try {
     const ready = await build(src, { progress: (s) => (say.textContent = s === "queued" ? "Waiting for a build slot…" : "Building the program from the link…") });

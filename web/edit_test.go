@@ -3,11 +3,13 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -67,10 +69,30 @@ func caretAfter(t *testing.T, ctx context.Context, text string) {
 	require.True(t, ok, "the editor holds %q", text)
 }
 
+// enter presses Enter as a keyboard does: one keydown that carries its
+// text, so that a page that prevents the keydown gets no newline
+// (chromedp.KeyEvent sends the text as a separate char event, which the
+// browser inserts whatever the page did).
+func enter(t *testing.T, ctx context.Context, mods kb.Modifier) {
+	t.Helper()
+	key := input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Modifiers: int64(mods)}
+	down, up := key, key
+	down.Type, down.Text, down.UnmodifiedText = input.DispatchKeyEventTypeKeyDown, "\r", "\r"
+	up.Type = input.DispatchKeyEventTypeKeyUp
+	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, k := range []input.DispatchKeyEventParams{down, up} {
+			if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})))
+}
+
 // runKey presses Ctrl+Enter in the editor.
 func runKey(t *testing.T, ctx context.Context) {
 	t.Helper()
-	require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(input.ModifierCtrl))))
+	enter(t, ctx, kb.ModifierCtrl)
 }
 
 // closerEdit edits the §6 pool on the page into the fixed one: after
@@ -81,7 +103,8 @@ func closerEdit(t *testing.T, ctx context.Context, mark string) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`.code-tools [data-edit="edit"]`)))
 	poll(t, ctx, `!document.querySelector(".editor").hidden && document.querySelector("pre.source").hidden`, "Edit opens the editor")
 	caretAfter(t, ctx, "close(jobs)")
-	require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent("go func() { wg.Wait(); close(results) }()"+mark)))
+	enter(t, ctx, 0)
+	require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent("go func() { wg.Wait(); close(results) }()"+mark)))
 }
 
 // runToFirstEvent is how long the page says it took from Run to the run's first event.
@@ -115,7 +138,8 @@ func TestBrowserEditThePoolRunItAndBreakIt(t *testing.T) {
 	assert.Equal(t, "ok", eval[string](t, ctx, "concviz.outcome"))
 	out := strings.Fields(eval[string](t, ctx, `document.querySelector("#console").textContent`))
 	assert.ElementsMatch(t, []string{"1", "4", "9", "16", "25"}, out, "the five squares")
-	assert.Contains(t, eval[string](t, ctx, `document.querySelector("#outcome-badge").textContent`), "ok")
+	assert.Contains(t, eval[string](t, ctx, `document.querySelector("#outcome-badge").textContent`), "finished")
+	assert.True(t, strings.HasPrefix(eval[string](t, ctx, `document.querySelector("#L31 .lc").textContent`), "\tgo func() { wg.Wait(); close(results) }()"), "Enter kept the indentation")
 	shot(t, ctx, "edit-pool-fixed")
 
 	// Run it again unchanged: built before.
@@ -123,7 +147,7 @@ func TestBrowserEditThePoolRunItAndBreakIt(t *testing.T) {
 	runKey(t, ctx)
 	longPoll(t, ctx, `document.body.dataset.runCached === "true" && concviz.ready`, "a second Run of the same program")
 	again, _ := runToFirstEvent(t, ctx)
-	t.Logf("Run to first event, built before: %d ms", again)
+	t.Logf("Run to first event, built before: %d ms; %s", again, eval[string](t, ctx, `JSON.stringify(performance.getEntries().filter(e => e.entryType === "mark" || e.entryType === "navigation").map(e => [e.name, Math.round(e.startTime), Math.round(e.responseEnd ?? 0), Math.round(e.domContentLoadedEventEnd ?? 0)]))`))
 
 	// A typo: Go's error, on its line, in the editor.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`.code-tools [data-edit="edit"]`)))
@@ -201,4 +225,25 @@ func TestBrowserClassSeesThePresentersEditedProgram(t *testing.T) {
 	require.NoError(t, chromedp.Do(viewer, chromedp.Click(`.code-tools [data-edit="edit"]`)))
 	poll(t, viewer, `concviz.room.following === false`, "a viewer who edits detaches")
 	shot(t, viewer, "edit-room-viewer")
+}
+
+// TestProgramIDsAreTheServers: the page tells a program's id from a
+// catalog scenario's as the server names programs.
+func TestProgramIDsAreTheServers(t *testing.T) {
+	assert.True(t, isProgramID(server.ProgramID([]byte("package main\n"))))
+	for _, s := range scenarios.All() {
+		assert.False(t, isProgramID(s.ID), s.ID)
+	}
+}
+
+// TestUnbuiltProgramPageBuildsFromItsLink: the page of a program this
+// server has not built is a 404 that builds it from the link's fragment
+// (static/rebuild.js), and says what to do without one.
+func TestUnbuiltProgramPageBuildsFromItsLink(t *testing.T) {
+	res, body := get(t, testHandler(), "/s/"+server.ProgramID([]byte("package main\n")))
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Contains(t, body, `<script type="module" src="/static/rebuild.js"></script>`)
+	assert.Contains(t, body, "#src=")
+	_, body = get(t, testHandler(), "/s/no-such-thing")
+	assert.NotContains(t, body, "rebuild.js", "a catalog id that is not there builds nothing")
 }
