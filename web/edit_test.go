@@ -187,6 +187,14 @@ func TestBrowserNewProgramAndItsLinkOnAnotherServer(t *testing.T) {
 	poll(t, ctx, fmt.Sprintf(`location.search.includes("step=%d")`, step), "the URL follows the step")
 	want := look(t, ctx)
 	link := eval[string](t, ctx, "location.href")
+
+	// Its exports are a catalog scenario's, named by the program's id.
+	id := strings.TrimPrefix(eval[string](t, ctx, "location.pathname"), "/s/")
+	exported := eval[map[string]string](t, ctx, `Promise.all(["json", "trace", "html"].map(k => concviz.exportText(k))).then(([json, trace, html]) => ({json, trace, html}))`, chromedp.EvalAwaitPromise)
+	assert.Contains(t, exported["json"], fmt.Sprintf(`"scenario":{"id":%q,"title":"Your program"}`, id))
+	assert.Contains(t, exported["trace"], `"traceEvents"`)
+	assert.Contains(t, exported["trace"], `"name":"thread_name","ph":"M"`, "a track per goroutine")
+	assert.Contains(t, exported["html"], "ch := make(chan string)", "the standalone page shows the program")
 	require.Contains(t, link, "#src=", "the link keeps its program")
 
 	// A fresh browser, a server that never built it: the link builds it
