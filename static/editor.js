@@ -153,8 +153,12 @@ export class Editor {
     this.text.value = source;
     this.clearError();
     this.changed();
-    this.text.focus();
+    // The caret at the start, and the text from its top (setting the value
+    // put the caret at the end, and focusing scrolls to the caret).
     this.text.setSelectionRange(0, 0);
+    this.text.focus({ preventScroll: true });
+    this.text.scrollTop = 0;
+    this.scrolled();
   }
 
   close() {

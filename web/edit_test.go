@@ -102,6 +102,7 @@ func closerEdit(t *testing.T, ctx context.Context, mark string) {
 	t.Helper()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`.code-tools [data-edit="edit"]`)))
 	poll(t, ctx, `!document.querySelector(".editor").hidden && document.querySelector("pre.source").hidden`, "Edit opens the editor")
+	assert.Zero(t, eval[int](t, ctx, `document.querySelector(".ed-text").scrollTop`), "at the program's first line")
 	caretAfter(t, ctx, "close(jobs)")
 	enter(t, ctx, 0)
 	require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent("go func() { wg.Wait(); close(results) }()"+mark)))
