@@ -164,6 +164,13 @@ func TestBrowserEditThePoolRunItAndBreakIt(t *testing.T) {
 	assert.Equal(t, path, eval[string](t, ctx, "location.pathname"), "the page stays")
 	shot(t, ctx, "edit-pool-typo")
 
+	// A refused import: the server's sentence, at its line.
+	eval[bool](t, ctx, `(() => { const ta = document.querySelector(".ed-text"); ta.focus(); ta.select(); return document.execCommand("insertText", false, 'package main\n\nimport "os/exec"\n\nfunc main() { exec.Command("ls").Run() }\n'); })()`)
+	runKey(t, ctx)
+	longPoll(t, ctx, `document.querySelector(".ed-error").textContent.includes("os/exec")`, "the refusal shows")
+	assert.Regexp(t, `^main\.go:3:8: import "os/exec" is not allowed: `, eval[string](t, ctx, `document.querySelector(".ed-error").textContent`))
+	assert.Equal(t, "3", eval[string](t, ctx, `document.querySelector(".ed-gutter .ed-err")?.textContent ?? ""`))
+
 	// Reset goes back to the scenario the editing started from.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`.code-tools [data-edit="reset"]`)))
 	longPoll(t, ctx, `location.pathname === "/s/worker-pool-deadlock" && window.concviz && concviz.ready`, "Reset")
