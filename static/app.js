@@ -19,7 +19,7 @@ import { RUN_ERRORS, ROOM_ERRORS, roomBarHTML, roomClosedHTML, joinURL } from ".
 import { readURL, withinLimits, urlQuery, withIntervention, runRequest } from "./settings.js";
 import { logFromRecording } from "./recording.js";
 import { exportBody, exportName, bindExportMenu } from "./export.js";
-import { bindEditing } from "./edit.js";
+import { bindEditing, exportedScenario } from "./edit.js";
 
 // How long, in milliseconds: a line linked from the banner flashes; "Link
 // copied" shows; between redrawings while a run streams in; between new
@@ -515,7 +515,7 @@ document.addEventListener("keydown", detachOnUse, true);
 
 // exportText makes an export's content (a string, or a Blob for PNG).
 function exportText(kind) {
-  return exportBody(kind, { log, scenario: data, settings, step: cur?.step ?? 0, names: who, svg: graph, pagePath: location.pathname });
+  return exportBody(kind, { log, scenario: exportedScenario(document, data), settings, step: cur?.step ?? 0, names: who, svg: graph, pagePath: location.pathname });
 }
 bindExportMenu($("#export-menu"), { text: exportText, name: (kind) => exportName(kind, data.id, settings, cur.step), notice: showNotice, standalone });
 

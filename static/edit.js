@@ -50,6 +50,20 @@ export function runFigures(run, firstEventAt) {
   return `${run.cached ? "Built before" : `Built in ${s(run.buildMs)}`}; first event ${s(firstEventAt - run.at)} after Run.`;
 }
 
+/** shownSource is the program on the page, read from the code panel's lines. */
+export function shownSource(doc) {
+  return [...doc.querySelectorAll("#source .line .lc")].map((l) => l.textContent).join("\n") + "\n";
+}
+
+/**
+ * exportedScenario is the scenario an export names: a program from the
+ * page's carries its source (EXPORT.md), as its link does, for it is in no
+ * catalog.
+ */
+export function exportedScenario(doc, data) {
+  return isProgramID(data.id) ? { ...data, source: shownSource(doc) } : data;
+}
+
 /**
  * bindEditing adds the editing controls to the code panel. page gives:
  * data (the scenario data), settings() (the run's settings), notice(html,
@@ -74,8 +88,6 @@ export function bindEditing(doc, page) {
     .then((m) => m && (may = m))
     .catch(() => {});
 
-  // The source on screen, read from the code panel's lines.
-  const shownSource = () => [...doc.querySelectorAll("#source .line .lc")].map((l) => l.textContent).join("\n") + "\n";
   const origin = () => (isProgramID(data.id) ? stored(FROM, {})[data.id] ?? "" : data.id);
 
   let building = null;
@@ -132,7 +144,7 @@ export function bindEditing(doc, page) {
 
   tools.addEventListener("click", (e) => {
     const act = e.target.closest("button[data-edit]")?.dataset.edit;
-    if (act === "edit") open(shownSource());
+    if (act === "edit") open(shownSource(doc));
     else if (act === "new") open(TEMPLATE);
     else if (act === "run") run();
     else if (act === "reset") {

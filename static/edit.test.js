@@ -4,6 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { carried, runFigures } from "./edit.js";
 import { readURL } from "./settings.js";
+import { recordingOf, logFromRecording } from "./recording.js";
+import { row, handLog, chan } from "./testkit.js";
 
 test("a new program keeps the seed, policy and the buffers and knobs it still has", () => {
   const settings = { seed: 9, policy: "fifo", caps: { jobs: 0, results: 7, gone: 1 }, knobs: { workers: 5, delay: 3 }, interventions: [{ step: 4, run: 2 }], step: 30, toEnd: false };
@@ -27,4 +29,17 @@ test("a new program keeps the seed, policy and the buffers and knobs it still ha
 test("a Run's cost reads as the page shows it", () => {
   assert.equal(runFigures({ at: 1000, buildMs: 950, cached: false }, 2234), "Built in 950 ms; first event 1.23 s after Run.");
   assert.equal(runFigures({ at: 1000, buildMs: 3, cached: true }, 1090), "Built before; first event 90 ms after Run.");
+});
+
+test("a recording of a program from the page carries its source; one without reads as before", () => {
+  const log = handLog([row("make", 1, { obj: 1, value: 0 })], { objects: [chan(1, "ch", 0)] });
+  const src = "package main\n\nfunc main() { _ = make(chan int) }\n";
+  const rec = JSON.parse(JSON.stringify(recordingOf(log, { id: "p-0123456789abcdef01234567", title: "Your program", source: src, knobs: [] }, { seed: 2, policy: "go" })));
+  assert.deepEqual(rec.scenario, { id: "p-0123456789abcdef01234567", title: "Your program", source: src });
+  assert.equal(rec.version, 3);
+  assert.deepEqual(recordingOf(logFromRecording(rec)), rec, "it reads back with its source");
+  const plain = recordingOf(log, { id: "worker-pool-deadlock", title: "Pool" }, { seed: 2, policy: "go" });
+  assert.ok(!("source" in plain.scenario), "a catalog scenario's names no source");
+  assert.deepEqual(recordingOf(logFromRecording(plain)), plain);
+  assert.throws(() => logFromRecording({ ...rec, scenario: { ...rec.scenario, source: 42 } }), /its scenario's source is not a string/);
 });

@@ -23,7 +23,7 @@ const GOROUTINE_FIELDS = { id: 0, name: "", parent: 0, pos: 0 };
 
 /**
  * recordingOf returns the concviz run JSON of a log (EXPORT.md): the
- * scenario (the page's scenario data; only id and title are kept), the
+ * scenario (the page's scenario data; its id, title and source are kept), the
  * settings that made the run (seed, policy, knobs, caps, interventions; the
  * page's other settings are not part of the run), the event kind names the
  * rows' kind numbers index, the sites, every declaration, every event row
@@ -37,7 +37,7 @@ export function recordingOf(log, scenario = log.recorded?.scenario, settings = l
   return {
     format: RUN_FORMAT,
     version: RUN_VERSION,
-    scenario: { id: scenario.id, title: String(scenario.title ?? "") },
+    scenario: keptScenario(scenario),
     settings: runSettings(settings),
     kinds: [...EVENT_KINDS],
     reasons: [...WAIT_REASONS],
@@ -47,6 +47,12 @@ export function recordingOf(log, scenario = log.recorded?.scenario, settings = l
     events: Array.from({ length: log.events.length }, (_, i) => log.events.at(i).slice()),
     outcome: log.outcome ? outcomeOf(log.outcome) : null,
   };
+}
+
+// keptScenario is what a recording keeps of a scenario: its id and title,
+// and a program's source when it has one (a program from the page).
+function keptScenario(s) {
+  return { id: s.id, title: String(s.title ?? ""), ...(typeof s.source === "string" ? { source: s.source } : {}) };
 }
 
 // runSettings keeps the settings that are inputs of the run, as copies.
@@ -96,7 +102,7 @@ export function logFromRecording(rec) {
     goroutines: rec.goroutines.map((d) => ({ ...d })),
   });
   if (rec.outcome) log.outcome = { ...structuredClone(rec.outcome), type: "outcome", id: run.id };
-  log.recorded = { scenario: { id: rec.scenario.id, title: rec.scenario.title }, settings: runSettings(rec.settings) };
+  log.recorded = { scenario: keptScenario(rec.scenario), settings: runSettings(rec.settings) };
   return log;
 }
 
@@ -182,6 +188,7 @@ export function recordingProblem(rec) {
 
 function scenarioProblem(s) {
   if (!isObj(s) || typeof s.id !== "string" || !s.id || typeof s.title !== "string") return "its scenario is not {id, title} with an id";
+  if ("source" in s && typeof s.source !== "string") return "its scenario's source is not a string";
   return "";
 }
 

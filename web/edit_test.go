@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -199,7 +200,11 @@ func TestBrowserNewProgramAndItsLinkOnAnotherServer(t *testing.T) {
 	// Its exports are a catalog scenario's, named by the program's id.
 	id := strings.TrimPrefix(eval[string](t, ctx, "location.pathname"), "/s/")
 	exported := eval[map[string]string](t, ctx, `Promise.all(["json", "trace", "html"].map(k => concviz.exportText(k))).then(([json, trace, html]) => ({json, trace, html}))`, chromedp.EvalAwaitPromise)
-	assert.Contains(t, exported["json"], fmt.Sprintf(`"scenario":{"id":%q,"title":"Your program"}`, id))
+	var rec struct{ Scenario struct{ ID, Title, Source string } }
+	require.NoError(t, json.Unmarshal([]byte(exported["json"]), &rec))
+	assert.Equal(t, id, rec.Scenario.ID)
+	assert.Equal(t, "Your program", rec.Scenario.Title)
+	assert.Equal(t, server.ProgramID([]byte(rec.Scenario.Source)), id, "the recording carries the program's source (EXPORT.md)")
 	assert.Contains(t, exported["trace"], `"traceEvents"`)
 	assert.Contains(t, exported["trace"], `"name":"thread_name","ph":"M"`, "a track per goroutine")
 	assert.Contains(t, exported["html"], "ch := make(chan string)", "the standalone page shows the program")
