@@ -85,7 +85,11 @@ export function bindEditing(doc, page) {
   let may = { mayBuild: true, why: "" };
   fetch("/build", { headers: { Accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : null))
-    .then((m) => m && (may = m))
+    .then((m) => {
+      if (!m) return;
+      may = m;
+      tools.dataset.mayBuild = String(!!m.mayBuild); // for tests: the answer is in
+    })
     .catch(() => {});
 
   const origin = () => (isProgramID(data.id) ? stored(FROM, {})[data.id] ?? "" : data.id);

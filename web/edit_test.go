@@ -26,6 +26,12 @@ import (
 // pages of built programs are drawn as a scenario's.
 func editServer(t *testing.T) string {
 	t.Helper()
+	return editServerFor(t, server.EditLocal)
+}
+
+// editServerFor is editServer with the given -edit.
+func editServerFor(t *testing.T, edit server.EditMode) string {
+	t.Helper()
 	b := server.NewBuilder(server.BuildLimits{}, nil, "")
 	// The engine compiled once into Go's cache: the first build in a test
 	// is then the program's own, as a server that warmed up at start.
@@ -36,7 +42,7 @@ func editServer(t *testing.T) string {
 		}
 		return testLookup(id)
 	}
-	srv := server.New(server.Options{Page: New(Options{Lookup: lookup}), Scenarios: testLookup, Builder: b, Edit: server.EditLocal})
+	srv := server.New(server.Options{Page: New(Options{Lookup: lookup}), Scenarios: testLookup, Builder: b, Edit: edit})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		srv.Close()
@@ -267,4 +273,15 @@ func TestUnbuiltProgramPageBuildsFromItsLink(t *testing.T) {
 	assert.Contains(t, body, "#src=")
 	_, body = get(t, testHandler(), "/s/no-such-thing")
 	assert.NotContains(t, body, "rebuild.js", "a catalog id that is not there builds nothing")
+}
+
+func TestBrowserEditingClosedSaysWhy(t *testing.T) {
+	ctx := tab(t, chromium(t))
+	open(t, ctx, editServerFor(t, server.EditOff)+"/s/worker-pool-deadlock")
+	ready(t, ctx)
+	poll(t, ctx, `document.querySelector(".code-tools").dataset.mayBuild === "false"`, "the page asks whether it may build")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`.code-tools [data-edit="edit"]`)))
+	poll(t, ctx, `!document.querySelector("#notice").hidden`, "Edit explains")
+	assert.Contains(t, eval[string](t, ctx, `document.querySelector("#notice").textContent`), "concviz serve -edit=off", "the server's sentence")
+	assert.True(t, eval[bool](t, ctx, `document.querySelector(".editor").hidden`), "no editor opens")
 }
