@@ -159,6 +159,12 @@ export function bindEditing(doc, page) {
     }
   });
   if (location.hash === "#new") open(TEMPLATE);
+  // A program's page reached without its source in the link (a class
+  // following its presenter, /s/{id} typed in) puts it there, from the
+  // code the server drew: a link copied from here opens on any server.
+  if (isProgramID(data.id) && !location.hash) {
+    encodeSource(shownSource(doc)).then((f) => !location.hash && history.replaceState(null, "", `${location.pathname}${location.search}#${f}`));
+  }
 
   // The Run that opened this page: how long to its first event.
   const ran = stored(RUN, null);

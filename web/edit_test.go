@@ -247,6 +247,7 @@ func TestBrowserClassSeesThePresentersEditedProgram(t *testing.T) {
 	shown := sameAsPresenter(t, "the edited program", pres, viewer)
 	assert.Contains(t, shown.Console, "25")
 	assert.Contains(t, eval[string](t, viewer, `document.querySelector("#source").textContent`), "close(results)")
+	poll(t, viewer, `location.hash.startsWith("#src=")`, "the viewer's link carries the program too")
 
 	// A viewer who edits explores alone.
 	require.NoError(t, chromedp.Do(viewer, chromedp.Click(`.code-tools [data-edit="edit"]`)))
