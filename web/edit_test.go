@@ -206,7 +206,9 @@ func TestBrowserNewProgramAndItsLinkOnAnotherServer(t *testing.T) {
 	// Its exports are a catalog scenario's, named by the program's id.
 	id := strings.TrimPrefix(eval[string](t, ctx, "location.pathname"), "/s/")
 	exported := eval[map[string]string](t, ctx, `Promise.all(["json", "trace", "html"].map(k => concviz.exportText(k))).then(([json, trace, html]) => ({json, trace, html}))`, chromedp.EvalAwaitPromise)
-	var rec struct{ Scenario struct{ ID, Title, Source string } }
+	var rec struct {
+		Scenario struct{ ID, Title, Source string }
+	}
 	require.NoError(t, json.Unmarshal([]byte(exported["json"]), &rec))
 	assert.Equal(t, id, rec.Scenario.ID)
 	assert.Equal(t, "Your program", rec.Scenario.Title)
