@@ -81,6 +81,7 @@ type Scenario struct {
 	Section     string           `json:"section,omitempty"` // the guide's section, e.g. "§6 (buggy)"
 	Layout      Layout           `json:"layout"`
 	Explanation string           `json:"explanation"`
+	Claim       string           `json:"claim,omitempty"` // what it can do, from an exploration of its schedules (zz_claims.go)
 	Knobs       []Knob           `json:"knobs"`
 	Source      string           `json:"-"` // the program as the reader sees it
 	File        string           `json:"-"` // its file name, as positions name it
@@ -191,7 +192,7 @@ func loadOne(fsys fs.FS, id string) (*Scenario, error) {
 		return nil, fmt.Errorf("scenario.json needs a title and an explanation")
 	}
 	s := &Scenario{ID: id, Title: m.Title, Section: m.Section, Layout: m.Layout, Explanation: m.Explanation,
-		Source: string(code), File: "main.go", Internet: m.Internet}
+		Claim: claimTexts[id], Source: string(code), File: "main.go", Internet: m.Internet}
 	if m.Internet != nil {
 		if err := m.Internet.Validate(); err != nil {
 			return nil, fmt.Errorf("scenario.json: internet: %w", err)

@@ -5,6 +5,8 @@
 // source computes (len(data)) unknown; internal/capdefaults then runs the
 // compiled programs to find them, and the second pass writes them into the
 // registry, so the catalog never runs a program to learn its defaults.
+// Last, internal/claimgen explores the programs to write what each can do
+// (zz_claims.go).
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/concviz/concviz/scenarios/internal/claims"
 	"github.com/concviz/concviz/scenarios/internal/generate"
 )
 
@@ -52,7 +55,13 @@ func run() error {
 	if err := write(files); err != nil {
 		return err
 	}
-	fmt.Printf("gen: wrote %d files\n", len(files))
+	// The claims explore the programs just written, as the catalog has them.
+	cmd = exec.Command("go", "run", "./internal/claimgen")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("explore the claims: %w", err)
+	}
+	fmt.Printf("gen: wrote %d files and %s\n", len(files), claims.File)
 	return nil
 }
 

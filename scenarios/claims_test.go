@@ -1,0 +1,47 @@
+package scenarios
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/scenarios/internal/claims"
+)
+
+// shortClaimEvents is the most events a scenario's run may have for -short
+// to check its claim: a claim explores up to claims.Budget runs, whose cost
+// grows faster than their length (mutex-counter's runs of 600 events take
+// 25 s; every other scenario's, under 200, about a second at most).
+const shortClaimEvents = 500
+
+// Every scenario's claim is what exploring it says now (TestClaims runs the
+// same search go generate ran): a stale claim fails until `go generate
+// ./scenarios` writes it again. With -short only the scenarios with short
+// runs are explored.
+func TestClaims(t *testing.T) {
+	got := map[string]string{}
+	for _, s := range All() {
+		in := claims.Input(s.ID)
+		cfg, err := s.RunConfig(in)
+		require.NoError(t, err)
+		if testing.Short() {
+			if n := engine.Run(s.Program, cfg).Log.Len(); n > shortClaimEvents {
+				t.Logf("-short: %s's claim not checked (a run of %d events)", s.ID, n)
+				got[s.ID] = s.Claim
+				continue
+			}
+		}
+		res, err := claims.Explore(s.Program, cfg)
+		require.NoError(t, err)
+		got[s.ID] = claims.Text(res)
+		assert.Equal(t, got[s.ID], s.Claim, "%s's claim is stale: run go generate ./scenarios", s.ID)
+	}
+	want, err := claims.Source(got)
+	require.NoError(t, err)
+	have, err := os.ReadFile(claims.File)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(have), "%s is stale: run go generate ./scenarios", claims.File)
+}
