@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -325,4 +327,50 @@ func TestBuildOutlastsTheRequestTimeout(t *testing.T) {
 	src := strings.Replace(poolSource, "j * j", fmt.Sprintf("j * j * %d", time.Now().UnixNano()%1000+2), 1)
 	lines, _ := postBuild(t, &httptest.Server{URL: "http://" + ln.Addr().String()}, src)
 	assert.Equal(t, "ready", lines[len(lines)-1].State, "%+v", lines)
+}
+
+// TestBuildsShareAndQueuePerAddress: two requests for one new source start
+// one build; a second source from an address with a build under way is
+// refused with a sentence, and another address's is not.
+func TestBuildsShareAndQueuePerAddress(t *testing.T) {
+	o := testOptions(testLimits())
+	var children atomic.Int32
+	release := make(chan struct{})
+	command := func(ctx context.Context) *exec.Cmd {
+		children.Add(1)
+		<-release // hold the build until both requests are in
+		return o.ChildCommand(ctx)
+	}
+	b := NewBuilder(BuildLimits{PerAddr: 1, Concurrent: 2}, command, testBuildDir)
+	src := []byte(strings.Replace(poolSource, "j * j", fmt.Sprintf("j * j * %d", time.Now().UnixNano()%1000+2), 1))
+	ids := make(chan string, 2)
+	for _, addr := range []string{"10.0.0.1:1", "10.0.0.2:1"} {
+		go func() {
+			p, _, berr := b.Build(context.Background(), EditAll, addr, src, nil)
+			if berr != nil {
+				ids <- berr.Message
+				return
+			}
+			ids <- p.ID
+		}()
+	}
+	require.Eventually(t, func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.addrs["10.0.0.1"]+b.addrs["10.0.0.2"] == 1 && len(b.flight) == 1
+	}, 10*time.Second, time.Millisecond, "one build under way")
+	busy := "10.0.0.1:2" // another port of the address whose build is under way
+	b.mu.Lock()
+	if b.addrs["10.0.0.1"] == 0 {
+		busy = "10.0.0.2:2"
+	}
+	b.mu.Unlock()
+	_, _, berr := b.Build(t.Context(), EditAll, busy, []byte(poolSource+"// another\n"), nil)
+	require.NotNil(t, berr)
+	assert.Equal(t, "A build from this address is still under way: wait for it to finish, then run again.", berr.Message)
+	close(release)
+	want := ProgramID(src)
+	assert.Equal(t, want, <-ids)
+	assert.Equal(t, want, <-ids)
+	assert.Equal(t, int32(1), children.Load(), "the second request waited for the first's build")
 }
