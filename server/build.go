@@ -235,7 +235,7 @@ func (b *Builder) Build(ctx context.Context, mode EditMode, remote string, src [
 	bin, berr := b.buildChild(context.WithoutCancel(ctx), src, b.limits.Wall)
 	<-b.sem
 	if berr != nil {
-		if berr.Code == buildTimeout {
+		if berr.Code == buildTimeout || berr.Code == buildMemory {
 			b.trimCache() // what the killed build left
 		}
 		return nil, false, berr
