@@ -94,7 +94,7 @@ export function bindEditing(doc, page) {
 
   const origin = () => (isProgramID(data.id) ? stored(FROM, {})[data.id] ?? "" : data.id);
 
-  let building = null;
+  let building = false;
   function editing(on) {
     pre.hidden = on;
     for (const b of tools.querySelectorAll("button")) b.hidden = (b.dataset.edit === "run" || b.dataset.edit === "reset") !== on;
@@ -103,11 +103,11 @@ export function bindEditing(doc, page) {
   }
 
   function open(source) {
-    page.detach();
     if (!may.mayBuild) {
       page.notice(`<strong>Editing is not open to this browser.</strong> ${esc(may.why)}`, "info");
       return;
     }
+    page.detach();
     editing(true);
     editor.open(source);
     status.textContent = "";
@@ -119,11 +119,10 @@ export function bindEditing(doc, page) {
     editor.clearError();
     const at = Date.now();
     status.textContent = "Building…";
-    building = new AbortController();
+    building = true;
     tools.querySelector('[data-edit="run"]').disabled = true;
     try {
       const ready = await build(src, {
-        signal: building.signal,
         progress: (s) => (status.textContent = s === "queued" ? "Waiting for a build slot…" : "Building…"),
       });
       const frag = await encodeSource(src);
@@ -141,7 +140,7 @@ export function bindEditing(doc, page) {
       status.textContent = err.code === "compile" ? "Does not compile." : "Not built.";
       editor.showError(err.code ? errorText(err) : `The build failed: ${err.message}`, err.line, err.col);
     } finally {
-      building = null;
+      building = false;
       tools.querySelector('[data-edit="run"]').disabled = false;
     }
   }
@@ -169,7 +168,7 @@ export function bindEditing(doc, page) {
   // The Run that opened this page: how long to its first event.
   const ran = stored(RUN, null);
   if (ran?.program === data.id) {
-    sessionStorage.removeItem(RUN);
+    store(RUN, null);
     const shown = (name) => {
       const m = performance.getEntriesByName(name)[0];
       if (!m) return false;
