@@ -20,6 +20,7 @@ import { readURL, withinLimits, urlQuery, withIntervention, runRequest } from ".
 import { logFromRecording } from "./recording.js";
 import { exportBody, exportName, bindExportMenu } from "./export.js";
 import { bindEditing, exportedScenario } from "./edit.js";
+import { mountWhatCan } from "./whatcan.js";
 
 // How long, in milliseconds: a line linked from the banner flashes; "Link
 // copied" shows; between redrawings while a run streams in; between new
@@ -180,7 +181,8 @@ function adopt() {
     lay.key = layoutKey(log);
     who = goroutineNames(log);
     view.stale();
-    const step = wantEnd ? log.events.length : Math.min(wantStep, log.events.length);
+    let step = wantEnd ? log.events.length : Math.min(wantStep, log.events.length);
+    if (departFrom) [step, departFrom] = [departFrom(log), null]; // a replayed schedule (whatcan.js)
     if (!wantEnd && wantStep > log.events.length && log.outcome && firstRun) {
       showNotice(`This run has only ${log.events.length} steps, so the page shows the last one instead of step ${wantStep}.`, "info");
     }
@@ -188,6 +190,7 @@ function adopt() {
     wantEnd = false;
     firstRun = false;
     go(step);
+    whatCan?.redraw();
     performance.mark("concviz:first-frame");
     player.arrived();
   } else {
@@ -305,6 +308,11 @@ const view = new View(
   { page: () => ({ log, cur, lay, who, playing: player.playing, speed: speed() }), writeURL: () => writeURL(), redraw: () => log && cur && draw({}) },
 );
 const draw = (opts) => view.draw(opts);
+
+// "What can happen?" (whatcan.js): a replayed schedule is the go policy's run with its interventions, shown from where it leaves the run before it.
+let departFrom = null;
+const whatCan = mountWhatCan(document, { scenario: data.id, settings: () => settings, log: () => log, frozen: standalone || !data.runnable,
+  replay: (ivs, at) => (pause(), (departFrom = at), Object.assign(settings, { policy: "go", interventions: ivs }), syncInputs(), (wantEnd = true), startRun()) });
 
 banner.addEventListener("click", (e) => {
   const a = e.target.closest("a[data-line]");

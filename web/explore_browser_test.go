@@ -1,0 +1,75 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runEvents is the run on screen's events, as its JSON export holds them.
+func runEvents(t *testing.T, ctx context.Context) [][]any {
+	t.Helper()
+	var run struct {
+		Events [][]any `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, `concviz.exportText("json")`, chromedp.EvalAwaitPromise)), &run))
+	return run.Events
+}
+
+// departs is the first step at which two runs' events differ in what a
+// person sees (who, what, which object, the peer, the value), as
+// static/explore.js's departure compares them.
+func departs(a, b [][]any) int {
+	for i := range min(len(a), len(b)) {
+		for _, f := range []int{1, 2, 3, 4, 5} {
+			if fmt.Sprint(a[i][f]) != fmt.Sprint(b[i][f]) {
+				return i
+			}
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// The §6 pool (both buffers 0, so that every schedule is explored in a
+// second or two): "What can happen?" explores it on the server, every bar
+// is a deadlock, and a bar's Replay runs its schedule under the go policy,
+// shown from the step where it leaves the run that was on screen.
+func TestBrowserWhatCanHappen(t *testing.T) {
+	alloc := chromium(t)
+	base := liveServer(t)
+	ctx := tab(t, alloc)
+	open(t, ctx, base+"/s/worker-pool-deadlock?seed=3&c.jobs=0&c.results=0&step=end")
+	ready(t, ctx)
+	before := runEvents(t, ctx)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#whatcan summary")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#whatcan button[data-explore="all"]`)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#explore-bars li").length > 0 && !document.querySelector("#whatcan").classList.contains("exploring")`,
+		chromedp.WithPollingTimeout(60*time.Second)))
+	require.NoError(t, err, "the exploration's bars are drawn")
+	eval[bool](t, ctx, `document.querySelector("#whatcan").scrollIntoView(), true`)
+	shot(t, ctx, "whatcan-pool")
+	outcomes := eval[[]string](t, ctx, `[...document.querySelectorAll("#explore-bars li")].map(li => li.dataset.outcome)`)
+	require.NotEmpty(t, outcomes)
+	for _, o := range outcomes {
+		assert.Equal(t, "deadlock", o, "the buggy pool deadlocks in every schedule")
+	}
+	status := eval[string](t, ctx, `document.querySelector("#explore-status").textContent`)
+	assert.Contains(t, status, "Every schedule with at most 2 forced switches", "the search covered the bound")
+	assert.True(t, eval[bool](t, ctx, `document.querySelector("#explore-cancel").hidden`), "no Cancel once done")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#explore-bars li:first-child button[data-replay]`)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`concviz.settings.policy === "go" && concviz.ready && document.body.dataset.status !== "running…"`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "the replay runs")
+	assert.Equal(t, "deadlock", eval[string](t, ctx, "concviz.outcome"))
+	assert.Contains(t, eval[string](t, ctx, "location.search"), "policy=go", "the URL is the replay's permalink")
+	after := runEvents(t, ctx)
+	assert.Equal(t, departs(before, after), eval[int](t, ctx, "concviz.step"), "the page shows where the replay leaves the run before it")
+	assert.True(t, eval[bool](t, ctx, `document.querySelector("#explore-bars li.current") !== null`), "the replayed bar is the run on screen")
+}
