@@ -12,7 +12,7 @@ import (
 // benchBudget bounds one search of a benchmark: most catalog scenarios are
 // not exhausted at bound 2 (see README), so a benchmark measures the rate
 // over this many schedules.
-const benchBudget = 3000
+const benchBudget = 1000
 
 // BenchmarkExplore reports, per catalog scenario, the schedules the reduced
 // search runs per second at bound 2 (in this process: one core), against
