@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,11 +54,13 @@ func ProgramID(src []byte) string {
 
 // Program is a program built from a page's source.
 type Program struct {
-	ID       string
-	Source   string
-	Path     string              // the executable
-	Scenario *scenarios.Scenario // its knobs and sites, as a catalog scenario has them
-	used     time.Time           // guarded by the Builder's mu
+	ID     string
+	Source string
+	Path   string // the executable
+	// The fields below are guarded by the Builder's mu.
+	scenario *scenarios.Scenario // its knobs and sites, as a catalog scenario has them; replaced, never changed
+	computed bool                // the capacities computed when it runs are known (or cannot be)
+	used     time.Time
 }
 
 // BuildError is why a program was not built, as the page shows it: a
@@ -127,10 +130,55 @@ func NewBuilder(lim BuildLimits, command func(ctx context.Context) *exec.Cmd, di
 // the page.
 func (b *Builder) Lookup(id string) (*scenarios.Scenario, bool) {
 	if p := b.program(id); p != nil {
-		return p.Scenario, true
+		return b.scenario(p), true
 	}
 	return nil, false
 }
+
+// scenario returns p's scenario as it stands.
+func (b *Builder) scenario(p *Program) *scenarios.Scenario {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return p.scenario
+}
+
+// computeCaps fills in the defaults of p's channels whose capacity the
+// program computes (make(chan T, len(jobs))) from a run with the defaults,
+// as go generate does for the catalog's (generate.ComputedCaps), so the page
+// shows 5, not -1. run makes the run; it is called once per program.
+func (b *Builder) computeCaps(p *Program, run func(engine.RunInput) (*RunLog, error)) {
+	b.mu.Lock()
+	sc, done := p.scenario, p.computed
+	p.computed = true
+	b.mu.Unlock()
+	if done || !slices.ContainsFunc(sc.Knobs, func(k scenarios.Knob) bool { return k.Kind == scenarios.KnobCap && k.Default < 0 }) {
+		return
+	}
+	l, err := run(engine.RunInput{Program: p.ID, Policy: engine.PolicyGo.String(), MaxEvents: computeCapsEvents})
+	if err != nil {
+		return // the page shows the capacity as unknown
+	}
+	made := map[string]int{}
+	for _, o := range l.Objects {
+		if _, seen := made[o.Name]; o.Kind == engine.ObjChan && o.Name != "" && !seen {
+			made[o.Name] = o.Cap
+		}
+	}
+	next := *sc
+	next.Knobs = slices.Clone(sc.Knobs)
+	for i, k := range next.Knobs {
+		if c, ok := made[k.Name]; ok && k.Kind == scenarios.KnobCap && k.Default < 0 {
+			next.Knobs[i].Default = int64(c)
+		}
+	}
+	b.mu.Lock()
+	p.scenario = &next
+	b.mu.Unlock()
+}
+
+// computeCapsEvents bounds the run that computes capacities, as go
+// generate's for the catalog.
+const computeCapsEvents = 100_000
 
 // Binary returns a built program's executable, for the Runner.
 func (b *Builder) Binary(id string) (string, bool) {
@@ -240,7 +288,7 @@ func (b *Builder) Build(ctx context.Context, mode EditMode, remote string, src [
 		}
 		return nil, false, berr
 	}
-	prog = &Program{ID: id, Source: string(src), Path: bin.Path, Scenario: programScenario(id, string(src), bin), used: time.Now()}
+	prog = &Program{ID: id, Source: string(src), Path: bin.Path, scenario: programScenario(id, string(src), bin), used: time.Now()}
 	b.remember(prog)
 	if !bin.Cached {
 		b.trimCache()

@@ -374,3 +374,17 @@ func TestBuildsShareAndQueuePerAddress(t *testing.T) {
 	assert.Equal(t, want, <-ids)
 	assert.Equal(t, int32(1), children.Load(), "the second request waited for the first's build")
 }
+
+// TestBuildKnowsComputedCapacities: a channel made with a computed capacity
+// (len(xs)) has the capacity a run with the defaults makes, as the
+// catalog's have, not -1.
+func TestBuildKnowsComputedCapacities(t *testing.T) {
+	ts := buildServer(t)
+	src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\txs := []int{1, 2, 3}\n\tch := make(chan int, len(xs))\n\tfor _, x := range xs {\n\t\tch <- x\n\t}\n\tclose(ch)\n\tfor v := range ch {\n\t\tfmt.Println(v)\n\t}\n}\n"
+	ready := build(t, ts, src)
+	require.Len(t, ready.Knobs, 1)
+	assert.Equal(t, "len(xs)", ready.Knobs[0].Expr)
+	assert.Equal(t, int64(3), ready.Knobs[0].Default)
+	again := build(t, ts, src)
+	assert.Equal(t, int64(3), again.Knobs[0].Default, "and says so again")
+}

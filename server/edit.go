@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/concviz/concviz/engine"
 	"github.com/concviz/concviz/scenarios"
 )
 
@@ -33,8 +34,8 @@ type buildLine struct {
 }
 
 // readyLine describes a built program.
-func readyLine(p *Program, cached bool) buildLine {
-	return buildLine{State: "ready", Program: p.ID, Cached: cached, Knobs: p.Scenario.Knobs}
+func (s *Server) readyLine(p *Program, cached bool) buildLine {
+	return buildLine{State: "ready", Program: p.ID, Cached: cached, Knobs: s.builder.scenario(p).Knobs}
 }
 
 // serveBuild answers POST /build: the body is a program's source, the reply
@@ -80,7 +81,10 @@ func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request) {
 		writeBuildError(w, berr)
 		return
 	}
-	enc.Encode(readyLine(prog, cached))
+	s.builder.computeCaps(prog, func(in engine.RunInput) (*RunLog, error) {
+		return s.runner.Run(r.Context(), in, func(*RunLog) {})
+	})
+	enc.Encode(s.readyLine(prog, cached))
 }
 
 // buildInfo is the answer to GET /build: whether this client may build,
@@ -119,7 +123,7 @@ func (s *Server) serveProgram(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("No program %q is built on this server: send its source to POST /build.", clip(id, maxEcho))})
 		return
 	}
-	line := readyLine(p, true)
+	line := s.readyLine(p, true)
 	line.Source = &p.Source
 	json.NewEncoder(w).Encode(line)
 }
