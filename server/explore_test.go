@@ -268,3 +268,48 @@ func TestProtocolStatesTheExploreBounds(t *testing.T) {
 		assert.Contains(t, doc, want)
 	}
 }
+
+// A program from the page is explored in its own binary: two goroutines
+// printing once each print in both orders.
+func TestExploreAProgramFromThePage(t *testing.T) {
+	ts := buildServer(t)
+	prog := build(t, ts, `package main
+
+import (
+	"fmt"
+	"sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	for i := 1; i <= 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fmt.Println(i)
+		}()
+	}
+	wg.Wait()
+}
+`)
+	a := postExplore(t, context.Background(), ts, `{"scenario":"`+prog.Program+`"}`)
+	require.NotNil(t, a.result, "%+v", a.err)
+	assert.True(t, a.result.Complete)
+	var outs []string
+	for _, o := range a.result.Outcomes {
+		assert.Equal(t, engine.OutcomeOK, o.Outcome)
+		outs = append(outs, o.Stdout)
+	}
+	assert.ElementsMatch(t, []string{"1\n2\n", "2\n1\n"}, outs)
+}
+
+// Under -edit=off no program from the page is explored, with the sentence
+// a build gets.
+func TestExploreRefusesProgramsWhenEditIsOff(t *testing.T) {
+	_, ts := newTestServer(t, testLimits(), func(o *Options) { o.Edit = EditOff })
+	a := postExplore(t, context.Background(), ts, `{"scenario":"p-0123456789abcdef01234567"}`)
+	assert.Equal(t, http.StatusBadRequest, a.status)
+	require.NotNil(t, a.err)
+	assert.Equal(t, codeUnknownScenario, a.err.Code)
+	assert.Contains(t, a.err.Message, "-edit=off")
+}
