@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,4 +45,13 @@ func TestClaims(t *testing.T) {
 	have, err := os.ReadFile(claims.File)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(have), "%s is stale: run go generate ./scenarios", claims.File)
+}
+
+// README's paragraph on the page quotes the dining philosophers' claim.
+func TestREADMEQuotesAClaim(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	s, ok := Lookup("dining-philosophers")
+	require.True(t, ok)
+	assert.Contains(t, strings.Join(strings.Fields(string(b)), " "), s.Claim, "README quotes a stale claim")
 }
