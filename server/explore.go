@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -376,6 +377,9 @@ func (r *Runner) explorerCommand(ctx context.Context, in engine.RunInput) (cmd *
 // stdin and stdout until stdin closes.
 func exploreMain(resolve Resolver) int {
 	engine.InstallLocal()
+	if lim, err := strconv.ParseInt(os.Getenv("CONCVIZ_CHILD_MEMORY"), 10, 64); err == nil && lim > 0 {
+		debug.SetMemoryLimit(lim * 3 / 4) // collect harder before the server's hard limit kills us
+	}
 	return engine.MainResolve(os.Getenv(engine.SpecEnv), resolve)
 }
 
