@@ -329,6 +329,26 @@ type Object struct {
 	Parent int32   `json:"parent"` // a context's parent context (0: none)
 }
 
+// ChannelCaps returns the capacity each named channel of the run was made
+// with (the first made, for a name made more than once): what a program
+// computes for make(chan T, len(jobs)), found by running it.
+//
+// A run made only to find them stops at ChannelCapsEvents.
+func (l *Log) ChannelCaps() map[string]int {
+	out := map[string]int{}
+	for _, o := range l.Objects {
+		if _, seen := out[o.Name]; o.Kind == ObjChan && o.Name != "" && !seen {
+			out[o.Name] = o.Cap
+		}
+	}
+	return out
+}
+
+// ChannelCapsEvents bounds a run made only to find a program's ChannelCaps
+// (go generate's for the catalog, the server's for a program from the
+// page): a program makes its channels before it has done much.
+const ChannelCapsEvents = 100_000
+
 // Goroutine is a simulated goroutine of a run, declared when it is created.
 type Goroutine struct {
 	ID     int32  `json:"id"`

@@ -154,16 +154,11 @@ func (b *Builder) computeCaps(p *Program, run func(engine.RunInput) (*RunLog, er
 	if done || !slices.ContainsFunc(sc.Knobs, func(k scenarios.Knob) bool { return k.Kind == scenarios.KnobCap && k.Default < 0 }) {
 		return
 	}
-	l, err := run(engine.RunInput{Program: p.ID, Policy: engine.PolicyGo.String(), MaxEvents: computeCapsEvents})
+	l, err := run(engine.RunInput{Program: p.ID, Policy: engine.PolicyGo.String(), MaxEvents: engine.ChannelCapsEvents})
 	if err != nil {
 		return // the page shows the capacity as unknown
 	}
-	made := map[string]int{}
-	for _, o := range l.Objects {
-		if _, seen := made[o.Name]; o.Kind == engine.ObjChan && o.Name != "" && !seen {
-			made[o.Name] = o.Cap
-		}
-	}
+	made := l.ChannelCaps()
 	next := *sc
 	next.Knobs = slices.Clone(sc.Knobs)
 	for i, k := range next.Knobs {
@@ -175,10 +170,6 @@ func (b *Builder) computeCaps(p *Program, run func(engine.RunInput) (*RunLog, er
 	p.scenario = &next
 	b.mu.Unlock()
 }
-
-// computeCapsEvents bounds the run that computes capacities, as go
-// generate's for the catalog.
-const computeCapsEvents = 100_000
 
 // Binary returns a built program's executable, for the Runner.
 func (b *Builder) Binary(id string) (string, bool) {

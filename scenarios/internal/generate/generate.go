@@ -123,12 +123,6 @@ func PackageName(id string) string {
 // it, and returns the capacity each named channel was made with (the first
 // made, for names made more than once).
 func ComputedCaps(p engine.Program, internet *engine.Internet) map[string]int {
-	res := engine.Run(p, engine.Config{Policy: engine.PolicyGo, Internet: internet, Limits: engine.Limits{MaxEvents: 100_000}})
-	out := map[string]int{}
-	for _, o := range res.Log.Objects {
-		if _, seen := out[o.Name]; o.Kind == engine.ObjChan && o.Name != "" && !seen {
-			out[o.Name] = o.Cap
-		}
-	}
-	return out
+	res := engine.Run(p, engine.Config{Policy: engine.PolicyGo, Internet: internet, Limits: engine.Limits{MaxEvents: engine.ChannelCapsEvents}})
+	return res.Log.ChannelCaps()
 }
