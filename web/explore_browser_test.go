@@ -73,3 +73,30 @@ func TestBrowserWhatCanHappen(t *testing.T) {
 	assert.Equal(t, departs(before, after), eval[int](t, ctx, "concviz.step"), "the page shows where the replay leaves the run before it")
 	assert.True(t, eval[bool](t, ctx, `document.querySelector("#explore-bars li.current") !== null`), "the replayed bar is the run on screen")
 }
+
+// A long search (the pool with its default buffers takes tens of seconds)
+// shows its progress and a Cancel button, which stops it.
+func TestBrowserWhatCanHappenProgressAndCancel(t *testing.T) {
+	alloc := chromium(t)
+	base := liveServer(t)
+	ctx := tab(t, alloc)
+	open(t, ctx, base+"/s/worker-pool-deadlock?seed=5&step=end")
+	ready(t, ctx)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#whatcan summary")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#whatcan button[data-explore="deadlock"]`)))
+	// "Find a deadlock" stops at the first: the buggy pool's first run.
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#explore-status").textContent.startsWith("Found a deadlock")`, chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "Find a deadlock finds one")
+	assert.Equal(t, "deadlock", eval[string](t, ctx, `document.querySelector("#explore-bars li.found").dataset.outcome`))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#whatcan button[data-explore="all"]`)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#explore-status").textContent.startsWith("Exploring… ") && /\d+ schedules/.test(document.querySelector("#explore-status").textContent)`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "the search's progress shows")
+	assert.False(t, eval[bool](t, ctx, `document.querySelector("#explore-cancel").hidden`), "Cancel shows while it runs")
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#whatcan button[data-explore="panic"]').disabled`), "no second search meanwhile")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#explore-cancel")))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#explore-status").textContent === "Exploration cancelled." && document.querySelector("#explore-cancel").hidden`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "Cancel stops the search")
+}
