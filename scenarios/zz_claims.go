@@ -5,12 +5,12 @@ package scenarios
 // claimTexts say what each scenario can do, from an exploration of its
 // schedules at preemption bound 2 (scenarios/internal/claims).
 var claimTexts = map[string]string{
-	"context-timeout":           "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 6 orders.",
-	"dining-philosophers":       "Deadlocked in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 120 orders.",
+	"context-timeout":           "Ends normally in every schedule with no forced switch, and in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 6 orders.",
+	"dining-philosophers":       "Deadlocks in every schedule with at most 1 forced switch, and in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 120 orders.",
 	"dining-philosophers-fixed": "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 17 orders.",
-	"fan-out-fan-in":            "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 17 orders.",
+	"fan-out-fan-in":            "Ends normally in every schedule with no forced switch, and in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 17 orders.",
 	"fetch-urls":                "Never deadlocks: it ends normally in every schedule with at most 2 forced switches. It always prints the same.",
-	"first-error":               "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 6 orders.",
+	"first-error":               "Ends normally in every schedule with no forced switch, and in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 6 orders.",
 	"goroutine-leak":            "Leaves goroutines blocked when main returns in every schedule with at most 2 forced switches. It always prints the same.",
 	"mutex-counter":             "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same every time.",
 	"pipeline-cancel":           "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 2 orders.",
@@ -18,6 +18,6 @@ var claimTexts = map[string]string{
 	"rwmutex-cache":             "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 6 orders.",
 	"semaphore":                 "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 32 orders.",
 	"webhooks":                  "Never deadlocks: it ends normally in every schedule with at most 2 forced switches. It prints the same lines in 4 orders.",
-	"worker-pool-deadlock":      "Deadlocked in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 8 orders.",
-	"worker-pool-fixed":         "Ended normally in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 25 orders.",
+	"worker-pool-deadlock":      "Deadlocks in every schedule with no forced switch, and in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 8 orders.",
+	"worker-pool-fixed":         "Ends normally in every schedule with no forced switch, and in all 1000 schedules explored with at most 2 forced switches (not every one there is). It printed the same lines in 25 orders.",
 }

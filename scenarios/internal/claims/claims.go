@@ -72,7 +72,7 @@ func Text(res *explore.Result) string {
 		outputs[o.Stdout] = true
 	}
 	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
-	tense, switches := 0, fmt.Sprintf("at most %d forced switch%s", res.Bound, map[bool]string{true: "es"}[res.Bound != 1])
+	tense, switches := 0, within(res.Bound)
 	if !res.Complete {
 		tense = 1
 	}
@@ -86,6 +86,10 @@ func Text(res *explore.Result) string {
 		fmt.Fprintf(&b, "Never deadlocks: it ends normally in every schedule with %s.", switches)
 	case len(kinds) == 1 && res.Complete:
 		fmt.Fprintf(&b, "%s in every schedule with %s.", upper(verbs[0]), switches)
+	case len(kinds) == 1 && res.CompleteBound >= 0:
+		// The smaller bound's schedules are among those run: all ended so.
+		fmt.Fprintf(&b, "%s in every schedule with %s, and in all %d schedules explored with %s (not every one there is).",
+			upper(ends[kinds[0]][0]), within(res.CompleteBound), res.Runs, switches)
 	case len(kinds) == 1:
 		fmt.Fprintf(&b, "%s in all %d schedules explored with %s (not every one there is).", upper(verbs[0]), res.Runs, switches)
 	case res.Complete:
@@ -109,6 +113,17 @@ func Text(res *explore.Result) string {
 		fmt.Fprintf(&b, " It printed %d different outputs.", n)
 	}
 	return b.String()
+}
+
+// within says "with at most n forced switches" without the "with".
+func within(n int) string {
+	switch n {
+	case 0:
+		return "no forced switch"
+	case 1:
+		return "at most 1 forced switch"
+	}
+	return fmt.Sprintf("at most %d forced switches", n)
 }
 
 func upper(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
