@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -312,4 +313,16 @@ func TestExploreRefusesProgramsWhenEditIsOff(t *testing.T) {
 	require.NotNil(t, a.err)
 	assert.Equal(t, codeUnknownScenario, a.err.Code)
 	assert.Contains(t, a.err.Message, "-edit=off")
+}
+
+// The page's "Find" buttons (static/explore.js's FINDS) are the searches
+// until accepts.
+func TestPageFindsAreTheServers(t *testing.T) {
+	b, err := os.ReadFile("../static/explore.js")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`FINDS = Object\.freeze\((\[[^\]]*\])\)`).FindSubmatch(b)
+	require.NotNil(t, m, "static/explore.js declares FINDS")
+	var finds []string
+	require.NoError(t, json.Unmarshal(m[1], &finds))
+	assert.Equal(t, []string{untilDeadlock, untilPanic, untilDifferent}, finds)
 }
