@@ -74,8 +74,9 @@ func TestBrowserWhatCanHappen(t *testing.T) {
 	assert.True(t, eval[bool](t, ctx, `document.querySelector("#explore-bars li.current") !== null`), "the replayed bar is the run on screen")
 }
 
-// A long search (the pool with its default buffers takes tens of seconds)
-// shows its progress and a Cancel button, which stops it.
+// The Find buttons stop at what they look for; a long search (the pool with
+// its default buffers takes tens of seconds) shows its progress and a
+// Cancel button, which stops it.
 func TestBrowserWhatCanHappenProgressAndCancel(t *testing.T) {
 	alloc := chromium(t)
 	base := liveServer(t)
@@ -88,6 +89,13 @@ func TestBrowserWhatCanHappenProgressAndCancel(t *testing.T) {
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#explore-status").textContent.startsWith("Found a deadlock")`, chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err, "Find a deadlock finds one")
 	assert.Equal(t, "deadlock", eval[string](t, ctx, `document.querySelector("#explore-bars li.found").dataset.outcome`))
+
+	// "Find a different output" finds an end or output other than the run on screen's.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#whatcan button[data-explore="different"]`)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#explore-status").textContent.startsWith("Found an outcome other than the run on screen")`, chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "Find a different output finds one")
+	found := eval[string](t, ctx, `document.querySelector("#explore-bars li.found .whatcan-label").textContent`)
+	assert.NotContains(t, found, "(the run on screen)")
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#whatcan button[data-explore="all"]`)))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#explore-status").textContent.startsWith("Exploring… ") && /\d+ schedules/.test(document.querySelector("#explore-status").textContent)`,
