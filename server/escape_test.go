@@ -124,7 +124,9 @@ func TestRunStopsRunawayPrograms(t *testing.T) {
 // (which passes the memory limit too, later).
 func TestBuildThatNeverEnds(t *testing.T) {
 	_, ts := newTestServer(t, testLimits(), func(o *Options) {
-		o.Builder = NewBuilder(BuildLimits{PerAddr: 100, Wall: time.Second}, o.ChildCommand, testBuildDir)
+		// A short limit: the time limit stops the build long before the
+		// linker's memory (TestBuildThatGrows) could, however loaded the machine.
+		o.Builder = NewBuilder(BuildLimits{PerAddr: 100, Wall: 200 * time.Millisecond}, o.ChildCommand, testBuildDir)
 	})
 	// A new source each time: a build that finished once would be cached.
 	src := fmt.Sprintf("package main\n\nimport \"fmt\"\n\nvar x = [1 << 26]int{1<<26 - 1: %d}\n\nfunc main() { fmt.Println(len(x)) }\n", time.Now().UnixNano())
@@ -134,7 +136,7 @@ func TestBuildThatNeverEnds(t *testing.T) {
 	last := lines[len(lines)-1]
 	require.NotNil(t, last.Error, "%+v", last)
 	assert.Equal(t, buildTimeout, last.Error.Code)
-	assert.Equal(t, "The build took longer than 1s and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", last.Error.Message)
+	assert.Equal(t, "The build took longer than 200ms and was stopped: simplify the program (huge constants, arrays or generic instantiations keep the compiler busy; concviz serve -build-timeout raises the limit).", last.Error.Message)
 	out := runProgram(t, ts, "pool", nil)
 	assert.Equal(t, "deadlock", out["outcome"], "the server still runs (the buggy pool of the test catalog)")
 }

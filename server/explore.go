@@ -329,11 +329,7 @@ func (r *Runner) explore(ctx context.Context, job exploreJob, n int, progress fu
 	closeAll()
 	select {
 	case <-overMemory:
-		msg := fmt.Sprintf("a run of the exploration used more than the memory limit (%d MiB) and the exploration was stopped", r.Limits.Memory>>20)
-		if compiled {
-			msg += ": make fewer goroutines, smaller slices and maps, or print less (concviz serve -run-memory raises the limit)"
-		}
-		return nil, &RunError{codeMemory, msg}
+		return nil, r.overMemory("a run of the exploration", "the exploration was stopped", compiled)
 	default:
 	}
 	if err != nil {

@@ -110,6 +110,17 @@ type RunError struct {
 
 func (e *RunError) Error() string { return e.Msg }
 
+// overMemory is the error of what (a run, a run of an exploration) the
+// memory limit stopped; for a program from the page it says how to change
+// the program.
+func (r *Runner) overMemory(what, stopped string, compiled bool) *RunError {
+	msg := fmt.Sprintf("%s used more than the memory limit (%d MiB) and %s", what, r.Limits.Memory>>20, stopped)
+	if compiled {
+		msg += ": make fewer goroutines, smaller slices and maps, or print less (concviz serve -run-memory raises the limit)"
+	}
+	return &RunError{codeMemory, msg}
+}
+
 // Runner executes runs in supervised child processes and caches their logs.
 type Runner struct {
 	// Command returns the command that starts a child: ChildMain must run in it.
@@ -212,11 +223,7 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 
 	select {
 	case <-overMemory:
-		msg := fmt.Sprintf("the run used more than the memory limit (%d MiB) and was stopped", r.Limits.Memory>>20)
-		if compiled {
-			msg += ": make fewer goroutines, smaller slices and maps, or print less (concviz serve -run-memory raises the limit)"
-		}
-		return nil, &RunError{codeMemory, msg}
+		return nil, r.overMemory("the run", "was stopped", compiled)
 	default:
 	}
 	if ctx.Err() == context.DeadlineExceeded {
