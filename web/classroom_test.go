@@ -62,7 +62,14 @@ func sameAsPresenter(t *testing.T, what string, presenter context.Context, viewe
 // replaced answers with an error, which only means "not yet").
 func poll(t *testing.T, ctx context.Context, expr, why string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	pollFor(t, ctx, 20*time.Second, expr, why, `""`)
+}
+
+// pollFor is poll with its own deadline; on failure it also shows the
+// value of the expression state (a page's status, say).
+func pollFor(t *testing.T, ctx context.Context, d time.Duration, expr, why, state string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	var last error
 	for time.Now().Before(deadline) {
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
@@ -72,7 +79,7 @@ func poll(t *testing.T, ctx context.Context, expr, why string) {
 		last = err
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s: %s is still not true (last error: %v)", why, expr, last)
+	t.Fatalf("%s: %s is still not true (last error: %v); page: %s", why, expr, last, eval[string](t, ctx, state))
 }
 
 // click clicks an element with a script: SVG elements and buttons alike.

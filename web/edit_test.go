@@ -54,18 +54,7 @@ func editServerFor(t *testing.T, edit server.EditMode) string {
 // longPoll waits for expr across navigations, for as long as a build may take.
 func longPoll(t *testing.T, ctx context.Context, expr, why string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		if err == nil && ok {
-			return
-		}
-		last = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	status := eval[string](t, ctx, `JSON.stringify({path: location.pathname, status: document.querySelector(".ed-status")?.textContent, error: document.querySelector(".ed-error")?.textContent, notice: document.querySelector("#notice")?.textContent})`)
-	t.Fatalf("%s: %s is still not true (last error: %v); page: %s", why, expr, last, status)
+	pollFor(t, ctx, 60*time.Second, expr, why, `JSON.stringify({path: location.pathname, status: document.querySelector(".ed-status")?.textContent, error: document.querySelector(".ed-error")?.textContent, notice: document.querySelector("#notice")?.textContent})`)
 }
 
 // caretAfter opens the editor (if closed) and puts the caret after the
