@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -381,45 +380,10 @@ func exploreMain(resolve Resolver) int {
 
 // resultCache keeps explorations' results by their job's key, the least
 // recently used dropped beyond its size.
-type resultCache struct {
-	mu    sync.Mutex
-	size  int
-	order *list.List // of *resultEntry, front: most recently used
-	items map[string]*list.Element
-}
-
-type resultEntry struct {
-	key string
-	res *explore.Result
-}
+type resultCache = lru[*explore.Result]
 
 func newResultCache(size int) *resultCache {
-	return &resultCache{size: size, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *resultCache) get(key string) (*explore.Result, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.items[key]
-	if !ok {
-		return nil, false
-	}
-	c.order.MoveToFront(e)
-	return e.Value.(*resultEntry).res, true
-}
-
-func (c *resultCache) put(key string, res *explore.Result) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		e.Value.(*resultEntry).res = res
-		c.order.MoveToFront(e)
-		return
-	}
-	c.items[key] = c.order.PushFront(&resultEntry{key, res})
-	for c.order.Len() > c.size {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.items, last.Value.(*resultEntry).key)
-	}
+	c := &resultCache{}
+	c.init(int64(size), func(*explore.Result) int64 { return 1 })
+	return c
 }
