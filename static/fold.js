@@ -202,12 +202,12 @@ function indexOfG(q, id) {
 function leaveWaits(state, x) {
   for (const id of x.waitOn) {
     const o = state.objs[id];
-    if (!o || !QUEUES.some((q) => o[q] && indexOfG(o[q], x.id) >= 0)) continue;
+    if (!o) continue;
+    // Found once; a copy (own) keeps the queues' order, so the places hold.
+    const at = QUEUES.map((q) => (o[q] ? indexOfG(o[q], x.id) : -1));
+    if (at.every((i) => i < 0)) continue;
     const m = own(state, state.objs, id);
-    for (const q of QUEUES) {
-      const i = m[q] ? indexOfG(m[q], x.id) : -1;
-      if (i >= 0) m[q].splice(i, 1);
-    }
+    QUEUES.forEach((q, k) => at[k] >= 0 && m[q].splice(at[k], 1));
   }
 }
 

@@ -87,10 +87,9 @@ function outcomeOf(msg) {
  * are renumbered if the recording's kind numbers differ from this page's.
  * The log remembers the scenario and settings (log.recorded).
  */
-export function logFromRecording(rec) {
-  const problem = recordingProblem(rec);
+export function logFromRecording(input) {
+  const { rec, problem } = checked(input);
   if (problem) throw new Error(`This recording cannot be replayed: ${problem}.`);
-  rec = upgrade(rec);
   const kinds = byName(rec.kinds, EVENT_KINDS, rec.events, 2, "event kind");
   const reasons = byName(rec.reasons, WAIT_REASONS, rec.events, 9, "wait reason");
   const run = { type: "run", id: "recording", scenario: rec.scenario.id, seed: rec.settings.seed, policy: rec.settings.policy, sites: rec.sites.map((s) => ({ ...s })) };
@@ -123,17 +122,18 @@ const isIntMap = (x) => isObj(x) && Object.values(x).every(isInt);
 
 /**
  * upgrade returns a recording of an older version as the current one
- * (EXPORT.md): version 1's declarations spelt their fields as Go does (ID,
- * Kind, …); versions 1 and 2 had rows of 9 fields, without the wait
- * reason and effects of version 3 (legacy.js infers them). A recording
- * that is not of an older version is returned as it is.
+ * (EXPORT.md), with what is wrong with it ("" if nothing): version 1's
+ * declarations spelt their fields as Go does (ID, Kind, …); versions 1 and
+ * 2 had rows of 9 fields, without the wait reason and effects of version 3
+ * (legacy.js infers them, from sound rows only). A recording that is not
+ * of an older version is returned as it is, with "".
  */
-export function upgrade(rec) {
-  if (!isOld(rec)) return rec;
+function upgrade(rec) {
+  if (!isOld(rec)) return { rec, problem: "" };
   const old = camelDecls(rec);
-  const up = { ...old, version: RUN_VERSION, reasons: [...WAIT_REASONS] };
-  // withFacts reads the rows and declarations: only sound ones.
-  return oldProblem(old) ? up : { ...up, events: withFacts(old.events, old.kinds, old.objects) };
+  const problem = oldProblem(old);
+  if (problem) return { rec: old, problem };
+  return { rec: { ...old, version: RUN_VERSION, reasons: [...WAIT_REASONS], events: withFacts(old.events, old.kinds, old.objects) }, problem };
 }
 
 // camelDecls spells a version 1 recording's declarations as version 2 does.
@@ -162,11 +162,17 @@ function oldProblem(rec) {
 
 /** recordingProblem returns what is wrong with a recording, or "". */
 export function recordingProblem(rec) {
-  if (isOld(rec)) {
-    const p = oldProblem(camelDecls(rec));
-    if (p) return p;
-  }
-  rec = upgrade(rec);
+  return checked(rec).problem;
+}
+
+// checked upgrades a recording and finds what is wrong with it, once.
+function checked(rec) {
+  const up = upgrade(rec);
+  return up.problem ? up : { rec: up.rec, problem: currentProblem(up.rec) };
+}
+
+// currentProblem is recordingProblem for a recording of this version.
+function currentProblem(rec) {
   if (!isObj(rec)) return "it is not a JSON object";
   if (rec.format !== RUN_FORMAT) return `its format is ${JSON.stringify(rec.format)}, not "${RUN_FORMAT}": it is not a concviz run`;
   if (rec.version !== RUN_VERSION) return `it is version ${JSON.stringify(rec.version)} of the format, and this page reads versions 1 to ${RUN_VERSION}`;
