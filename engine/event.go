@@ -77,6 +77,10 @@ const (
 	KindHTTPDone           // G's simulated request finished with Val (status or error)
 	KindPanic              // G panicked with Val
 	KindExit               // G called os.Exit(Val)
+	KindRead               // G read Val from shared variable (or map) Obj
+	KindWrite              // G wrote Val to shared variable (or map) Obj (Peer: the writer of the value overwritten; Flag 1: an update was lost)
+	KindRace               // G's latest access to Obj raced with goroutine Peer's access at step Val (a data race, as go run -race reports it)
+	KindPreempt            // G was preempted after running Val nanoseconds without blocking
 	kindCount
 )
 
@@ -92,6 +96,7 @@ var kindNames = [...]string{
 	KindTimerFire: "timer.fire", KindTimerStop: "timer.stop", KindTimerReset: "timer.reset",
 	KindCancel: "cancel", KindPrint: "print", KindResize: "resize", KindSchedule: "schedule",
 	KindHTTP: "http", KindHTTPDone: "http.done", KindPanic: "panic", KindExit: "exit",
+	KindRead: "read", KindWrite: "write", KindRace: "race", KindPreempt: "preempt",
 }
 
 // String returns the kind's stable wire name, e.g. "send.block".
@@ -301,12 +306,14 @@ const (
 	ObjTicker
 	ObjContext
 	ObjAtomic
+	ObjVar // a variable several goroutines can reach
+	ObjMap // a map several goroutines can reach
 )
 
 var objKindNames = [...]string{
 	ObjChan: "chan", ObjMutex: "mutex", ObjRWMutex: "rwmutex", ObjWaitGroup: "waitgroup",
 	ObjOnce: "once", ObjCond: "cond", ObjTimer: "timer", ObjTicker: "ticker",
-	ObjContext: "context", ObjAtomic: "atomic",
+	ObjContext: "context", ObjAtomic: "atomic", ObjVar: "var", ObjMap: "map",
 }
 
 // String returns the kind's wire name, e.g. "waitgroup".

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"sync"
+	"unsafe"
 )
 
 // Program is what a run executes: the program's main function and the source
@@ -158,9 +159,10 @@ type runtime struct {
 	timerSq uint64
 
 	log     *Log
-	objs    []any          // objs[id-1] is the engine value behind object id
-	ptrObjs map[any]int32  // plain variables touched by sync/atomic functions
-	named   map[string]int // how many zero-value objects were named after each expression
+	objs    []any                        // objs[id-1] is the engine value behind object id
+	ptrObjs map[any]int32                // plain variables touched by sync/atomic functions
+	vars    map[unsafe.Pointer]*variable // shared variables and maps, by address (see memory.go)
+	named   map[string]int               // how many zero-value objects were named after each expression
 	stdout  bytes.Buffer
 	stderr  bytes.Buffer
 

@@ -7,10 +7,10 @@
 export const PROTOCOL_VERSION = 2;
 
 /** EVENT_KINDS are the event kinds' names by number, as rows carry them. */
-export const EVENT_KINDS = Object.freeze(["none","go","goend","gosched","make","send","send.block","send.done","recv","recv.block","recv.done","close","select.case","select.block","select.default","lock","lock.block","lock.done","unlock","trylock","wg.add","wg.wait","wg.block","wg.done","once","once.done","cond.wait","cond.wake","cond.signal","atomic","sleep","wake","timer.fire","timer.stop","timer.reset","cancel","print","resize","schedule","http","http.done","panic","exit"]);
+export const EVENT_KINDS = Object.freeze(["none","go","goend","gosched","make","send","send.block","send.done","recv","recv.block","recv.done","close","select.case","select.block","select.default","lock","lock.block","lock.done","unlock","trylock","wg.add","wg.wait","wg.block","wg.done","once","once.done","cond.wait","cond.wake","cond.signal","atomic","sleep","wake","timer.fire","timer.stop","timer.reset","cancel","print","resize","schedule","http","http.done","panic","exit","read","write","race","preempt"]);
 
 /** OBJECT_KINDS are the object kinds' names by number, as declarations carry them (0: none). */
-export const OBJECT_KINDS = Object.freeze(["","chan","mutex","rwmutex","waitgroup","once","cond","timer","ticker","context","atomic"]);
+export const OBJECT_KINDS = Object.freeze(["","chan","mutex","rwmutex","waitgroup","once","cond","timer","ticker","context","atomic","var","map"]);
 
 /** WAIT_REASONS are Go's words for why a goroutine is blocked (0: it is not). */
 export const WAIT_REASONS = Object.freeze(["","chan send","chan send (nil chan)","chan receive","chan receive (nil chan)","select","select (no cases)","sync.Mutex.Lock","sync.RWMutex.Lock","sync.RWMutex.RLock","sync.WaitGroup.Wait","sync.Cond.Wait","sleep","IO wait"]);
