@@ -1,11 +1,12 @@
 // code.js: marks each goroutine's current line in the code panel with a
 // badge (its name and an icon for its state) and the line of the current
-// event. From one step to the next only the lines whose badges changed are
-// touched.
+// event, and both lines of each data race so far. From one step to the
+// next only the lines whose badges changed are touched.
 
 import { ICON } from "./pieces.js";
 import { setChildren } from "./morph.js";
 import { escapeHTML as esc } from "./html.js";
+import { raceLinesOf } from "./memory.js";
 
 
 /**
@@ -55,8 +56,8 @@ export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, 
   if (!v) {
     // First time: clear whatever the page came with.
     for (const el of root.querySelectorAll(".badges")) el.textContent = "";
-    for (const el of root.querySelectorAll(".line.current, .line.has-badge, .line.dead")) el.classList.remove("current", "has-badge", "dead");
-    v = { badges: new Map(), current: null, lines: new Map() };
+    for (const el of root.querySelectorAll(".line.current, .line.has-badge, .line.dead, .line.race")) el.classList.remove("current", "has-badge", "dead", "race");
+    v = { badges: new Map(), current: null, lines: new Map(), races: new Set() };
     shown.set(root, v);
   }
   const lineEl = (line) => {
@@ -81,6 +82,11 @@ export function markCode(root, state, names, { scroll = false, lineOfEvent = 0, 
     if (!was || was.html !== b.html) setChildren(el.querySelector(".badges"), b.html, was?.html);
   }
   v.badges = next;
+  // The lines of the races so far: few, and they change only at a race.
+  const races = raceLinesOf(state);
+  for (const line of v.races) if (!races.has(line)) lineEl(line)?.classList.remove("race");
+  for (const line of races) if (!v.races.has(line)) lineEl(line)?.classList.add("race");
+  v.races = races;
   const cur = lineOfEvent ? lineEl(lineOfEvent) : null;
   if (cur !== v.current) {
     v.current?.classList.remove("current");

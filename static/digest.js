@@ -6,6 +6,7 @@
 // met yet and the engine holds empty are left out, as are empty fields.
 
 import { WAIT_REASON } from "./vocab.js";
+import { isShared } from "./memory.js";
 
 // The object kinds whose state a digest shows, and the fields each has.
 const CHANNELS = new Set(["chan", "context", "timer", "ticker"]);
@@ -29,6 +30,8 @@ export function digest(state) {
       objs.push({ id: o.id, queue: ids(o.queue), called: o.done || o.holder !== 0, done: o.done });
     } else if (o.kind === "cond") {
       objs.push({ id: o.id, waiters: o.waiters });
+    } else if (isShared(o.kind)) {
+      objs.push({ id: o.id, value: o.value, writer: o.writer });
     }
   }
   return canonical({ step: state.step, gs, objs });

@@ -17,6 +17,7 @@
 
 import { kindName, objectKind, ev, lineOf } from "./runlog.js";
 import { FX, WAIT_REASON, WAIT_REASONS } from "./vocab.js";
+import { applyMemory, initMemory, isShared, timelineMark } from "./memory.js";
 
 export const SNAPSHOT_EVERY = 256;
 // MAX_SNAPSHOTS bounds a log's snapshots (tens of kilobytes each with a
@@ -50,6 +51,9 @@ export function initialState(runMessage) {
     prints: 0, // print events so far: the console is log-derived (consoleAt)
     last: null, // the last event applied
     ended: null, // "panic" or "exit" once the program ended so
+    lost: 0, // lost updates so far (memory.js)
+    races: 0, // data races so far
+    raceLines: [], // [earlier line, later line] of each race, each pair once
     sites: runMessage?.sites ?? [],
   };
 }
@@ -108,6 +112,7 @@ function newObj(decl, id) {
       o.value = "";
       break;
   }
+  if (isShared(kind)) initMemory(o);
   return o;
 }
 
@@ -402,6 +407,9 @@ export function applyInPlace(s, row, log) {
     case "print":
       s.prints++;
       break;
+
+    default:
+      applyMemory(s, e, o, actor, log);
   }
   if (e.reason && actor) park(s, actor, e, o);
   if (actor && actor.state !== "running" && s.running === actor.id) s.running = 0;
@@ -494,16 +502,17 @@ export function printsOf(log) {
 /**
  * lanes summarises the whole log for the timeline: for each goroutine the
  * steps at which its state changed, as [step, state] pairs, plus the
- * hand-offs between goroutines ({step, from, to, obj}).
+ * hand-offs between goroutines ({step, from, to, obj}), the data races
+ * and the lost updates (memory.js timelineMark).
  */
 export function lanes(log) {
   // Folded on from where the last call stopped: the log only grows.
   let c = log._lanesFold;
   if (!c) {
-    c = log._lanesFold = { s: initialState(log.run), out: new Map(), handoffs: [], n: 0 };
+    c = log._lanesFold = { s: initialState(log.run), out: new Map(), handoffs: [], races: [], lost: [], n: 0 };
     mark(c.out, c.s.gs[1], 0);
   }
-  const { s, out, handoffs } = c;
+  const { s, out, handoffs, races, lost } = c;
   for (let i = c.n; i < log.events.length; i++) {
     const e = ev(log.events.at(i), i);
     const was = s.running;
@@ -511,6 +520,9 @@ export function lanes(log) {
     if ((e.kind === "send" || e.kind === "recv") && e.peer) {
       handoffs.push(e.kind === "send" ? { step: i + 1, from: e.g, to: e.peer, obj: e.obj } : { step: i + 1, from: e.peer, to: e.g, obj: e.obj });
     }
+    const m = timelineMark(e, i);
+    if (m?.race) races.push(m.race);
+    if (m?.lost) lost.push(m.lost);
     if (e.g && s.gs[e.g]) mark(out, s.gs[e.g], i + 1);
     if (e.peer && s.gs[e.peer]) mark(out, s.gs[e.peer], i + 1);
     if (was && s.gs[was]) mark(out, s.gs[was], i + 1);
@@ -519,7 +531,7 @@ export function lanes(log) {
   }
   c.n = log.events.length;
   const ls = [...out.values()].sort((a, b) => a.id - b.id).map((l) => ({ ...l, changes: l.changes.slice() }));
-  return { lanes: ls, handoffs: handoffs.slice(), steps: log.events.length };
+  return { lanes: ls, handoffs: handoffs.slice(), races: races.slice(), lost: lost.slice(), steps: log.events.length };
 }
 
 // mark records goroutine x's state at step in its lane, if it changed.

@@ -14,6 +14,7 @@ import { canvasMarkup, dotsLayer, drawDots, runAt } from "./crowd.js";
 import { sameShape, morph, morphMarkup } from "./morph.js";
 import { escapeHTML as esc } from "./html.js";
 import { STATE_WORD, clip, center, dot, pickDot, nearest, waitLine, crowdBox, gNode, chanNode, objNode } from "./pieces.js";
+import { accessOf } from "./memory.js";
 
 function box(lay, [t, id]) {
   return t === "g" ? lay.pos.g.get(id) : t === "ghost" ? lay.pos.ghost.get(id) : t === "c" ? lay.pos.c.get(id) : lay.pos.o.get(id);
@@ -66,6 +67,12 @@ export function scene(lay, state, log, opts = {}) {
   if (last && last.obj) {
     const k = /^send/.test(last.kind) ? E.sends.get(`${last.g}>${last.obj}`) : /^recv/.test(last.kind) ? E.recvs.get(`${last.obj}>${last.g}`) : undefined;
     if (k !== undefined) layers.edges.set(k, `<path class="edge hot" d="${E.paths.get(k)}" marker-end="url(#arr)"/>`);
+    // A goroutine's access to a shared variable: a short arrow to its box
+    // (from it, for a read), for the step that made it.
+    const acc = accessOf(state, last.obj);
+    const v = acc && lay.pos.o.get(last.obj);
+    const a = v && nearest(lay, acc.g, v);
+    if (a) layers.edges.set("access", acc.cls === "read" ? waitLine(v, a, `access ${acc.cls}`, "arr") : waitLine(a, v, `access ${acc.cls}`, "arr"));
   }
   // Waits: each blocked goroutine to what it waits on. A wait line is
   // there or not: its markup is its key.

@@ -5,6 +5,7 @@
 
 import { ev, shortName } from "./runlog.js";
 import { FX } from "./vocab.js";
+import { MEM, LOST, RACE_WRITE, RACE_PREV_WRITE, isShared } from "./memory.js";
 
 /**
  * narrate describes event e (a row or an ev object), given the state before
@@ -34,6 +35,7 @@ export function narrate(e, before, after, who) {
       if (!o) return `${G} made an object`;
       if (o.kind === "chan") return `${G} made channel ${o.name} (${o.cap === 0 ? "unbuffered" : `buffer of ${o.cap}`})`;
       if (o.kind === "timer" || o.kind === "ticker") return `${G} made ${o.kind} ${o.name}, due in ${duration(Number(e.value))}`;
+      if (isShared(o.kind)) return `${o.name} is shared memory: ${G} is the first goroutine to touch it`;
       return `${G} made ${o.kind} ${o.name}`;
     case "send":
       if (e.peer) return `${G} handed ${v} to ${P} over ${on}`;
@@ -127,6 +129,11 @@ export function narrate(e, before, after, who) {
       return `${G} panicked: ${e.value}`;
     case "exit":
       return `${G} called os.Exit(${e.value})`;
+    case MEM.read:
+    case MEM.write:
+    case MEM.race:
+    case MEM.preempt:
+      return narrateMemory(e, before, o, G, P);
   }
   return `${G}: ${e.kind}`;
 }
@@ -143,4 +150,41 @@ export function duration(ns) {
   if (a < 60e9) return `${trim(ns / 1e9)}s`;
   const m = Math.trunc(ns / 60e9);
   return `${m}m${trim((ns - m * 60e9) / 1e9)}s`;
+}
+
+// narrateMemory says what a shared-memory event did: a read with the value
+// seen, a write (naming a lost update when it is one), a data race, a
+// preemption.
+function narrateMemory(e, before, o, G, P) {
+  const on = o?.name ?? "a variable";
+  const isMap = o?.kind === "map";
+  switch (e.kind) {
+    case MEM.read:
+      return isMap ? `${G} read ${e.value === "" ? "from" : `${e.value} from`} map ${on}` : `${G} read ${on} = ${e.value}`;
+    case MEM.write: {
+      if (e.value === "" && isMap) return `${G} deleted an entry of map ${on}`;
+      const into = isMap ? `map ${on}` : on;
+      if (!(e.flag & LOST)) return `${G} wrote ${e.value} to ${into}`;
+      // The value overwritten is the latest one read or written, the peer's.
+      const was = before?.objs?.[e.obj]?.value ?? "";
+      return `${G} wrote ${e.value} over ${P}'s ${was === "" ? "value" : was}: ${lostWhat(e, before)} lost`;
+    }
+    case MEM.race: {
+      const mine = e.flag & RACE_WRITE ? "write" : "read";
+      const theirs = e.flag & RACE_PREV_WRITE ? "write" : "read";
+      return `data race on ${on}: ${G}'s ${mine} and ${P}'s ${theirs} at step ${Number(e.value) + 1}, neither happens before the other`;
+    }
+    case MEM.preempt:
+      return `${G} was preempted after ${duration(Number(e.value))} of computing`;
+  }
+  return `${G}: ${e.kind}`;
+}
+
+// lostWhat names the update a lost write undid: an increment when the
+// writer added one to the value it read (count++ on a stale count), a
+// decrement when it took one away, else an update.
+function lostWhat(e, before) {
+  const seen = before?.gs?.[e.g]?.lastRead;
+  const d = seen?.obj === e.obj ? Number(e.value) - Number(seen.value) : NaN;
+  return d === 1 ? "one increment" : d === -1 ? "one decrement" : "one update";
 }

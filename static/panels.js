@@ -20,11 +20,31 @@ export const OUTCOME = {
 
 const shown = (o) => OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
 
+/** RACE_WORD is how a run with data races is flagged, as go run -race's report heads them. */
+export const RACE_WORD = "DATA RACE";
+
+/** racesOf is how many data races an outcome message reports (0: none). */
+export const racesOf = (o) => o?.races?.length || (o?.raceReport ? 1 : 0);
+
 /** badgeOf is the outcome badge for an outcome message, or for none yet: {cls, html, title}. */
 export function badgeOf(o) {
   if (!o) return { cls: "badge pending", html: `<span class="icon" aria-hidden="true">◌</span> <span class="text">running…</span>`, title: null };
   const d = shown(o);
-  return { cls: `badge ${d.cls}`, html: `<span class="icon" aria-hidden="true">${d.icon}</span> <span class="text">${escapeHTML(d.word)}</span>`, title: o.message || d.word };
+  // Races are said whatever the outcome: a run can finish and still race.
+  const race = racesOf(o) ? ` <span class="race-flag">${RACE_WORD}</span>` : "";
+  return { cls: `badge ${d.cls}${race ? " raced" : ""}`, html: `<span class="icon" aria-hidden="true">${d.icon}</span> <span class="text">${escapeHTML(d.word)}</span>${race}`, title: o.message || d.word };
+}
+
+/**
+ * raceHTML is the banner's part for a run with data races: the word and the
+ * report as go run -race prints it on standard error.
+ */
+export function raceHTML(o) {
+  const n = racesOf(o);
+  if (!n) return "";
+  const count = o.races?.length ? ` <span class="race-count">${o.races.length === 1 ? "1 race" : `${o.races.length} races`}</span>` : "";
+  const report = o.raceReport ? `<pre class="race-report">${escapeHTML(o.raceReport)}</pre>` : "";
+  return `<div class="race"><p class="race-title"><span class="race-flag">${RACE_WORD}</span>${count}: what <code>go run -race</code> reports</p>${report}</div>`;
 }
 
 /**
@@ -46,7 +66,7 @@ export function bannerOf(o, who) {
     o.outcome === "deadlock" || o.outcome === "leak"
       ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.by.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>`
       : "";
-  return { cls: `banner ${d.cls}`, html: `<p class="banner-msg"><span class="icon" aria-hidden="true">${d.icon}</span> <code>${escapeHTML(msg)}</code></p>${blocked ? `<ul class="blocked-list">${blocked}</ul>` : ""}${legend}` };
+  return { cls: `banner ${d.cls}${racesOf(o) ? " raced" : ""}`, html: `${raceHTML(o)}<p class="banner-msg"><span class="icon" aria-hidden="true">${d.icon}</span> <code>${escapeHTML(msg)}</code></p>${blocked ? `<ul class="blocked-list">${blocked}</ul>` : ""}${legend}` };
 }
 
 /** CHOICE_BUTTONS is how many goroutines that could run next get a button each. */

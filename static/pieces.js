@@ -10,6 +10,7 @@ import { duration } from "./narrate.js";
 import { objectKind } from "./runlog.js";
 import { WAIT_REASON } from "./vocab.js";
 import { escapeHTML as esc } from "./html.js";
+import { SHARED, accessOf } from "./memory.js";
 
 export const ICON = { running: "▶", runnable: "○", blocked: "■", sleeping: "☾", done: "✓" };
 export const STATE_WORD = { running: "running", runnable: "ready to run", blocked: "blocked", sleeping: "sleeping", done: "done" };
@@ -62,7 +63,7 @@ export function nearest(lay, g, b) {
   return cands.sort((p, q) => d(p) - d(q))[0];
 }
 
-export function waitLine(a, b, cls) {
+export function waitLine(a, b, cls, marker = `arr-${cls === "could" ? "wait" : cls}`) {
   const p = center(a);
   const q = center(b);
   // Stop at b's edge (roughly) so the arrowhead shows.
@@ -72,7 +73,7 @@ export function waitLine(a, b, cls) {
   const s = Math.min(a.w / 2 / Math.abs(dx || 1e-9), a.h / 2 / Math.abs(dy || 1e-9));
   const x1 = p.x + dx * Math.min(s, 0.5);
   const y1 = p.y + dy * Math.min(s, 0.5);
-  return `<path class="waitfor ${cls}" d="M${x1},${y1} L${p.x + dx * t},${p.y + dy * t}" marker-end="url(#arr-${cls === "could" ? "wait" : cls})"/>`;
+  return `<path class="waitfor ${cls}" d="M${x1},${y1} L${p.x + dx * t},${p.y + dy * t}" marker-end="url(#${marker})"/>`;
 }
 
 // crowdBox frames a crowd of goroutines and counts them by state: the
@@ -245,9 +246,20 @@ export function objNode(state, id, p, name, log) {
       icon = "⚛";
       l1 = `value ${clip(o?.value ?? "", 16)}`;
       break;
+    case SHARED.var:
+    case SHARED.map:
+      // A shared variable: its value as last read or written, and who wrote it.
+      icon = kind === SHARED.map ? "{}" : "≡";
+      l1 = !o ? "not touched yet" : o.value === "" ? (kind === SHARED.map ? "map" : "no value yet") : `= ${clip(o.value, 18)}`;
+      l2 = o?.writer ? `written by ${name(o.writer)}${o.lost ? ` · ${o.lost} lost` : ""}` : o ? "not written yet" : "";
+      break;
   }
   const busy = (o?.queue?.length || o?.waiters?.length || 0) > 0;
-  return `<g class="obj ${kind}${busy ? " busy" : ""}${o?.cancelled ? " cancelled" : ""}" data-obj="${id}" transform="translate(${p.x},${p.y})">
+  // A shared variable's access at this step: the box lights up (a write
+  // changes its value; a lost update flashes) and a race is marked.
+  const touched = accessOf(state, id);
+  const mem = (touched ? ` ${touched.cls}` : "") + (o?.races ? " raced" : "");
+  return `<g class="obj ${kind}${busy ? " busy" : ""}${o?.cancelled ? " cancelled" : ""}${mem}" data-obj="${id}" transform="translate(${p.x},${p.y})">
     <title>${esc(kind)} ${esc(label)}: ${esc(l1)}${l2 ? ", " + esc(l2) : ""}</title>
     <rect class="obj-box" width="${p.w}" height="${p.h}" rx="6"/>
     ${icon.startsWith("<") ? `${icon}<text x="26" y="19" class="oname">` : `<text x="10" y="19" class="oname"><tspan class="oicon">${icon}</tspan> `}${esc(clip(label, fits(p.w, 9)))}</text>

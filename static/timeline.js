@@ -1,8 +1,9 @@
 // timeline.js: a swimlane per goroutine over the steps of the run, its
 // state drawn as segments (blocked ones hatched, so colour is not the only
 // cue), hand-offs as arrows between lanes, virtual time on an axis below,
-// and the current step as a line. Clicking anywhere jumps to the step
-// under the mouse.
+// and the current step as a line; a data race as a bracket between the lanes
+// and steps of its two accesses, a lost update as a mark on its write.
+// Clicking anywhere jumps to the step under the mouse.
 //
 // Step n owns a cell of the lanes, [X(n), X(n+1)): the cell shows the
 // state after n events, and the event that led to step n sits on the
@@ -143,6 +144,7 @@ export function drawTimeline(svg, summary, names, { width = 800, ticks = [] } = 
     }
     parts.push(`</g>`);
   }
+  parts.push(memoryMarks(summary, row, X, laneH, gap));
   // The axis: virtual time where the clock moves, the number of steps.
   const ay = lanesH + 12;
   parts.push(`<line class="tl-axis-line" x1="${LABEL}" x2="${W - RIGHT}" y1="${lanesH + 1}" y2="${lanesH + 1}"/>`);
@@ -180,6 +182,43 @@ export function drawTimeline(svg, summary, names, { width = 800, ticks = [] } = 
     now.style.width = `${Math.max(2, geo.cell).toFixed(2)}px`;
   }
   return { ...geo, H, lanesH, now };
+}
+
+// MAXMARKS bounds the races and the lost updates drawn (each an element or two).
+const MAXMARKS = 3000;
+
+/**
+ * raceBracket is the bracket of a race between the accesses at x1 on the
+ * lane whose middle is y1 and at x2 on y2 (the later): a tick on each lane
+ * and a line from the earlier to the later.
+ */
+export function raceBracket(x1, y1, x2, y2, h) {
+  const f = (v) => v.toFixed(1);
+  const t = Math.max(2, h / 2);
+  return `M${f(x1)} ${f(y1 - t)}v${f(2 * t)}M${f(x1)} ${f(y1)}L${f(x2)} ${f(y2)}M${f(x2)} ${f(y2 - t)}v${f(2 * t)}`;
+}
+
+// memoryMarks draws the summary's data races (fold.lanes) as brackets from
+// the earlier access to the later, and its lost updates as a cross on the
+// write that lost one, over the lanes shown (row: lane index by goroutine).
+function memoryMarks(summary, row, X, laneH, gap) {
+  const mid = (id) => (row.has(id) ? row.get(id) * (laneH + gap) + 4 + laneH / 2 : null);
+  const out = [`<g class="tl-memory">`];
+  for (const r of (summary.races ?? []).slice(0, MAXMARKS)) {
+    const y1 = mid(r.from);
+    const y2 = mid(r.to);
+    if (y1 === null || y2 === null) continue;
+    out.push(`<path class="tl-race" data-step="${r.step}" data-from-step="${r.fromStep}" d="${raceBracket(X(r.fromStep), y1, X(r.step), y2, laneH)}"><title>data race: step ${r.fromStep} and step ${r.step}</title></path>`);
+  }
+  for (const l of (summary.lost ?? []).slice(0, MAXMARKS)) {
+    const y = mid(l.g);
+    if (y === null) continue;
+    const x = X(l.step);
+    const d = Math.max(2, laneH / 2);
+    out.push(`<path class="tl-lost" data-step="${l.step}" d="M${(x - d).toFixed(1)} ${(y - d).toFixed(1)}l${2 * d} ${2 * d}m0 ${-2 * d}l${-2 * d} ${2 * d}"><title>an update lost at step ${l.step}</title></path>`);
+  }
+  out.push(`</g>`);
+  return out.join("");
 }
 
 /** moveNow moves the current-step line onto the step's cell. */
