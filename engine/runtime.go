@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -59,6 +60,11 @@ type Limits struct {
 	MaxEvents     int   // default DefaultMaxEvents
 	MaxGoroutines int   // live goroutines at once; default DefaultMaxGoroutines
 	MaxTime       int64 // virtual nanoseconds; default DefaultMaxTime
+	// MaxWall, if set, is the run's wall-clock time, checked where
+	// goroutines compute (see Compute): a process that runs one program
+	// sets it below its parent's kill, so a runaway run ends as a run, with
+	// its output and log, not as a killed process. Zero: no limit.
+	MaxWall time.Duration
 }
 
 // Default limits. A simulated goroutine is a real one parked in a coroutine:
@@ -130,6 +136,8 @@ type g struct {
 	sleep timer // reused for Sleep
 
 	recovered []recovery // panics recovered by this goroutine's deferred calls
+
+	reads *readRing // its latest reads of shared variables, for lost updates (memory.go)
 }
 
 // waiter is a parked select case that can be withdrawn from its channel.
@@ -179,6 +187,10 @@ type runtime struct {
 	ending     bool
 	outcome    Outcome
 	mainExited bool // main called Goexit
+
+	since    int64     // virtual time at which cur last got the processor: its time slice (compute.go)
+	computes uint32    // Compute calls, to read the wall clock every so many
+	deadline time.Time // the end of Limits.MaxWall (zero: none)
 }
 
 var (
@@ -204,6 +216,9 @@ func Run(prog Program, cfg Config) *Result {
 		lastPoint: -1,
 	}
 	rt.ivs, rt.caseIvs = splitCases(cfg.Interventions, cfg.Chooser != nil)
+	if rt.limits.MaxWall > 0 {
+		rt.deadline = time.Now().Add(rt.limits.MaxWall)
+	}
 	if len(rt.prog.Sites) == 0 {
 		rt.prog.Sites = []Site{{}}
 	}
@@ -402,6 +417,7 @@ func (rt *runtime) switchAway(gg *g) {
 	next := rt.pickNext()
 	next.state = gRunning
 	rt.cur = next
+	rt.since = rt.clock
 	if next == gg {
 		return
 	}
@@ -424,6 +440,13 @@ func (rt *runtime) pickNext() *g {
 			return gg
 		}
 	}
+	return rt.pickPolicy()
+}
+
+// pickPolicy takes the goroutine the policy runs next from the run queue
+// (non-empty), with no intervention or Chooser: a preemption at a time
+// slice's end (Compute) is deterministic, not a choice.
+func (rt *runtime) pickPolicy() *g {
 	q := &rt.runq
 	switch rt.cfg.Policy {
 	case PolicyRandom:
@@ -481,6 +504,7 @@ func (rt *runtime) preempt(gg *g) {
 func (rt *runtime) handOff(gg, next *g) {
 	next.state = gRunning
 	rt.cur = next
+	rt.since = rt.clock
 	if !gg.yield(struct{}{}) || rt.ending {
 		panic(unwind{})
 	}

@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"container/heap"
+	"fmt"
+	"time"
+)
+
+// Busy loops. The instrument package calls Compute at every loop's back
+// edge and every function's entry, the places where Go's runtime can
+// preempt a goroutine that runs without synchronising. Two things follow
+// from it, so that a goroutine spinning on a flag behaves as in Go:
+// computing takes virtual time, so timers come due while it spins (the
+// sleeper wakes), and a goroutine that has run a whole time slice is
+// preempted, so the woken one gets the processor.
+
+// ComputeCost is the virtual time one Compute call costs. A real back edge
+// costs a nanosecond or so; a microsecond makes a spinning goroutine reach
+// a one-second sleeper's wake-up after a million iterations, a few
+// milliseconds of wall time, instead of a billion. The price is that a loop
+// of n iterations seems to take n µs to time.Since.
+const ComputeCost = time.Microsecond
+
+// TimeSlice is how long a goroutine runs without blocking or yielding
+// before Compute preempts it: Go's forcePreemptNS (runtime/proc.go).
+const TimeSlice = 10 * time.Millisecond
+
+// wallEvery is how many Compute calls pass between readings of the wall
+// clock for Limits.MaxWall: reading it costs some tens of nanoseconds, a
+// Compute call a few, and 2^16 calls take well under a millisecond.
+const wallEvery = 1 << 16
+
+// Compute marks a loop's back edge or a function's entry: computing costs
+// virtual time there (ComputeCost), timers that come due fire, and a
+// goroutine that has run a TimeSlice without blocking is preempted, as Go's
+// asynchronous preemption does. It is not a scheduling point a policy or a
+// Chooser decides: what it does follows from the virtual clock alone.
+// Outside a run it does nothing; once the run has ended it unwinds the
+// caller, as every operation does, so a deferred loop cannot hold up the
+// run's end.
+func Compute(pos Pos) {
+	rt := active
+	if rt == nil {
+		return
+	}
+	if rt.ending {
+		panic(unwind{})
+	}
+	rt.clock += int64(ComputeCost)
+	rt.computes++
+	if rt.clock-rt.since < int64(TimeSlice) && rt.computes%wallEvery != 0 &&
+		(len(rt.timers) == 0 || rt.timers[0].when > rt.clock) {
+		return
+	}
+	rt.computeSlow(pos)
+}
+
+// computeSlow is Compute when something may happen: the wall clock is due
+// for a reading, a timer is due, or the time slice is over.
+func (rt *runtime) computeSlow(pos Pos) {
+	gg := rt.cur
+	if pos != 0 {
+		gg.pos = pos
+	}
+	if rt.computes%wallEvery == 0 && !rt.deadline.IsZero() && time.Now().After(rt.deadline) {
+		where := ""
+		if s := rt.site(gg.pos); s.File != "" {
+			where = " at " + s.String()
+		}
+		rt.endLimit(fmt.Sprintf("wall-clock time limit reached: %v (goroutine %d was computing%s without blocking)", rt.limits.MaxWall, gg.id, where))
+		panic(unwind{})
+	}
+	if rt.clock > rt.limits.MaxTime {
+		rt.endLimit(fmt.Sprintf("virtual time cap reached: %v", time.Duration(rt.limits.MaxTime)))
+		panic(unwind{})
+	}
+	for len(rt.timers) > 0 && rt.timers[0].when <= rt.clock && !rt.ending {
+		rt.fire(heap.Pop(&rt.timers).(*timer))
+	}
+	if rt.ending {
+		panic(unwind{})
+	}
+	ran := rt.clock - rt.since
+	if ran < int64(TimeSlice) {
+		return
+	}
+	if rt.runq.len() == 0 {
+		// Nobody else could run: Go's scheduler would give the goroutine
+		// the processor back at once, and nothing on screen changes.
+		rt.since = rt.clock
+		return
+	}
+	rt.record(Event{Kind: KindPreempt, G: gg.id, Pos: gg.pos, VK: ValInt, Val: uint64(ran)})
+	if rt.ending {
+		panic(unwind{})
+	}
+	gg.state = gRunnable
+	rt.runq.push(gg)
+	if next := rt.pickPolicy(); next != gg {
+		rt.handOff(gg, next)
+		return
+	}
+	gg.state = gRunning // the random policy drew it again
+	rt.since = rt.clock
+}
