@@ -21,6 +21,7 @@ type RunInput struct {
 	MaxEvents     int                `json:"maxEvents,omitempty"`
 	MaxGoroutines int                `json:"maxGoroutines,omitempty"`
 	MaxTime       time.Duration      `json:"maxTime,omitempty"`
+	MaxWall       time.Duration      `json:"maxWall,omitempty"` // wall-clock limit the run ends itself at (Limits.MaxWall); a parent process sets it
 	Internet      *Internet          `json:"internet,omitempty"`
 }
 
@@ -115,7 +116,7 @@ func (in RunInput) parse(lim InputLimits) (Policy, []Intervention, error) {
 			return 0, nil, boundErr(FieldCaps, "capacity must be between 0 and %d, not %d", lim.MaxCap, *iv.Cap)
 		}
 	}
-	if in.MaxEvents < 0 || in.MaxGoroutines < 0 || in.MaxTime < 0 {
+	if in.MaxEvents < 0 || in.MaxGoroutines < 0 || in.MaxTime < 0 || in.MaxWall < 0 {
 		return 0, nil, inputErr(FieldLimits, "limits must be 0 (the default) or more")
 	}
 	return policy, ivs, nil
@@ -128,7 +129,7 @@ func (in RunInput) Config() (Config, error) {
 		return Config{}, err
 	}
 	return Config{Seed: in.Seed, Policy: policy, Caps: in.Caps, Knobs: in.Knobs, Interventions: ivs, Internet: in.Internet,
-		Limits: Limits{MaxEvents: in.MaxEvents, MaxGoroutines: in.MaxGoroutines, MaxTime: int64(in.MaxTime)}}, nil
+		Limits: Limits{MaxEvents: in.MaxEvents, MaxGoroutines: in.MaxGoroutines, MaxTime: int64(in.MaxTime), MaxWall: in.MaxWall}}, nil
 }
 
 // ParseInterventions validates interventions and returns them ordered by step.
