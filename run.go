@@ -184,6 +184,7 @@ func buildProgram(ctx context.Context, path string) (*instrument.Binary, error) 
 // output passed through as it comes and its run read from the frames the
 // child streams on engine.FramesFD.
 func runBinary(path string, in engine.RunInput, out runOutput, timeout time.Duration, stdout, stderr io.Writer) int {
+	in.MaxWall = engine.RunWall(timeout) // the run ends itself, output and log kept, before the kill
 	specJSON, err := jsonString(engine.Spec{RunInput: in, Leaks: out.leaks, Frames: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "concviz: %v\n", err)

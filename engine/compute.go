@@ -103,3 +103,9 @@ func (rt *runtime) computeSlow(pos Pos) {
 	gg.state = gRunning // the random policy drew it again
 	rt.since = rt.clock
 }
+
+// RunWall is the Limits.MaxWall of a run whose process its parent kills
+// after wall: four fifths of it, so the run ends itself first and the
+// rest is time enough to unwind its goroutines and deliver its log and
+// output (the parent's kill stays the last resort).
+func RunWall(wall time.Duration) time.Duration { return wall / 5 * 4 }

@@ -145,6 +145,7 @@ func (r *Runner) Run(ctx context.Context, req engine.RunInput, emit func(*RunLog
 	if req.MaxEvents <= 0 || req.MaxEvents > r.Limits.Events {
 		req.MaxEvents = r.Limits.Events
 	}
+	req.MaxWall = engine.RunWall(r.Limits.Wall) // the run ends itself, output and log kept, before the kill
 	key := runKey(req)
 	if r.Cache != nil {
 		if l, ok := r.Cache.Get(key); ok {
