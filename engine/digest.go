@@ -33,6 +33,8 @@ type ODigest struct {
 	Fires   int64    `json:"fires,omitempty"`   // when a pending timer or ticker fires next
 	Called  bool     `json:"called,omitempty"`  // a Once whose function has been called
 	Done    bool     `json:"done,omitempty"`    // a Once whose function has returned
+	Value   string   `json:"value,omitempty"`   // a shared variable's or map's latest read or written value, as the event's value reads
+	Writer  int32    `json:"writer,omitempty"`  // the goroutine of a shared variable's or map's latest write
 }
 
 // digester is an object whose state a Digest shows.
@@ -87,6 +89,11 @@ func (rt *runtime) takeDigest(final bool) {
 		x, ok := ref.(digester)
 		if ok {
 			x.digest(&od)
+		}
+		if v, isVar := ref.(*variable); isVar {
+			// Its value is encoded in the run's log, which only rt has.
+			od.Value, od.Writer = rt.log.Value(Event{VK: v.vk, Val: v.val}), v.writer
+			ok = true
 		}
 		if k := rt.log.Objects[i].Kind; ok || k == ObjTimer || k == ObjTicker {
 			d.Objs = append(d.Objs, od)

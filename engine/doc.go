@@ -4,8 +4,10 @@
 // program's simulated goroutines one at a time, on a virtual clock, choosing
 // who runs next with a seeded policy, and records every goroutine start,
 // channel operation, select, lock, WaitGroup call, sleep, timer, context
-// cancellation and print as an [Event] in a [Log]. The same inputs always give
-// the same log, byte for byte.
+// cancellation, print and read or write of shared memory as an [Event] in a
+// [Log]. Computing costs virtual time too ([Compute], at loops' back edges),
+// and a goroutine that computes for a [TimeSlice] is preempted, as in Go. The
+// same inputs always give the same log, byte for byte.
 //
 // Programs reach the engine through the package's functions and types, which
 // mirror the standard library's (chan -> [Chan], sync.Mutex -> [Mutex],

@@ -3,20 +3,33 @@ package engine
 import "fmt"
 
 // Policy chooses which runnable goroutine runs at each scheduling point.
+// Every operation starts with one, a read or write of a shared variable
+// included (and a map write spans a second, see MapWrite), so the policy
+// decides how often an update like x++ is split by another goroutine. Under
+// every policy, Compute also preempts a goroutine that has computed for a
+// TimeSlice without blocking, as Go does; that is no choice of the policy's.
 type Policy uint8
 
 // Scheduling policies.
 const (
 	// PolicyRandom switches, at every operation, to a goroutine drawn
 	// uniformly from the runnable ones (the running one included), using the
-	// run's seeded source. It explores interleavings; it is the default.
+	// run's seeded source. It explores interleavings; it is the default. At a
+	// shared-memory access it may switch like at any operation, so x++ in
+	// several goroutines loses updates at some seeds.
 	PolicyRandom Policy = iota
 	// PolicyGo keeps the running goroutine until it blocks, then runs the
 	// goroutine it last readied or started, else the oldest runnable one, as
-	// Go's scheduler roughly does with GOMAXPROCS=1.
+	// Go's scheduler roughly does with GOMAXPROCS=1. At a shared-memory
+	// access it never switches (only an intervention or a Chooser does), as
+	// on one CPU, where the running goroutine keeps the processor until it
+	// blocks or its time slice ends: racy updates seldom lose anything, as
+	// under go run on a quiet machine.
 	PolicyGo
 	// PolicyFIFO rotates: at every operation the running goroutine goes to the
-	// back of the queue and the one at the front runs.
+	// back of the queue and the one at the front runs, a shared-memory access
+	// included, so goroutines doing x++ side by side interleave their reads
+	// and writes and lose updates.
 	PolicyFIFO
 )
 
