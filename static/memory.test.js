@@ -143,7 +143,7 @@ test("the graph: a variable's box with its value and last writer, the access as 
   const [readFrom] = /M([\d.]+),/.exec(scene(lay, stateAt(log, 5), log).layers.edges.get("access")).slice(1).map(Number);
   const box = lay.pos.o.get(1);
   assert.ok(readFrom >= box.x && readFrom <= box.x + box.w, "a read starts at the variable");
-  assert.deepEqual(accessOf(stateAt(log, 10), 1), null, "the preemption touched no variable");
+  assert.deepEqual(accessOf(stateAt(log, 11), 1), null, "the preemption touched no variable");
 });
 
 test("the graph keeps its layouts: a worker pool with a shared counter keeps its columns", () => {
