@@ -236,9 +236,20 @@ func MapWrite[M ~map[K]V, K comparable, V any](m M, k K, x V, pos Pos) {
 	v.writing = 0
 }
 
-// MapUpdate is m[k]++, m[k]--, and m[k] op= y on a shared map.
+// MapUpdate is m[k]++, m[k]--, and m[k] op= y on a shared map: a read, a
+// scheduling point, then a write. Go compiles it into a map write that
+// returns the entry to update, so another goroutine's write in progress
+// makes even its read the fatal "concurrent map writes".
 func MapUpdate[M ~map[K]V, K comparable, V any](m M, k K, op func(V) V, pos Pos) {
-	MapWrite(m, k, op(MapRead(m, k, pos)), pos)
+	rt, gg := enter(pos)
+	if m == nil {
+		var zero V
+		m[k] = op(zero) // Go's own panic: assignment to entry in nil map
+	}
+	v := rt.mapWriter(gg, mapPtr(m), pos)
+	x := m[k]
+	read(rt, gg, v, x, maphash.Comparable(mapSeed, k), pos)
+	MapWrite(m, k, op(x), pos)
 }
 
 // MapDelete is delete(m, k) on a shared map: a write with no value.
