@@ -102,6 +102,9 @@ func (r *rw) call(c *ast.CallExpr) (string, bool) {
 }
 
 func (r *rw) builtin(c *ast.CallExpr, name string) (string, bool) {
+	if s, ok := r.mapBuiltin(c, name); ok {
+		return s, true
+	}
 	switch name {
 	case "make":
 		if ch, ok := isChan(r.typeOf(c.Args[0])); ok {

@@ -39,7 +39,7 @@ func (r *rw) funcDecl(d *ast.FuncDecl) string {
 		}
 		head := r.spliceRange(d.Pos(), d.Body.Lbrace+1, kids)
 		body := r.spliceRange(d.Body.Lbrace+1, d.End(), children(d.Body))
-		return head + guard + body
+		return head + guard + r.eng + ".Compute(" + r.site(d.Body.Lbrace, "") + "); " + body
 	}
 	r.funcs = append(r.funcs, name)
 	defer func() { r.funcs = r.funcs[:len(r.funcs)-1] }()

@@ -36,6 +36,8 @@ type rw struct {
 	funcs    []string // enclosing function names, innermost last
 	litNames map[*ast.FuncLit]string
 	tmp      int
+	mem      *memInfo // which variables are shared, see analyseMemory
+	plain    int      // > 0 inside a constant expression: no engine operations
 
 	consumed map[*ast.SelectorExpr]bool // package selectors replaced by engine ones
 	movedRHS map[ast.Expr]string        // moved package-level initialisers: the function running each
@@ -84,6 +86,7 @@ func rewrite(p *program, opts Options) (*Result, error) {
 	r.nameClosures()
 	r.findUntypedKnobs()
 	r.findAdaptations()
+	r.analyseMemory()
 	r.adapting = map[ast.Expr]bool{}
 	res := &Result{}
 	for fi := range p.files {
@@ -417,6 +420,9 @@ func (r *rw) text(n ast.Node) string {
 		if s, ok := r.selector(n); ok {
 			return s
 		}
+	}
+	if s, ok := r.memNode(n); ok {
+		return s
 	}
 	return r.splice(n)
 }

@@ -78,7 +78,7 @@ func main() {
 			want: []string{
 				`{ _cvz_g0 := i; _cvz_g1 := c; engine.Go("main.worker", `, `func() { worker(_cvz_g0, _cvz_g1) }) }`,
 				`_cvz_g2 := &t; _cvz_g3 := i + 1; engine.Go("main.(*T).run", `, `_cvz_g2.run(_cvz_g3)`,
-				`engine.Go("main.main.func1", `, `engine.Go("main.main.func2", `, `func() { c.Send(9, `,
+				`engine.Go("main.main.func1", `, `engine.Go("main.main.func2", `, `); c.Send(9, `,
 				`_cvz_g5 := f; _cvz_g6 := c; engine.Go("main.worker", `,
 				`func worker(id int, c *engine.Chan[int])`, `type T struct{ c *engine.Chan[int] }`, `c: c}`,
 			},
@@ -165,7 +165,7 @@ func main() {
 				`engine.Mutex`, `n engine.AtomicInt[int64]`, `p engine.AtomicPointer[int]`, `c.Lock(`, `c.Unlock(`,
 				`c.n.Add(1, `, `engine.AtomicAdd(&total, 2, `, `var wg engine.WaitGroup`, `rw := &engine.RWMutex{}`,
 				`rw.RLock(`, `wg.Add(1, `, `done := func() func() { _cvz_r := &wg; return func() { _cvz_r.Done(`,
-				`wg.Go(func() { once.Do(func() {}, `, `}, "main.main.func1", `, `engine.NewCond(&c)`, `_ "sync/atomic"`,
+				`wg.Go(func() { engine.Compute(`, `); once.Do(func() { engine.Compute(`, `}, "main.main.func1", `, `engine.NewCond(&c)`, `_ "sync/atomic"`,
 			},
 			not: []string{"\t\"sync\"\n"},
 		},
@@ -227,7 +227,7 @@ func main() { _, _, _, _ = tick, a, b, n; f() }
 `),
 			want: []string{
 				`c *engine.Chan[int]`, `tick *engine.Chan[time.Time]`, `a int; b string`, `var ( f func() int)`,
-				`func _cvz_init0() { c.Send(1, `, `func main() {if !_cvz_running {`,
+				`func _cvz_init0() { engine.Compute(`, `); c.Send(1, `, `func main() {if !_cvz_running {`,
 			},
 			not: []string{`= make(`},
 		},
