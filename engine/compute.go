@@ -15,11 +15,13 @@ import (
 // preempted, so the woken one gets the processor.
 
 // ComputeCost is the virtual time one Compute call costs. A real back edge
-// costs a nanosecond or so; a microsecond makes a spinning goroutine reach
-// a one-second sleeper's wake-up after a million iterations, a few
-// milliseconds of wall time, instead of a billion. The price is that a loop
-// of n iterations seems to take n µs to time.Since.
-const ComputeCost = time.Microsecond
+// costs a nanosecond or so, but then a goroutine spinning on a flag would
+// reach a one-second sleeper's wake-up after a billion iterations, each
+// recording its read of the flag. At 10 µs it takes 100,000 (a tenth of the
+// server's event cap, some milliseconds of wall time), and a time slice is
+// 1,000 iterations. The price: a loop of n iterations seems to take
+// n × 10 µs to time.Since.
+const ComputeCost = 10 * time.Microsecond
 
 // TimeSlice is how long a goroutine runs without blocking or yielding
 // before Compute preempts it: Go's forcePreemptNS (runtime/proc.go).
