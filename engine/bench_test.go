@@ -13,17 +13,17 @@ import (
 //	native-ns/op  the same work on real goroutines and channels
 //	x-native      engine time / native time
 //	B/event       log memory per recorded event
-func compare(b *testing.B, native func(n int), sim func(n int) *Result) {
+func compare(b *testing.B, native func(n int), sim func(n int) *Result) (eng, nat time.Duration) {
 	b.Helper()
 	b.ReportAllocs()
 	b.StopTimer()
 	start := time.Now()
 	native(b.N)
-	nat := time.Since(start)
+	nat = time.Since(start)
 	b.StartTimer()
 	start = time.Now()
 	res := sim(b.N)
-	eng := time.Since(start)
+	eng = time.Since(start)
 	b.StopTimer()
 	if res.Outcome.Kind != OutcomeOK {
 		b.Fatalf("engine run ended %s: %s", res.Outcome.Kind, res.Outcome.Message)
@@ -31,6 +31,7 @@ func compare(b *testing.B, native func(n int), sim func(n int) *Result) {
 	b.ReportMetric(float64(nat.Nanoseconds())/float64(b.N), "native-ns/op")
 	b.ReportMetric(float64(eng)/float64(nat), "x-native")
 	b.ReportMetric(float64(res.Log.Bytes())/float64(max(res.Log.Len(), 1)), "B/event")
+	return eng, nat
 }
 
 func bigLimits() Config {
@@ -183,6 +184,123 @@ func BenchmarkManyGoroutines(b *testing.B) {
 				for range 100_000 {
 					c.Recv1(0)
 				}
+			}
+		}}, bigLimits())
+	})
+}
+
+// memWorkers is how many goroutines share memory in BenchmarkSharedMemory.
+const memWorkers = 4
+
+// BenchmarkSharedMemory: one op is one access's worth of shared-memory work
+// in each of memWorkers goroutines. "mutex" is §4's counter: count++ under a
+// Mutex (a read and a write between Lock and Unlock); "readwrite" reads a
+// shared setting and writes the goroutine's own slot of a shared slice, with
+// no lock. ns/access and native-ns/access are per read or write.
+func BenchmarkSharedMemory(b *testing.B) {
+	const accesses = 2 // per iteration of either loop
+	cases := []struct {
+		name   string
+		native func(n int)
+		sim    func(n int)
+	}{
+		{"mutex", func(n int) {
+			var mu sync.Mutex
+			count := 0
+			var wg sync.WaitGroup
+			for range memWorkers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range n / memWorkers {
+						mu.Lock()
+						count++
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if count != n/memWorkers*memWorkers {
+				panic("bad count")
+			}
+		}, func(n int) {
+			var mu Mutex
+			count := 0
+			var wg WaitGroup
+			for range memWorkers {
+				wg.Add(1, 0)
+				Go("worker", 0, func() {
+					defer wg.Done(0)
+					for range n / memWorkers {
+						mu.Lock(0)
+						Update(&count, func(c int) int { return c + 1 }, 0)
+						mu.Unlock(0)
+					}
+				})
+			}
+			wg.Wait(0)
+			if count != n/memWorkers*memWorkers {
+				panic("bad count")
+			}
+		}},
+		{"readwrite", func(n int) {
+			step, slots := 1, make([]int, memWorkers)
+			var wg sync.WaitGroup
+			for w := range memWorkers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range n / memWorkers {
+						slots[w] += step
+					}
+				}()
+			}
+			wg.Wait()
+		}, func(n int) {
+			step, slots := 1, make([]int, memWorkers)
+			var wg WaitGroup
+			for w := range memWorkers {
+				wg.Add(1, 0)
+				Go("worker", 0, func() {
+					defer wg.Done(0)
+					for range n / memWorkers {
+						Write(&slots[w], slots[w]+Read(&step, 0), 0)
+					}
+				})
+			}
+			wg.Wait(0)
+		}},
+	}
+	for _, c := range cases {
+		for _, pol := range []Policy{PolicyGo, PolicyRandom} {
+			b.Run(c.name+"/"+pol.String(), func(b *testing.B) {
+				cfg := bigLimits()
+				cfg.Policy = pol
+				eng, nat := compare(b, func(n int) { c.native(n * memWorkers) }, func(n int) *Result {
+					return Run(Program{Main: func() { c.sim(n * memWorkers) }}, cfg)
+				})
+				per := float64(b.N * memWorkers * accesses)
+				b.ReportMetric(float64(eng.Nanoseconds())/per, "ns/access")
+				b.ReportMetric(float64(nat.Nanoseconds())/per, "native-ns/access")
+			})
+		}
+	}
+}
+
+// BenchmarkCompute: one op is one loop iteration that calls Compute, the
+// cost every back edge of a rewritten program pays when nothing happens
+// there (the slice's end and timers are rare).
+func BenchmarkCompute(b *testing.B) {
+	sink := 0
+	compare(b, func(n int) {
+		for i := range n {
+			sink += i
+		}
+	}, func(n int) *Result {
+		return Run(Program{Main: func() {
+			for i := range n {
+				sink += i
+				Compute(0)
 			}
 		}}, bigLimits())
 	})
