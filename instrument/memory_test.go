@@ -201,7 +201,7 @@ func main() {
 
 func main() { a, b = b, a }
 `),
-			ops:  map[string]int{"Read": 2, "Write": 2},
+			ops: map[string]int{"Read": 2, "Write": 2},
 			want: []string{`func\(\) \{ (_cvz_p\d+) := &a; (_cvz_p\d+) := &b; (_cvz_v\d+) := engine\.Read\(&b, \d+\); (_cvz_v\d+) := engine\.Read\(&a, \d+\); ` +
 				`engine\.Write\(_cvz_p\d+, _cvz_v\d+, \d+\); engine\.Write\(_cvz_p\d+, _cvz_v\d+, \d+\) \}\(\)`},
 		},
