@@ -11,6 +11,44 @@
 // declarations (the site table, the init function, the entry point) live in
 // an extra file.
 //
+// Shared memory. Accesses more than one goroutine can reach become engine
+// operations (engine.Read, Write, Update, MapRead, MapRead2, MapAll,
+// MapWrite, MapUpdate, MapDelete; shared.go decides, access.go rewrites):
+//   - A variable is shared if it is package-level, captured by a function
+//     literal, or has its address taken (&v, a pointer-method call on v,
+//     slicing an array v), and it is written after its declaration
+//     (assignment, ++, op=, range with =, address taken): a variable written
+//     only by its declaration cannot race. Variables declared in a for clause
+//     are per iteration: the post statement is not a write, and their uses in
+//     the clause stay plain. A field or element of a shared struct or array
+//     variable is an access at its own address (&v.f, &a[i]).
+//   - Indirect accesses (*p, x.f through a pointer, s[i] of a slice or a
+//     pointer to an array) and every map operation (m[k], v, ok := m[k],
+//     stores, op=, ++, delete, len, range, clear) are operations, unless the
+//     pointer, slice or map is a local variable whose value never leaves its
+//     function: not captured, address not taken, only indexed, selected,
+//     dereferenced, len'd, ranged over, deleted from or appended to itself,
+//     and assigned only make, new, a composite literal or &T{}.
+//   - Only value reads and stores count: an operand used for its address (a
+//     pointer method's receiver, &x, c.mu in c.mu.Lock()) is not read, nor is
+//     an array whose length alone is used. x++, x--, x op= y are
+//     engine.Update (a read, a scheduling point, a write: an update can be
+//     lost); y is evaluated before x is read when it calls a function, as gc
+//     does. Multi-assignments evaluate the left side's operands and every
+//     right side before the stores, in Go's order.
+//   - Every loop body and function body starts with engine.Compute, the
+//     back edge or call where a busy goroutine may be preempted.
+//
+// Limits: values the engine represents as its own objects (channels, sync
+// and sync/atomic values, timers, contexts, functions, and structs or arrays
+// holding them) are not instrumented; nor are accesses in generic code
+// through a type parameter, elements read by range over a slice or array,
+// the elements copy and append read and write, stores by a select case's
+// assignment or a range with =, a map element stored in a := redeclaration,
+// and package-level initialisers kept outside the run. clear(m) is recorded
+// as a read of the whole map. Where an assignment needs a type the rewrite
+// cannot write down, it stays plain.
+//
 // Rewrite refuses programs that reach the outside world (see the allow-list
 // in check.go) before anything is compiled. Build compiles a rewritten
 // program with the local go toolchain against the engine source embedded in
