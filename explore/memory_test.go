@@ -1,0 +1,76 @@
+package explore
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/engine"
+)
+
+// Shared-memory accesses are scheduling points (they start with the same
+// preempt as every operation), so the explorer can switch between the read
+// and the write of x++. DPOR's dependency relation (dpor.go, touch sets
+// from choice_run.go's appendTouch) gives each access the variable's object
+// as a touch, so any two accesses of one variable are dependent, two reads
+// included: sound, if more than needed. Compute's virtual time makes a step
+// that computes touch the clock, which is also sound.
+func TestExploreFindsLostUpdate(t *testing.T) {
+	tests := []struct {
+		name string
+		main func()
+		want []Outcome // Stdout, Outcome and Message of every outcome
+	}{
+		{"two workers do x++", func() {
+			x := 0
+			var wg engine.WaitGroup
+			for range 2 {
+				wg.Add(1, p(1))
+				engine.Go("main.worker", p(2), func() {
+					defer wg.Done(p(4))
+					engine.Update(&x, func(v int) int { return v + 1 }, p(3))
+				})
+			}
+			wg.Wait(p(5))
+			engine.Println(p(6), engine.Read(&x, p(6)))
+		}, []Outcome{
+			{Stdout: "2\n", Outcome: engine.OutcomeOK},
+			{Stdout: "1\n", Outcome: engine.OutcomeOK}, // one increment lost
+		}},
+		{"two workers write one map", func() {
+			m := map[int]int{}
+			var wg engine.WaitGroup
+			for i := range 2 {
+				wg.Add(1, p(1))
+				engine.Go("main.worker", p(2), func() {
+					defer wg.Done(p(4))
+					engine.MapWrite(m, i, i, p(3))
+				})
+			}
+			wg.Wait(p(5))
+			engine.Println(p(6), len(m))
+		}, []Outcome{
+			{Stdout: "2\n", Outcome: engine.OutcomeOK},
+			{Outcome: engine.OutcomePanic, Message: "fatal error: concurrent map writes"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, naive := range []bool{false, true} {
+				r, err := Explore(context.Background(), []Runner{&InProcess{Program: engine.Program{Name: tt.name, Main: tt.main}}}, Options{Preemptions: 1, Naive: naive})
+				require.NoError(t, err)
+				assert.True(t, r.Complete)
+				var got []Outcome
+				for _, o := range r.Outcomes {
+					got = append(got, Outcome{Stdout: o.Stdout, Outcome: o.Outcome, Message: o.Message})
+					if o.Outcome == engine.OutcomePanic || o.Stdout == "1\n" {
+						assert.Equal(t, 1, o.Preemptions, "one switch in the middle of an update suffices")
+					}
+				}
+				assert.ElementsMatch(t, tt.want, got, "naive %v", naive)
+			}
+		})
+	}
+}
