@@ -11,167 +11,7 @@ import (
 // Shared memory accesses rewritten onto the engine (engine.Read, Write,
 // Update, MapRead, MapRead2, MapAll, MapWrite, MapUpdate, MapDelete) and the
 // back edges and calls where a busy goroutine may be preempted
-// (engine.Compute). Which accesses: see the package doc.
-
-// locKind classifies a memory location.
-type locKind int
-
-const (
-	locNone     locKind = iota // not a location, or one only its goroutine reaches
-	locVar                     // a shared variable, or a field or element of one
-	locIndirect                // reached through a pointer or a slice
-	locMap                     // a map element
-)
-
-// locOf classifies the location e denotes.
-func (r *rw) locOf(e ast.Expr) locKind {
-	k := r.locKindOf(e)
-	if k != locNone && r.engineValue(r.typeOf(e)) {
-		return locNone
-	}
-	return k
-}
-
-func (r *rw) locKindOf(e ast.Expr) locKind {
-	switch x := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		v := r.localVar(x, r.p.info.Uses)
-		if v == nil || !r.mem.shared[v] || r.inForClause(x, v) {
-			return locNone
-		}
-		return locVar
-	case *ast.SelectorExpr:
-		sel := r.p.info.Selections[x]
-		if sel == nil || sel.Kind() != types.FieldVal {
-			return locNone
-		}
-		if sel.Indirect() {
-			if r.privateBase(x.X) {
-				return locNone
-			}
-			return locIndirect
-		}
-		if k := r.locKindOf(x.X); k != locMap {
-			return k
-		}
-	case *ast.IndexExpr:
-		if tv, ok := r.p.info.Types[x.Index]; ok && tv.IsType() {
-			return locNone
-		}
-		t := r.typeOf(x.X)
-		if t == nil {
-			return locNone
-		}
-		if _, ok := types.Unalias(t).(*types.TypeParam); ok {
-			return locNone
-		}
-		switch u := t.Underlying().(type) {
-		case *types.Array:
-			if k := r.locKindOf(x.X); k != locMap {
-				return k
-			}
-		case *types.Pointer:
-			if isArray(u.Elem()) && !r.privateBase(x.X) {
-				return locIndirect
-			}
-		case *types.Slice:
-			if !r.privateBase(x.X) {
-				return locIndirect
-			}
-		case *types.Map:
-			if !r.privateBase(x.X) {
-				return locMap
-			}
-		}
-	case *ast.StarExpr:
-		if tv, ok := r.p.info.Types[x]; ok && !tv.IsType() && !r.privateBase(x.X) {
-			return locIndirect
-		}
-	}
-	return locNone
-}
-
-// privateBase reports whether x, a pointer, slice or map dereferenced, is a
-// variable whose value never leaves its function.
-func (r *rw) privateBase(x ast.Expr) bool {
-	v := r.localVar(ast.Unparen(x), r.p.info.Uses)
-	return v != nil && r.mem.private[v]
-}
-
-// memCtx is how an expression is used.
-type memCtx int
-
-const (
-	ctxRead  memCtx = iota // its value is read
-	ctxStore               // it is assigned to
-	ctxLoc                 // it is part of a larger location (v in v.f, a in a[i])
-	ctxAddr                // only its address is used (&v, v.M() with a pointer receiver, a[:], len(a))
-)
-
-func (r *rw) ctxOf(e ast.Expr) memCtx {
-	var n ast.Node = e
-	p := r.parent[n]
-	for {
-		if pe, ok := p.(*ast.ParenExpr); ok {
-			n, p = pe, r.parent[pe]
-			continue
-		}
-		break
-	}
-	switch p := p.(type) {
-	case *ast.UnaryExpr:
-		if p.Op == token.AND {
-			return ctxAddr
-		}
-	case *ast.AssignStmt:
-		for _, l := range p.Lhs {
-			if l == n {
-				return ctxStore
-			}
-		}
-	case *ast.IncDecStmt:
-		return ctxStore
-	case *ast.RangeStmt:
-		if n == p.Key || n == p.Value {
-			return ctxStore
-		}
-		if n == p.X && p.Value == nil && (isArray(r.typeOf(p.X)) || isPtrArray(r.typeOf(p.X))) {
-			return ctxAddr // range over an array's indices does not evaluate it
-		}
-	case *ast.SelectorExpr:
-		sel := r.p.info.Selections[p]
-		if sel == nil || p.X != n {
-			break
-		}
-		switch {
-		case sel.Kind() == types.FieldVal && !isPointer(r.typeOf(p.X)):
-			return ctxLoc
-		case sel.Kind() == types.MethodVal && ptrMethodOnValue(sel, r.typeOf(p.X)):
-			return ctxAddr
-		}
-	case *ast.IndexExpr:
-		if p.X == n && isArray(r.typeOf(p.X)) {
-			return ctxLoc
-		}
-	case *ast.SliceExpr:
-		if p.X == n && isArray(r.typeOf(p.X)) {
-			return ctxAddr
-		}
-	case *ast.CallExpr:
-		if name := builtinName(r, p); (name == "len" || name == "cap") && (isArray(r.typeOf(e)) || isPtrArray(r.typeOf(e))) {
-			return ctxAddr
-		}
-	}
-	return ctxRead
-}
-
-func isPtrArray(t types.Type) bool {
-	if t == nil {
-		return false
-	}
-	p, ok := t.Underlying().(*types.Pointer)
-	return ok && isArray(p.Elem())
-}
+// (engine.Compute). Which accesses: the package doc, decided in shared.go.
 
 // instrumenting reports whether accesses here become engine operations:
 // inside a function, or a package initialiser moved into the run, and not
@@ -397,6 +237,21 @@ func (r *rw) hasCall(e ast.Expr) bool {
 	return found
 }
 
+// callsRecover reports whether n calls recover outside a function literal.
+func (r *rw) callsRecover(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(c ast.Node) bool {
+		switch c := c.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			found = found || builtinName(r, c) == "recover"
+		}
+		return !found
+	})
+	return found
+}
+
 // opAssign renders x op= y on a shared location as engine.Update. y is
 // evaluated before x is read when it calls a function, as gc orders it.
 func (r *rw) opAssign(n *ast.AssignStmt) (string, bool) {
@@ -412,6 +267,9 @@ func (r *rw) opAssign(n *ast.AssignStmt) (string, bool) {
 			return "", false
 		}
 		return r.update(x, k, fn, n.TokPos), true
+	}
+	if r.callsRecover(y) {
+		return "", false // recover must stay called by the deferred function itself
 	}
 	yv := r.temp("y")
 	fn, ok := r.opFunc(xt, n.Tok, yv)
@@ -498,6 +356,9 @@ func (r *rw) assign(n *ast.AssignStmt) (string, bool) {
 	}
 	// a, b = x, y: a closure keeps the temporaries out of the enclosing
 	// scope, where a goto might jump over them.
+	if r.callsRecover(n) {
+		return "", false // recover must stay called by the deferred function itself
+	}
 	var pre, post []string
 	vals := make([]string, len(stores))
 	for i, s := range stores {

@@ -6,8 +6,9 @@ import (
 	"go/types"
 )
 
-// Which variables more than one goroutine can reach: the analysis behind the
-// rule in the package doc (section "Shared memory").
+// Which variables more than one goroutine can reach, and which locations'
+// accesses become engine operations: the rule in the package doc (section
+// "Shared memory"). access.go renders them.
 
 // memInfo is the result of the analysis, for the whole program.
 type memInfo struct {
@@ -379,4 +380,164 @@ func (r *rw) engineValue(t types.Type) bool {
 		return isParam && allowsChan(u)
 	}
 	return false
+}
+
+// locKind classifies a memory location.
+type locKind int
+
+const (
+	locNone     locKind = iota // not a location, or one only its goroutine reaches
+	locVar                     // a shared variable, or a field or element of one
+	locIndirect                // reached through a pointer or a slice
+	locMap                     // a map element
+)
+
+// locOf classifies the location e denotes.
+func (r *rw) locOf(e ast.Expr) locKind {
+	k := r.locKindOf(e)
+	if k != locNone && r.engineValue(r.typeOf(e)) {
+		return locNone
+	}
+	return k
+}
+
+func (r *rw) locKindOf(e ast.Expr) locKind {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v := r.localVar(x, r.p.info.Uses)
+		if v == nil || !r.mem.shared[v] || r.inForClause(x, v) {
+			return locNone
+		}
+		return locVar
+	case *ast.SelectorExpr:
+		sel := r.p.info.Selections[x]
+		if sel == nil || sel.Kind() != types.FieldVal {
+			return locNone
+		}
+		if sel.Indirect() {
+			if r.privateBase(x.X) {
+				return locNone
+			}
+			return locIndirect
+		}
+		if k := r.locKindOf(x.X); k != locMap {
+			return k
+		}
+	case *ast.IndexExpr:
+		if tv, ok := r.p.info.Types[x.Index]; ok && tv.IsType() {
+			return locNone
+		}
+		t := r.typeOf(x.X)
+		if t == nil {
+			return locNone
+		}
+		if _, ok := types.Unalias(t).(*types.TypeParam); ok {
+			return locNone
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Array:
+			if k := r.locKindOf(x.X); k != locMap {
+				return k
+			}
+		case *types.Pointer:
+			if isArray(u.Elem()) && !r.privateBase(x.X) {
+				return locIndirect
+			}
+		case *types.Slice:
+			if !r.privateBase(x.X) {
+				return locIndirect
+			}
+		case *types.Map:
+			if !r.privateBase(x.X) {
+				return locMap
+			}
+		}
+	case *ast.StarExpr:
+		if tv, ok := r.p.info.Types[x]; ok && !tv.IsType() && !r.privateBase(x.X) {
+			return locIndirect
+		}
+	}
+	return locNone
+}
+
+// privateBase reports whether x, a pointer, slice or map dereferenced, is a
+// variable whose value never leaves its function.
+func (r *rw) privateBase(x ast.Expr) bool {
+	v := r.localVar(ast.Unparen(x), r.p.info.Uses)
+	return v != nil && r.mem.private[v]
+}
+
+// memCtx is how an expression is used.
+type memCtx int
+
+const (
+	ctxRead  memCtx = iota // its value is read
+	ctxStore               // it is assigned to
+	ctxLoc                 // it is part of a larger location (v in v.f, a in a[i])
+	ctxAddr                // only its address is used (&v, v.M() with a pointer receiver, a[:], len(a))
+)
+
+func (r *rw) ctxOf(e ast.Expr) memCtx {
+	var n ast.Node = e
+	p := r.parent[n]
+	for {
+		if pe, ok := p.(*ast.ParenExpr); ok {
+			n, p = pe, r.parent[pe]
+			continue
+		}
+		break
+	}
+	switch p := p.(type) {
+	case *ast.UnaryExpr:
+		if p.Op == token.AND {
+			return ctxAddr
+		}
+	case *ast.AssignStmt:
+		for _, l := range p.Lhs {
+			if l == n {
+				return ctxStore
+			}
+		}
+	case *ast.IncDecStmt:
+		return ctxStore
+	case *ast.RangeStmt:
+		if n == p.Key || n == p.Value {
+			return ctxStore
+		}
+		if n == p.X && p.Value == nil && (isArray(r.typeOf(p.X)) || isPtrArray(r.typeOf(p.X))) {
+			return ctxAddr // range over an array's indices does not evaluate it
+		}
+	case *ast.SelectorExpr:
+		sel := r.p.info.Selections[p]
+		if sel == nil || p.X != n {
+			break
+		}
+		switch {
+		case sel.Kind() == types.FieldVal && !isPointer(r.typeOf(p.X)):
+			return ctxLoc
+		case sel.Kind() == types.MethodVal && ptrMethodOnValue(sel, r.typeOf(p.X)):
+			return ctxAddr
+		}
+	case *ast.IndexExpr:
+		if p.X == n && isArray(r.typeOf(p.X)) {
+			return ctxLoc
+		}
+	case *ast.SliceExpr:
+		if p.X == n && isArray(r.typeOf(p.X)) {
+			return ctxAddr
+		}
+	case *ast.CallExpr:
+		if name := builtinName(r, p); (name == "len" || name == "cap") && (isArray(r.typeOf(e)) || isPtrArray(r.typeOf(e))) {
+			return ctxAddr
+		}
+	}
+	return ctxRead
+}
+
+func isPtrArray(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	p, ok := t.Underlying().(*types.Pointer)
+	return ok && isArray(p.Elem())
 }
