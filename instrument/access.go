@@ -39,6 +39,9 @@ func (r *rw) memNode(n ast.Node) (string, bool) {
 		}
 	case *ast.RangeStmt:
 		defer r.rangeMap(n)()
+		if s, ok := r.rangeAssign(n); ok {
+			return s, true
+		}
 		return r.splice(n), true
 	case *ast.IncDecStmt:
 		return r.incDec(n)
@@ -134,6 +137,59 @@ func (r *rw) mapBuiltin(c *ast.CallExpr, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// rangeAssign renders for k, v = range x where k or v is a shared
+// location: the loop declares temporaries instead, and its body starts by
+// storing them, as each iteration's assignment does.
+func (r *rw) rangeAssign(n *ast.RangeStmt) (string, bool) {
+	if n.Tok != token.ASSIGN || !r.instrumenting() {
+		return "", false
+	}
+	var lhs []ast.Expr
+	for _, e := range []ast.Expr{n.Key, n.Value} {
+		if e != nil {
+			lhs = append(lhs, e)
+		}
+	}
+	kinds := make([]locKind, len(lhs))
+	shared := false
+	for i, e := range lhs {
+		if !isBlank(e) {
+			kinds[i] = r.locOf(e)
+		}
+		if kinds[i] != locNone {
+			if _, err := r.typeText(r.typeOf(e)); err != nil {
+				return "", false
+			}
+			shared = true
+		}
+	}
+	if !shared {
+		return "", false
+	}
+	var stores []string
+	kids := make([]ast.Node, len(lhs))
+	for i, e := range lhs {
+		kids[i] = e
+		if isBlank(e) {
+			continue
+		}
+		tmp := r.temp("r")
+		// Assignability implies convertibility: spell out the conversion
+		// the range's = did implicitly.
+		tt, _ := r.typeText(r.typeOf(e))
+		if kinds[i] == locNone {
+			stores = append(stores, r.text(e)+" = "+tmp)
+		} else {
+			stores = append(stores, r.write(store{lhs: e, kind: kinds[i]}, "", "("+tt+")("+tmp+")", n.TokPos))
+		}
+		r.override[e] = tmp
+		defer delete(r.override, e)
+	}
+	head := r.spliceRange(n.For, n.TokPos, kids) + ":=" + r.spliceRange(n.TokPos+1, n.Body.Lbrace, []ast.Node{n.X})
+	body := r.splice(n.Body)
+	return head + "{ " + r.eng + ".Compute(" + r.site(n.Body.Lbrace, "") + "); " + strings.Join(stores, "; ") + ";" + body[1:], true
 }
 
 // computeBody starts a function's or a loop's body with engine.Compute.

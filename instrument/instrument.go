@@ -44,7 +44,7 @@
 // holding them) are not instrumented; nor are accesses in generic code
 // through a type parameter, elements read by range over a slice or array,
 // the elements copy and append read and write, stores by a select case's
-// assignment or a range with =, a map element stored in a := redeclaration,
+// assignment, a map element stored in a := redeclaration,
 // and package-level initialisers kept outside the run. clear(m) is recorded
 // as a read of the whole map. Where an assignment needs a type the rewrite
 // cannot write down, it stays plain.

@@ -247,6 +247,18 @@ func main() {
 			want: []string{`n, (_cvz_v\d+) := f\(\); engine\.Write\(&err, _cvz_v\d+, \d+\)`},
 		},
 		{
+			name: "a range with = into a shared variable stores each iteration's value",
+			src: prog(`var v int
+
+func main() {
+	for _, v = range []int{1, 2} {
+	}
+}
+`),
+			ops:  map[string]int{"Write": 1},
+			want: []string{`for _, (_cvz_r\d+) := range \[\]int\{1, 2\} \{ engine\.Compute\(\d+\); engine\.Write\(&v, \(int\)\(_cvz_r\d+\), \d+\);`},
+		},
+		{
 			name: "constant expressions and an array's length are not reads",
 			src: prog(`var arr [4]int
 
