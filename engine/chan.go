@@ -199,11 +199,13 @@ func (c *Chan[T]) trySend(rt *runtime, gg *g, v T, pos Pos) bool {
 		panic(errSendClosed)
 	}
 	if s := c.recvq.dequeue(); s != nil {
+		rt.raceHandoff(c.id, c.cap, gg.id, s.g.id)
 		recordVal(rt, Event{Kind: KindSend, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos}, v)
 		c.completeRecv(rt, s, v, true, gg.id)
 		return true
 	}
 	if c.count < c.cap {
+		rt.raceSend(c.id, c.cap, c.count, gg.id)
 		c.push(v)
 		recordVal(rt, Event{Kind: KindSend, G: gg.id, Obj: c.id, Pos: pos, Fx: FxPush}, v)
 		return true
@@ -277,10 +279,12 @@ func (c *Chan[T]) Recv(pos Pos) (T, bool) {
 func (c *Chan[T]) tryRecv(rt *runtime, gg *g, pos Pos) (v T, ok, done bool) {
 	if c.count > 0 {
 		v = c.pop()
+		rt.raceRecv(c.id, c.cap, c.count, gg.id)
 		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Pos: pos, Flag: 1, Fx: FxPop}, v)
 		// A waiting sender's value takes the freed slot.
 		if c.count < c.cap {
 			if s := c.sendq.dequeue(); s != nil {
+				rt.raceSend(c.id, c.cap, c.count, s.g.id)
 				c.push(s.val)
 				c.completeSend(rt, s, gg.id, false, FxPush)
 			}
@@ -289,11 +293,13 @@ func (c *Chan[T]) tryRecv(rt *runtime, gg *g, pos Pos) (v T, ok, done bool) {
 	}
 	if s := c.sendq.dequeue(); s != nil {
 		v = s.val
+		rt.raceHandoff(c.id, c.cap, s.g.id, gg.id)
 		recordVal(rt, Event{Kind: KindRecv, G: gg.id, Obj: c.id, Peer: s.g.id, Pos: pos, Flag: 1}, v)
 		c.completeSend(rt, s, gg.id, false, 0)
 		return v, true, true
 	}
 	if c.closed {
+		rt.raceAcquire(c.id, gg.id)
 		rt.record(Event{Kind: KindRecv, G: gg.id, Obj: c.id, Pos: pos})
 		return v, false, true
 	}
@@ -336,12 +342,15 @@ func (c *Chan[T]) Close(pos Pos) {
 // deadline) and wakes everyone waiting, receivers first, as Go's closechan.
 func (c *Chan[T]) close(rt *runtime, by int32, pos Pos) {
 	c.closed = true
+	rt.raceRelease(c.id, by)
 	rt.record(Event{Kind: KindClose, G: by, Obj: c.id, Pos: pos})
 	var zero T
 	for s := c.recvq.dequeue(); s != nil; s = c.recvq.dequeue() {
+		rt.raceAcquire(c.id, s.g.id)
 		c.completeRecv(rt, s, zero, false, by)
 	}
 	for s := c.sendq.dequeue(); s != nil; s = c.sendq.dequeue() {
+		rt.raceAcquire(c.id, s.g.id)
 		c.completeSend(rt, s, by, true, 0)
 	}
 }
@@ -357,6 +366,7 @@ func (c *Chan[T]) resize(rt *runtime, n int) {
 		if s == nil {
 			break
 		}
+		rt.raceSend(c.id, c.cap, c.count, s.g.id)
 		c.push(s.val)
 		c.completeSend(rt, s, 0, false, FxPush)
 	}

@@ -60,7 +60,7 @@ func (c *cancelCtx) Deadline() (time.Time, bool) {
 }
 func (c *cancelCtx) Done() *Chan[struct{}] { return c.done }
 func (c *cancelCtx) Err() error            { return c.err }
-func (c *cancelCtx) Value(key any) any     { return c.parent.Value(key) }
+func (c *cancelCtx) Value(key any) any { return c.parent.Value(key) }
 
 // String names the chain that made c, in the context package's words: a
 // deadline with its time and what is left of it on the virtual clock.

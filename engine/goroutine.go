@@ -18,6 +18,7 @@ func Go(name string, pos Pos, fn func()) {
 		panic(unwind{})
 	}
 	ng := rt.newG(name, gg.id, pos, fn)
+	rt.raceGo(gg.id, ng)
 	rt.record(Event{Kind: KindGo, G: gg.id, Peer: ng.id, Pos: pos})
 }
 

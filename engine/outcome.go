@@ -42,6 +42,13 @@ type Outcome struct {
 	Pos      Pos    // where it did
 	Blocked  []Blocked
 	Edges    []WaitEdge
+
+	// Races are the data races found, one per pair of source locations, in
+	// the order found, whether or not Config.Race reported them; RaceReport
+	// is the text a binary built with -race would print for them on
+	// standard error (see race.go).
+	Races      []Race
+	RaceReport string
 }
 
 // Blocked describes a goroutine that could not proceed when the run ended.

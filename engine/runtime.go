@@ -49,6 +49,12 @@ type Config struct {
 	// place of the policy's draw and of run-next and case interventions; its
 	// defaults are the go policy's, so it is meant for PolicyGo runs.
 	Chooser Chooser
+
+	// Race makes the run behave as a binary built with -race: each data
+	// race is reported on standard error when found, and a run that found
+	// any ends with "Found N data race(s)" and exit status 66 where it would
+	// exit with 0. Races are detected, and kept in the Outcome, either way.
+	Race bool
 }
 
 // ObserveEvery is how many events pass between calls of Config.Observe:
@@ -138,6 +144,8 @@ type g struct {
 	recovered []recovery // panics recovered by this goroutine's deferred calls
 
 	reads *readRing // its latest reads of shared variables, for lost updates (memory.go)
+
+	race gclock // what the goroutine knows happened before (race.go)
 }
 
 // waiter is a parked select case that can be withdrawn from its channel.
@@ -191,6 +199,8 @@ type runtime struct {
 	since    int64     // virtual time at which cur last got the processor: its time slice (compute.go)
 	computes uint32    // Compute calls, to read the wall clock every so many
 	deadline time.Time // the end of Limits.MaxWall (zero: none)
+
+	race raceState // the race detector (race.go)
 }
 
 var (
@@ -243,6 +253,7 @@ func Run(prog Program, cfg Config) *Result {
 			gg.state = gDone
 		}
 	}
+	rt.raceEnd()
 	res := &Result{Outcome: rt.outcome, Log: rt.log, Stdout: rt.stdout.String()}
 	if rt.outcome.Kind.OnStderr() {
 		rt.stderr.WriteString(rt.outcome.Report)

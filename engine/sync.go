@@ -93,11 +93,13 @@ func (m *Mutex) Lock(pos Pos) {
 	m.init(rt, gg, pos)
 	if !m.locked {
 		m.locked, m.holder = true, gg.id
+		rt.raceAcquire(m.id, gg.id)
 		rt.record(Event{Kind: KindLock, G: gg.id, Obj: m.id, Pos: pos})
 		return
 	}
 	m.waiters.push(gg)
 	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.holder}, WaitMutexLock, m.id)
+	rt.raceAcquire(m.id, gg.id)
 }
 
 // TryLock locks m if it is free and reports whether it did.
@@ -107,6 +109,7 @@ func (m *Mutex) TryLock(pos Pos) bool {
 	ok := !m.locked
 	if ok {
 		m.locked, m.holder = true, gg.id
+		rt.raceAcquire(m.id, gg.id)
 	}
 	rt.record(Event{Kind: KindTryLock, G: gg.id, Obj: m.id, Pos: pos, VK: ValBool, Val: b2u(ok)})
 	return ok
@@ -123,6 +126,7 @@ func (m *Mutex) unlockNow(rt *runtime, gg *g, pos Pos) {
 	if !m.locked {
 		rt.fatal(gg, "sync: unlock of unlocked mutex")
 	}
+	rt.raceRelease(m.id, gg.id)
 	rt.record(Event{Kind: KindUnlock, G: gg.id, Obj: m.id, Pos: pos})
 	if w := m.waiters.pop(); w != nil {
 		m.holder = w.id
@@ -157,11 +161,20 @@ func (m *RWMutex) Lock(pos Pos) {
 	m.init(rt, gg, pos)
 	if m.writer == 0 && m.readers == 0 {
 		m.writer = gg.id
+		m.raceLocked(rt, gg)
 		rt.record(Event{Kind: KindLock, G: gg.id, Obj: m.id, Pos: pos})
 		return
 	}
 	m.wwaiters.push(gg)
 	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer}, WaitRWMutexLock, m.id)
+	m.raceLocked(rt, gg)
+}
+
+// raceLocked is a write lock's edges, as package sync annotates them: the
+// previous Unlock and every RUnlock since come before it.
+func (m *RWMutex) raceLocked(rt *runtime, gg *g) {
+	rt.raceAcquire(m.id, gg.id)
+	rt.raceAcquireW(m.id, gg.id)
 }
 
 // TryLock locks m for writing if it is free and reports whether it did.
@@ -171,6 +184,7 @@ func (m *RWMutex) TryLock(pos Pos) bool {
 	ok := m.writer == 0 && m.readers == 0
 	if ok {
 		m.writer = gg.id
+		m.raceLocked(rt, gg)
 	}
 	rt.record(Event{Kind: KindTryLock, G: gg.id, Obj: m.id, Pos: pos, VK: ValBool, Val: b2u(ok)})
 	return ok
@@ -189,6 +203,7 @@ func (m *RWMutex) unlockNow(rt *runtime, gg *g, pos Pos) {
 		rt.fatal(gg, "sync: Unlock of unlocked RWMutex")
 	}
 	m.writer = 0
+	rt.raceRelease(m.id, gg.id)
 	rt.record(Event{Kind: KindUnlock, G: gg.id, Obj: m.id, Pos: pos})
 	if m.rwaiters.len() > 0 {
 		for r := m.rwaiters.pop(); r != nil; r = m.rwaiters.pop() {
@@ -215,11 +230,13 @@ func (m *RWMutex) RLock(pos Pos) {
 	m.init(rt, gg, pos)
 	if m.writer == 0 && m.wwaiters.len() == 0 {
 		m.readers++
+		rt.raceAcquire(m.id, gg.id)
 		rt.record(Event{Kind: KindLock, G: gg.id, Obj: m.id, Pos: pos, Flag: 1})
 		return
 	}
 	m.rwaiters.push(gg)
 	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.writer, Flag: 1}, WaitRWMutexRLock, m.id)
+	rt.raceAcquire(m.id, gg.id)
 }
 
 // TryRLock locks m for reading if it can without blocking and reports whether it did.
@@ -229,6 +246,7 @@ func (m *RWMutex) TryRLock(pos Pos) bool {
 	ok := m.writer == 0 && m.wwaiters.len() == 0
 	if ok {
 		m.readers++
+		rt.raceAcquire(m.id, gg.id)
 	}
 	rt.record(Event{Kind: KindTryLock, G: gg.id, Obj: m.id, Pos: pos, VK: ValBool, Val: b2u(ok), Flag: 1})
 	return ok
@@ -246,6 +264,7 @@ func (m *RWMutex) runlockNow(rt *runtime, gg *g, pos Pos) {
 		rt.fatal(gg, "sync: RUnlock of unlocked RWMutex")
 	}
 	m.readers--
+	rt.raceReleaseW(m.id, gg.id)
 	rt.record(Event{Kind: KindUnlock, G: gg.id, Obj: m.id, Pos: pos, Flag: 1})
 	if m.readers == 0 {
 		m.admitWriter(rt, gg.id)
@@ -281,6 +300,9 @@ func (wg *WaitGroup) Add(delta int, pos Pos) {
 	rt, gg := enter(pos)
 	wg.init(rt, gg, pos)
 	wg.n += delta
+	if delta < 0 {
+		rt.raceRelease(wg.id, gg.id)
+	}
 	rt.record(Event{Kind: KindWGAdd, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(delta), Peer: int32(wg.n)})
 	if wg.n < 0 {
 		panic("sync: negative WaitGroup counter")
@@ -302,6 +324,7 @@ func (wg *WaitGroup) Wait(pos Pos) {
 	rt, gg := enter(pos)
 	wg.init(rt, gg, pos)
 	if wg.n == 0 {
+		rt.raceAcquire(wg.id, gg.id)
 		rt.record(Event{Kind: KindWGWait, G: gg.id, Obj: wg.id, Pos: pos})
 		return
 	}
@@ -311,6 +334,7 @@ func (wg *WaitGroup) Wait(pos Pos) {
 	if wg.n != 0 {
 		panic("sync: WaitGroup is reused before previous Wait has returned")
 	}
+	rt.raceAcquire(wg.id, gg.id)
 }
 
 // Go calls f in a new goroutine named name and adds that goroutine to the
@@ -340,12 +364,14 @@ func (o *Once) Do(f func(), pos Pos) {
 		o.declare(rt, gg, ObjOnce, pos, o)
 	}
 	if o.done {
+		rt.raceAcquire(o.id, gg.id)
 		rt.record(Event{Kind: KindOnce, G: gg.id, Obj: o.id, Pos: pos, VK: ValInt, Val: 0})
 		return
 	}
 	if o.running {
 		o.waiters.push(gg)
 		rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: o.id, Pos: pos}, WaitMutexLock, o.id)
+		rt.raceAcquire(o.id, gg.id)
 		return
 	}
 	o.running = true
@@ -356,6 +382,7 @@ func (o *Once) Do(f func(), pos Pos) {
 		if rt.ending {
 			return
 		}
+		rt.raceRelease(o.id, gg.id)
 		rt.record(Event{Kind: KindOnceDone, G: gg.id, Obj: o.id, Pos: pos})
 		for w := o.waiters.pop(); w != nil; w = o.waiters.pop() {
 			rt.record(Event{Kind: KindLockDone, G: w.id, Obj: o.id, Peer: gg.id, Pos: w.pos})
@@ -453,6 +480,7 @@ func (c *Cond) wake(pos Pos, n int) {
 		if w == nil {
 			break
 		}
+		rt.raceSignal(gg.id, w.id)
 		rt.record(Event{Kind: KindCondWake, G: w.id, Obj: c.id, Peer: gg.id, Pos: w.pos})
 		rt.ready(w)
 		woken++

@@ -179,6 +179,7 @@ func (rt *runtime) fireTimers() {
 }
 
 func (rt *runtime) fire(t *timer) {
+	rt.raceTimerFire(t.obj)
 	switch t.kind {
 	case timerSleep:
 		rt.record(Event{Kind: KindWake, G: t.g.id, Pos: t.g.pos})
@@ -187,9 +188,11 @@ func (rt *runtime) fire(t *timer) {
 		now := virtualNow(rt.clock)
 		c := t.c
 		if s := c.recvq.dequeue(); s != nil {
+			rt.raceHandoff(c.id, c.cap, 0, s.g.id)
 			rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos})
 			c.completeRecv(rt, s, now, true, 0)
 		} else if c.count == 0 {
+			rt.raceSend(c.id, c.cap, 0, 0)
 			c.push(now)
 			rt.record(Event{Kind: KindTimerFire, Obj: t.obj, Pos: t.pos, Fx: FxPush})
 		} else {
@@ -206,6 +209,7 @@ func (rt *runtime) fire(t *timer) {
 			return
 		}
 		ng := rt.newG(rt.site(t.pos).Func+".AfterFunc", 0, t.pos, t.fn)
+		rt.raceGo(0, ng)
 		rt.record(Event{Kind: KindGo, Peer: ng.id, Pos: t.pos})
 	case timerCtx:
 		t.ctx.cancel(rt, 0, true, errDeadlineExceeded, t.ctx.dlCause)
@@ -258,6 +262,7 @@ func newTimer(rt *runtime, gg *g, d time.Duration, period int64, kind ObjKind, p
 	rt.log.Objects[c.id-1].Kind = kind
 	t := &timer{kind: timerChan, c: c, obj: c.id, pos: pos, period: period, idx: -1}
 	rt.record(Event{Kind: KindMake, G: gg.id, Obj: c.id, Pos: pos, VK: ValInt, Val: uint64(d)})
+	rt.raceTimerSet(t.obj, gg.id)
 	rt.schedule(t, d)
 	return &Timer{C: c, t: t}
 }
@@ -272,6 +277,7 @@ func AfterFunc(d time.Duration, f func(), pos Pos) *Timer {
 	id := rt.declare(Object{Kind: ObjTimer, Name: rt.site(pos).Expr, Pos: pos}, nil)
 	t := &timer{kind: timerFunc, fn: f, obj: id, pos: pos, idx: -1}
 	rt.record(Event{Kind: KindMake, G: gg.id, Obj: id, Pos: pos, VK: ValInt, Val: uint64(d)})
+	rt.raceTimerSet(id, gg.id)
 	rt.schedule(t, d)
 	return &Timer{t: t}
 }
@@ -289,6 +295,7 @@ func (t *Timer) Reset(d time.Duration, pos Pos) bool {
 	rt, gg := enter(pos)
 	was := rt.unschedule(t.t)
 	rt.record(Event{Kind: KindTimerReset, G: gg.id, Obj: t.t.obj, Pos: pos, VK: ValInt, Val: uint64(d), Fx: t.drain()})
+	rt.raceTimerSet(t.t.obj, gg.id)
 	rt.schedule(t.t, d)
 	return was
 }

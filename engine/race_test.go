@@ -1,0 +1,615 @@
+package engine
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// edge is one happens-before edge of the Go memory model (go.dev/ref/mem, or
+// the package doc that states it in the memory model's terms): a program in
+// which the edge orders two accesses to x, and the same program without the
+// edge, in which they race.
+type edge struct {
+	sentence     string
+	synced, racy func()
+}
+
+// checkEdges runs each edge's programs over several seeds and every policy:
+// the synchronised one must report no race, the other one must report one
+// in every run, which proves the first assertion can fail.
+func checkEdges(t *testing.T, edges []edge) {
+	t.Helper()
+	for _, e := range edges {
+		t.Run(e.sentence, func(t *testing.T) {
+			t.Parallel()
+			seeds(t, 5, e.synced, func(t *testing.T, r *Result) {
+				assert.Empty(t, r.Outcome.Races, r.Outcome.RaceReport)
+				assert.NotEqual(t, OutcomeLimit, r.Outcome.Kind, r.Outcome.Message)
+			})
+			seeds(t, 5, e.racy, func(t *testing.T, r *Result) {
+				assert.Len(t, r.Outcome.Races, 1, "the program without the edge must race")
+			})
+		})
+	}
+}
+
+func TestRaceGoAndChannels(t *testing.T) {
+	checkEdges(t, []edge{
+		{
+			sentence: "The go statement that starts a new goroutine is synchronized before the start of the goroutine's execution.",
+			synced: func() {
+				var x int
+				Write(&x, 1, P(1))
+				Go("main.worker", P(2), func() { Read(&x, W(1)) })
+				Sleep(10, P(3))
+			},
+			racy: func() {
+				var x int
+				Go("main.worker", P(2), func() { Read(&x, W(1)) })
+				Write(&x, 1, P(1))
+				Sleep(10, P(3))
+			},
+		},
+		{
+			sentence: "A send on a channel is synchronized before the completion of the corresponding receive from that channel.",
+			synced: func() {
+				var x int
+				c := MakeChan[int]("c", 1, P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); c.Send(1, W(2)) })
+				c.Recv(P(3))
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				c := MakeChan[int]("c", 1, P(1))
+				Go("main.worker", P(2), func() { c.Send(1, W(2)); Write(&x, 1, W(1)) })
+				c.Recv(P(3))
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "The closing of a channel is synchronized before a receive that returns because the channel is closed.",
+			synced: func() {
+				var x int
+				c := MakeChan[int]("c", 0, P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); c.Close(W(2)) })
+				c.Recv(P(3))
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				c := MakeChan[int]("c", 0, P(1))
+				Go("main.worker", P(2), func() { c.Close(W(2)); Write(&x, 1, W(1)) })
+				c.Recv(P(3))
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "A receive from an unbuffered channel is synchronized before the completion of the corresponding send on that channel.",
+			synced: func() {
+				var x int
+				c := MakeChan[int]("c", 0, P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); c.Recv(W(2)) })
+				c.Send(1, P(3))
+				Read(&x, P(4))
+			},
+			// The memory model's own counter-example: with a buffer the send
+			// completes without waiting for the receive.
+			racy: func() {
+				var x int
+				c := MakeChan[int]("c", 1, P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); c.Recv(W(2)) })
+				c.Send(1, P(3))
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "The kth receive on a channel with capacity C is synchronized before the completion of the k+Cth send from that channel completes.",
+			synced: func() {
+				var x int
+				c := MakeChan[int]("sem", 1, P(1))
+				c.Send(1, P(2))
+				Go("main.worker", P(3), func() { Write(&x, 1, W(1)); c.Recv(W(2)) })
+				c.Send(2, P(4)) // the second send waits for the first receive
+				Read(&x, P(5))
+			},
+			racy: func() {
+				var x int
+				c := MakeChan[int]("sem", 2, P(1))
+				c.Send(1, P(2))
+				Go("main.worker", P(3), func() { Write(&x, 1, W(1)); c.Recv(W(2)) })
+				c.Send(2, P(4)) // room for two: it waits for nothing
+				Sleep(10, P(6))
+				Read(&x, P(5))
+			},
+		},
+		{
+			sentence: "A select case performs its operation: a send chosen by select is synchronized before the completion of the corresponding receive.",
+			synced: func() {
+				var x int
+				c := MakeChan[int]("c", 0, P(1))
+				d := MakeChan[int]("d", 0, P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); Select(W(2), false, Send(c, 1), Send(d, 2)) })
+				Select(P(3), false, Recv(c), Recv(d))
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				c := MakeChan[int]("c", 0, P(1))
+				d := MakeChan[int]("d", 0, P(1))
+				Go("main.worker", P(2), func() { Select(W(2), false, Send(c, 1), Send(d, 2)); Write(&x, 1, W(1)) })
+				Select(P(3), false, Recv(c), Recv(d))
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+	})
+}
+
+func TestRaceChannelCapacityChange(t *testing.T) {
+	// The semaphore of capacity 1 grown to 2 by an intervention before the
+	// second send: that send no longer waits for the first receive, so the
+	// accesses race; shrunk back to 1 it waits again.
+	prog := func() {
+		var x int
+		c := MakeChan[int]("sem", 1, P(1))
+		c.Send(1, P(2))
+		Go("main.worker", P(3), func() { Write(&x, 1, W(1)); c.Recv(W(2)) })
+		Sleep(10, P(6))
+		c.Send(2, P(4))
+		Read(&x, P(5))
+	}
+	for _, tc := range []struct {
+		name  string
+		cap   int
+		races int
+	}{{"kept", 1, 0}, {"grown", 2, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(prog, Config{Interventions: []Intervention{{Step: 2, Kind: SetCap, Obj: 1, Cap: tc.cap}}})
+			assert.Len(t, r.Outcome.Races, tc.races, r.Outcome.RaceReport)
+		})
+	}
+}
+
+func TestRaceLocks(t *testing.T) {
+	checkEdges(t, []edge{
+		{
+			sentence: "For any sync.Mutex or sync.RWMutex variable l and n < m, call n of l.Unlock() is synchronized before call m of l.Lock() returns.",
+			synced: func() {
+				var x int
+				var mu Mutex
+				Go("main.worker", P(1), func() { mu.Lock(W(1)); Update(&x, func(v int) int { return v + 1 }, W(2)); mu.Unlock(W(3)) })
+				mu.Lock(P(2))
+				Update(&x, func(v int) int { return v + 1 }, P(3))
+				mu.Unlock(P(4))
+				Sleep(10, P(5))
+			},
+			racy: func() {
+				var x int
+				var mu Mutex
+				Go("main.worker", P(1), func() { Update(&x, func(v int) int { return v + 1 }, W(2)) })
+				mu.Lock(P(2))
+				Update(&x, func(v int) int { return v + 1 }, P(3))
+				mu.Unlock(P(4))
+				Sleep(10, P(5))
+			},
+		},
+		{
+			sentence: "For any call to l.RLock on a sync.RWMutex variable l, there is an n such that the nth call to l.Unlock is synchronized before the return from l.RLock",
+			synced: func() {
+				var x int
+				var rw RWMutex
+				Go("main.worker", P(1), func() { rw.Lock(W(1)); Write(&x, 1, W(2)); rw.Unlock(W(3)) })
+				Sleep(5, P(2))
+				rw.RLock(P(3))
+				Read(&x, P(4))
+				rw.RUnlock(P(5))
+			},
+			// Readers exclude no reader: RUnlock orders nothing before RLock.
+			racy: func() {
+				var x int
+				var rw RWMutex
+				Go("main.worker", P(1), func() { rw.RLock(W(1)); Write(&x, 1, W(2)); rw.RUnlock(W(3)) })
+				Sleep(5, P(2))
+				rw.RLock(P(3))
+				Read(&x, P(4))
+				rw.RUnlock(P(5))
+			},
+		},
+		{
+			sentence: "... and the matching call to l.RUnlock is synchronized before the return from call n+1 to l.Lock.",
+			synced: func() {
+				var x int
+				var rw RWMutex
+				Go("main.worker", P(1), func() { rw.RLock(W(1)); Read(&x, W(2)); rw.RUnlock(W(3)) })
+				Sleep(5, P(2))
+				rw.Lock(P(3))
+				Write(&x, 1, P(4))
+				rw.Unlock(P(5))
+			},
+			racy: func() {
+				var x int
+				var rw RWMutex
+				Go("main.worker", P(1), func() { rw.RLock(W(1)); rw.RUnlock(W(3)); Read(&x, W(2)) })
+				Sleep(5, P(2))
+				rw.Lock(P(3))
+				Write(&x, 1, P(4))
+				rw.Unlock(P(5))
+			},
+		},
+		{
+			sentence: "The completion of a single call of f() from once.Do(f) is synchronized before the return of any call of once.Do(f).",
+			synced: func() {
+				var x int
+				var once Once
+				Go("main.worker", P(1), func() { once.Do(func() { Write(&x, 1, W(1)) }, W(2)) })
+				once.Do(func() { Write(&x, 1, P(2)) }, P(3))
+				Read(&x, P(4))
+				Sleep(10, P(5))
+			},
+			racy: func() {
+				var x int
+				var once Once
+				Go("main.worker", P(1), func() { once.Do(func() {}, W(2)); Write(&x, 1, W(1)) })
+				once.Do(func() {}, P(3))
+				Read(&x, P(4))
+				Sleep(10, P(5))
+			},
+		},
+		{
+			sentence: "sync.WaitGroup: a call to Done \"synchronizes before\" the return of any Wait call that it unblocks.",
+			synced: func() {
+				var x int
+				var wg WaitGroup
+				wg.Add(1, P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); wg.Done(W(2)) })
+				wg.Wait(P(3))
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				var wg WaitGroup
+				wg.Add(1, P(1))
+				Go("main.worker", P(2), func() { wg.Done(W(2)); Write(&x, 1, W(1)) })
+				wg.Wait(P(3))
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			// The Cond's lock is an RWMutex's read side, which orders nothing,
+			// so only the signal can order the accesses.
+			sentence: "sync.Cond: a call to Broadcast or Signal \"synchronizes before\" any Wait call that it unblocks.",
+			synced: func() {
+				var x int
+				var rw RWMutex
+				c := NewCond(rw.RLocker())
+				Go("main.worker", P(1), func() { Sleep(5, W(1)); Write(&x, 1, W(2)); c.Signal(W(3)) })
+				c.L.Lock(P(2))
+				c.Wait(P(3))
+				Read(&x, P(4))
+				c.L.Unlock(P(5))
+			},
+			racy: func() {
+				var x int
+				var rw RWMutex
+				c := NewCond(rw.RLocker())
+				Go("main.worker", P(1), func() { Sleep(5, W(1)); c.Broadcast(W(3)); Write(&x, 1, W(2)) })
+				c.L.Lock(P(2))
+				c.Wait(P(3))
+				Sleep(10, P(6))
+				Read(&x, P(4))
+				c.L.Unlock(P(5))
+			},
+		},
+	})
+}
+
+func TestRaceAtomicsContextTimers(t *testing.T) {
+	checkEdges(t, []edge{
+		{
+			sentence: "If the effect of an atomic operation A is observed by atomic operation B, then A is synchronized before B.",
+			synced: func() {
+				var x int
+				var flag AtomicBool
+				Go("main.worker", P(1), func() { Write(&x, 1, W(1)); flag.Store(true, W(2)) })
+				for !flag.Load(P(2)) {
+					Sleep(1, P(3))
+				}
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				var flag AtomicBool
+				Go("main.worker", P(1), func() { flag.Store(true, W(2)); Write(&x, 1, W(1)) })
+				for !flag.Load(P(2)) {
+					Sleep(1, P(3))
+				}
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "Atomic functions on a plain variable: a load that observes a store is synchronized after it; a load releases nothing.",
+			synced: func() {
+				var x int
+				var flag int32
+				Go("main.worker", P(1), func() { Write(&x, 1, W(1)); AtomicStore(&flag, 1, W(2)) })
+				for AtomicLoad(&flag, P(2)) == 0 {
+					Sleep(1, P(3))
+				}
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				var flag int32
+				Go("main.worker", P(1), func() { Write(&x, 1, W(1)); AtomicLoad(&flag, W(2)) })
+				Sleep(10, P(5))
+				AtomicLoad(&flag, P(2))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "An atomic access and a plain access to one variable, unordered, race (atomics never race with atomics).",
+			synced: func() {
+				var n int64
+				Write(&n, 0, P(1))
+				Go("main.worker", P(2), func() { AtomicAdd(&n, 1, W(1)) })
+				AtomicAdd(&n, 1, P(3))
+				Sleep(10, P(4))
+			},
+			racy: func() {
+				var n int64
+				Write(&n, 0, P(1))
+				Go("main.worker", P(2), func() { AtomicAdd(&n, 1, W(1)) })
+				Write(&n, 5, P(3))
+				Sleep(10, P(4))
+			},
+		},
+		{
+			sentence: "context: cancellation closes Done (the closing of a channel is synchronized before a receive that returns because the channel is closed).",
+			synced: func() {
+				var x int
+				ctx, cancel := WithCancel(Background(), P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); cancel() })
+				ctx.Done().Recv(P(3))
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				ctx, cancel := WithCancel(Background(), P(1))
+				Go("main.worker", P(2), func() { cancel(); Write(&x, 1, W(1)) })
+				ctx.Done().Recv(P(3))
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "context: \"If Done is closed, Err returns a non-nil error\": the cancellation is synchronized before Err returns non-nil.",
+			synced: func() {
+				var x int
+				ctx, cancel := WithCancel(Background(), P(1))
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); cancel() })
+				for ctx.Err() == nil {
+					Sleep(1, P(3))
+				}
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				ctx, cancel := WithCancel(Background(), P(1))
+				Go("main.worker", P(2), func() { cancel(); Write(&x, 1, W(1)) })
+				for ctx.Err() == nil {
+					Sleep(1, P(3))
+				}
+				Sleep(10, P(5))
+				Read(&x, P(4))
+			},
+		},
+		{
+			sentence: "context: a deadline cancels the context as a timer the creator set: WithTimeout is synchronized before Done is seen closed.",
+			synced: func() {
+				var x int
+				var ctx Context
+				Go("main.worker", P(2), func() { Write(&x, 1, W(1)); ctx, _ = WithTimeout(Background(), 5, W(2)) })
+				Sleep(1, P(3))
+				ctx.Done().Recv(P(4))
+				Read(&x, P(5))
+			},
+			racy: func() {
+				var x int
+				var ctx Context
+				Go("main.worker", P(2), func() { ctx, _ = WithTimeout(Background(), 5, W(2)); Sleep(1, W(4)); Write(&x, 1, W(1)) })
+				Sleep(1, P(3))
+				ctx.Done().Recv(P(4))
+				Sleep(10, P(6))
+				Read(&x, P(5))
+			},
+		},
+		{
+			sentence: "time.AfterFunc waits for the duration to elapse and then calls f in its own goroutine: setting it is synchronized before f runs.",
+			synced: func() {
+				var x int
+				Write(&x, 1, P(1))
+				AfterFunc(5, func() { Read(&x, W(1)) }, P(2))
+				Sleep(10, P(3))
+			},
+			racy: func() {
+				var x int
+				AfterFunc(5, func() { Read(&x, W(1)) }, P(2))
+				Write(&x, 1, P(1))
+				Sleep(10, P(3))
+			},
+		},
+		{
+			sentence: "A timer's channel: the timer is set before it fires, and its send is synchronized before the receive of the tick.",
+			synced: func() {
+				var x int
+				var tm *Timer
+				Go("main.worker", P(1), func() { Write(&x, 1, W(1)); tm = NewTimer(5, W(2)) })
+				Sleep(1, P(2))
+				tm.C.Recv(P(3))
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				var tm *Timer
+				Go("main.worker", P(1), func() { tm = NewTimer(5, W(2)); Write(&x, 1, W(1)) })
+				Sleep(1, P(2))
+				tm.C.Recv(P(3))
+				Read(&x, P(4))
+			},
+		},
+	})
+}
+
+// racyProgram is go.dev/ref/mem's shape of a race: a goroutine writes x
+// while main reads it, with nothing between; then it ends as end says.
+func racyProgram(end func()) func() {
+	return func() {
+		var x int
+		Go("main.main.func1", P(12), func() { Write(&x, 1, W(1)) })
+		Sleep(10, P(13))
+		Println(P(14), Read(&x, P(15)))
+		end()
+	}
+}
+
+// wantBlock is the report a -race binary of racyProgram prints (checked
+// against go build -race of the same program, its goroutine number and
+// address apart): the engine knows one frame per stack.
+const wantBlock = `==================
+WARNING: DATA RACE
+Read at 0x00c000010008 by main goroutine:
+  main.main()
+      prog.go:15 +0x0
+
+Previous write at 0x00c000010008 by goroutine 2:
+  main.worker()
+      prog.go:101 +0x0
+
+Goroutine 2 (finished) created at:
+  main.main()
+      prog.go:12 +0x0
+==================
+`
+
+func TestRaceReport(t *testing.T) {
+	tests := []struct {
+		name   string
+		end    func()
+		kind   OutcomeKind
+		code   int // under Config.Race
+		plain  int // without it
+		found  bool
+		suffix string // the end of stderr after the race block
+	}{
+		{"main returns", func() {}, OutcomeOK, ExitCodeRace, 0, true, "Found 1 data race(s)\n"},
+		{"os.Exit(0)", func() { Exit(0, P(16)) }, OutcomeExit, ExitCodeRace, 0, true, "Found 1 data race(s)\n"},
+		{"os.Exit(3)", func() { Exit(3, P(16)) }, OutcomeExit, 3, 3, false, ""},
+		{"panic", func() { panic("boom") }, OutcomePanic, 2, 2, false, "panic: boom\n"},
+		{"deadlock", func() { MakeChan[int]("c", 0, P(16)).Recv(P(17)) }, OutcomeDeadlock, 2, 2, false, "fatal error: all goroutines are asleep - deadlock!\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var live bytes.Buffer
+			r := run(racyProgram(tc.end), Config{Race: true, Stderr: &live})
+			require.Equal(t, tc.kind, r.Outcome.Kind, r.Outcome.Message)
+			assert.Equal(t, tc.code, r.Outcome.ExitCode)
+			assert.Equal(t, "1\n", r.Stdout)
+			require.True(t, strings.HasPrefix(r.Stderr, wantBlock), "stderr:\n%s", r.Stderr)
+			assert.Contains(t, r.Stderr[len(wantBlock):], tc.suffix)
+			assert.Equal(t, tc.found, strings.Contains(r.Stderr, "Found 1 data race(s)"))
+			assert.Equal(t, r.Stderr, live.String(), "stderr is written as the program runs")
+
+			plain := run(racyProgram(tc.end), Config{})
+			assert.Equal(t, tc.plain, plain.Outcome.ExitCode)
+			assert.NotContains(t, plain.Stderr, "DATA RACE", "without Race the run behaves as go run")
+			require.Len(t, plain.Outcome.Races, 1, "races are in the outcome either way")
+			assert.True(t, strings.HasPrefix(plain.Outcome.RaceReport, wantBlock))
+		})
+	}
+}
+
+func TestRaceReportInterleavesWithOutput(t *testing.T) {
+	// Go writes a report when it finds the race, between the lines the
+	// program prints before and after.
+	var out bytes.Buffer
+	w := &out
+	prog := func() {
+		var x int
+		Go("main.main.func1", P(1), func() { Write(&x, 1, W(1)) })
+		Sleep(10, P(2))
+		Println(P(3), "before")
+		Read(&x, P(4))
+		Println(P(5), "after")
+	}
+	r := run(prog, Config{Race: true, Stdout: w, Stderr: w})
+	text := out.String()
+	before, race, after := strings.Index(text, "before"), strings.Index(text, "WARNING: DATA RACE"), strings.Index(text, "after")
+	require.True(t, before >= 0 && race >= 0 && after >= 0, text)
+	assert.True(t, before < race && race < after, text)
+	assert.Equal(t, ExitCodeRace, r.Outcome.ExitCode)
+}
+
+func TestRaceOncePerPairOfLines(t *testing.T) {
+	// A hundred racy increments from ten goroutines: Go reports each pair
+	// of lines once, whichever goroutines meet there.
+	prog := func() {
+		var n int
+		var wg WaitGroup
+		for range 10 {
+			wg.Add(1, P(1))
+			Go("main.worker", P(2), func() {
+				defer wg.Done(W(3))
+				for range 10 {
+					Update(&n, func(v int) int { return v + 1 }, W(1))
+				}
+			})
+		}
+		wg.Wait(P(3))
+		Println(P(4), Read(&n, P(5)) > 0)
+	}
+	seeds(t, 5, prog, func(t *testing.T, r *Result) {
+		seen := map[[2]Pos]bool{}
+		for _, rc := range r.Outcome.Races {
+			key := [2]Pos{min(rc.Access.Pos, rc.Previous.Pos), max(rc.Access.Pos, rc.Previous.Pos)}
+			assert.False(t, seen[key], "pair %v reported twice", key)
+			seen[key] = true
+			assert.True(t, rc.Access.Write || rc.Previous.Write)
+			assert.NotEqual(t, rc.Access.G, rc.Previous.G)
+		}
+		assert.NotEmpty(t, r.Outcome.Races)
+		assert.Equal(t, len(r.Outcome.Races), strings.Count(r.Outcome.RaceReport, "WARNING: DATA RACE"))
+	})
+}
+
+func TestRaceEvent(t *testing.T) {
+	// The race event names both accesses: G and Peer, the other access's
+	// step in Val, and which of them wrote in Flag.
+	r := run(racyProgram(func() {}), Config{})
+	var races []Event
+	for i := range r.Log.Len() {
+		if e := r.Log.At(i); e.Kind == KindRace {
+			races = append(races, e)
+			prev := r.Log.At(i - 1)
+			assert.Equal(t, KindRead, prev.Kind, "recorded right after the racing access")
+			assert.Equal(t, prev.G, e.G)
+		}
+	}
+	require.Len(t, races, 1)
+	e := races[0]
+	other := r.Log.At(int(e.Val))
+	assert.Equal(t, KindWrite, other.Kind)
+	assert.Equal(t, e.Peer, other.G)
+	assert.Equal(t, int32(1), e.G)
+	assert.Equal(t, uint8(2), e.Flag, "a read racing with an earlier write")
+	assert.Equal(t, e.Obj, other.Obj)
+}

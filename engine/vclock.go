@@ -1,0 +1,99 @@
+package engine
+
+// Vector clocks for the race detector (race.go). A clock maps each goroutine
+// to the latest of its steps that is known to have happened before: entry i
+// is goroutine i+1's. Clocks grow lazily to the highest goroutine they have
+// heard of, so a goroutine started by main carries two entries, not one per
+// goroutine of the run.
+
+// vclock is a vector clock; a missing entry is 0, "nothing of that goroutine".
+type vclock []uint32
+
+// get returns goroutine id's entry.
+func (c vclock) get(id int32) uint32 {
+	if id < 1 || int(id) > len(c) {
+		return 0
+	}
+	return c[id-1]
+}
+
+// raise sets goroutine id's entry to t if t is later.
+func (c *vclock) raise(id int32, t uint32) {
+	if id < 1 {
+		return
+	}
+	if int(id) > len(*c) {
+		c.grow(int(id))
+	}
+	if (*c)[id-1] < t {
+		(*c)[id-1] = t
+	}
+}
+
+// join makes c the pointwise maximum of c and o: c now knows all o knew.
+func (c *vclock) join(o vclock) {
+	if len(o) > len(*c) {
+		c.grow(len(o))
+	}
+	cc := *c
+	for i, t := range o {
+		if cc[i] < t {
+			cc[i] = t
+		}
+	}
+}
+
+// set makes c a copy of o, reusing c's storage.
+func (c *vclock) set(o vclock) { *c = append((*c)[:0], o...) }
+
+func (c *vclock) grow(n int) {
+	if n <= cap(*c) {
+		old := len(*c)
+		*c = (*c)[:n]
+		clear((*c)[old:])
+		return
+	}
+	g := make(vclock, n, max(n, 2*cap(*c)))
+	copy(g, *c)
+	*c = g
+}
+
+// gclock is a goroutine's clock: what it knows of the others (vc) and its
+// own current time (own), kept apart so a goroutine with a high id carries
+// no entries for the goroutines it never synchronised with. Id 0 is the
+// runtime's timer context: what fires a timer knows what set it.
+type gclock struct {
+	id  int32
+	own uint32
+	vc  vclock
+}
+
+// knows reports whether the access of goroutine id at time t happened
+// before c's present.
+func (c *gclock) knows(id int32, t uint32) bool {
+	if id == c.id {
+		return true
+	}
+	return t <= c.vc.get(id)
+}
+
+// releaseTo adds what c knows, its own time included, to the sync clock l,
+// then starts a new time of c's, so c's later steps are not covered by it.
+func (c *gclock) releaseTo(l *vclock) {
+	l.join(c.vc)
+	if c.id > 0 {
+		l.raise(c.id, c.own)
+		c.own++
+	}
+}
+
+// acquire adds what the sync clock l knows to c.
+func (c *gclock) acquire(l vclock) { c.vc.join(l) }
+
+// snapshot returns what c knows, its own time included, as a new clock.
+func (c *gclock) snapshot() vclock {
+	var s vclock
+	s.set(c.vc)
+	s.raise(c.id, c.own)
+	return s
+}
