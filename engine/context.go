@@ -59,7 +59,12 @@ func (c *cancelCtx) Deadline() (time.Time, bool) {
 	return c.parent.Deadline()
 }
 func (c *cancelCtx) Done() *Chan[struct{}] { return c.done }
-func (c *cancelCtx) Err() error            { return c.err }
+func (c *cancelCtx) Err() error {
+	if rt := active; c.err != nil && rt != nil && rt.cur != nil {
+		rt.raceAcquire(c.done.id, rt.cur.id) // the cancellation happens before Err returns non-nil
+	}
+	return c.err
+}
 func (c *cancelCtx) Value(key any) any { return c.parent.Value(key) }
 
 // String names the chain that made c, in the context package's words: a
@@ -236,6 +241,7 @@ func withDeadline(parent Context, d time.Time, cause error, pos Pos) (Context, c
 	if c.err == nil {
 		c.dlCause = cause
 		c.timer = &timer{kind: timerCtx, ctx: c, obj: c.done.id, pos: pos, idx: -1}
+		rt.raceTimerSet(c.timer.obj, gg.id)
 		rt.schedule(c.timer, dur)
 	}
 	return c, func() { f(nil) }
