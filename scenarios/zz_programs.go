@@ -3,13 +3,19 @@
 package scenarios
 
 import (
+	"github.com/concviz/concviz/scenarios/gen/busyloop"
+	"github.com/concviz/concviz/scenarios/gen/checkthenact"
 	"github.com/concviz/concviz/scenarios/gen/contexttimeout"
+	"github.com/concviz/concviz/scenarios/gen/counteratomic"
+	"github.com/concviz/concviz/scenarios/gen/counterrace"
 	"github.com/concviz/concviz/scenarios/gen/diningphilosophers"
 	"github.com/concviz/concviz/scenarios/gen/diningphilosophersfixed"
 	"github.com/concviz/concviz/scenarios/gen/fanoutfanin"
 	"github.com/concviz/concviz/scenarios/gen/fetchurls"
 	"github.com/concviz/concviz/scenarios/gen/firsterror"
 	"github.com/concviz/concviz/scenarios/gen/goroutineleak"
+	"github.com/concviz/concviz/scenarios/gen/hiddenrace"
+	"github.com/concviz/concviz/scenarios/gen/maprace"
 	"github.com/concviz/concviz/scenarios/gen/mutexcounter"
 	"github.com/concviz/concviz/scenarios/gen/pipelinecancel"
 	"github.com/concviz/concviz/scenarios/gen/ratelimit"
@@ -21,11 +27,20 @@ import (
 )
 
 func init() {
+	register("busy-loop", busyloop.Program, []Knob{
+		{Name: "spins", Kind: KnobCap, Default: 0, Max: MaxCap, Line: 12, Expr: "0"},
+		{Name: "nap", Kind: KnobDuration, Default: 10000000, Min: 1000000, Max: 1000000000, Line: 8},
+	})
+	register("check-then-act", checkthenact.Program, []Knob{
+		{Name: "amount", Kind: KnobInt, Default: 80, Min: 10, Max: 100, Line: 8},
+	})
 	register("context-timeout", contexttimeout.Program, []Knob{
 		{Name: "ch", Kind: KnobCap, Default: 3, Max: MaxCap, Line: 28, Expr: "len(files)"},
 		{Name: "work", Kind: KnobDuration, Default: 1000000000, Min: 100000000, Max: 3000000000, Line: 12},
 		{Name: "deadline", Kind: KnobDuration, Default: 1500000000, Min: 100000000, Max: 3000000000, Line: 13},
 	})
+	register("counter-atomic", counteratomic.Program, []Knob{})
+	register("counter-race", counterrace.Program, []Knob{})
 	register("dining-philosophers", diningphilosophers.Program, []Knob{
 		{Name: "philosophers", Kind: KnobInt, Default: 5, Min: 2, Max: 9, Line: 10},
 		{Name: "think", Kind: KnobDuration, Default: 10000000, Min: 1000000, Max: 1000000000, Line: 11},
@@ -53,6 +68,12 @@ func init() {
 		{Name: "result", Kind: KnobCap, Default: 0, Max: MaxCap, Line: 18, Expr: "0"},
 		{Name: "latency", Kind: KnobDuration, Default: 200000000, Min: 10000000, Max: 2000000000, Line: 10},
 		{Name: "timeout", Kind: KnobDuration, Default: 100000000, Min: 10000000, Max: 2000000000, Line: 11},
+	})
+	register("hidden-race", hiddenrace.Program, []Knob{
+		{Name: "done", Kind: KnobCap, Default: 0, Max: MaxCap, Line: 8, Expr: "0"},
+	})
+	register("map-race", maprace.Program, []Knob{
+		{Name: "workers", Kind: KnobInt, Default: 4, Min: 1, Max: 8, Line: 8},
 	})
 	register("mutex-counter", mutexcounter.Program, []Knob{})
 	register("pipeline-cancel", pipelinecancel.Program, []Knob{

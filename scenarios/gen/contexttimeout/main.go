@@ -15,7 +15,7 @@ const (
 	 // knob: 100ms..3s
 )
 
-func processFile(ctx engine.Context, file string, ch *engine.Chan[string], wg *engine.WaitGroup) {
+func processFile(ctx engine.Context, file string, ch *engine.Chan[string], wg *engine.WaitGroup) { engine.Compute(6);
 	defer wg.Done(1)
 	switch _cvz_s0_0, _cvz_s0_1 := engine.Recv(ctx.Done()), engine.Recv(engine.After(work, 3)); engine.Select(2, false, _cvz_s0_0, _cvz_s0_1) {
 	case 0:
@@ -25,25 +25,25 @@ func processFile(ctx engine.Context, file string, ch *engine.Chan[string], wg *e
 	}
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(19); 
 	files := []string{"file1.txt", "file2.txt", "file3.txt"}
-	ch := engine.MakeChan[string]("ch", len(files), 6)
+	ch := engine.MakeChan[string]("ch", len(files), 7)
 	var wg engine.WaitGroup
-	ctx, cancel := engine.WithTimeout(engine.Background(), deadline, 7)
+	ctx, cancel := engine.WithTimeout(engine.Background(), deadline, 8)
 	defer cancel()
 
-	for _, file := range files {
-		wg.Add(1, 8)
-		{ _cvz_g1 := ctx; _cvz_g2 := file; _cvz_g3 := ch; _cvz_g4 := &wg; engine.Go("main.processFile", 9, func() { processFile(_cvz_g1, _cvz_g2, _cvz_g3, _cvz_g4) }) }
+	for _, file := range files { engine.Compute(11);
+		wg.Add(1, 9)
+		{ _cvz_g1 := ctx; _cvz_g2 := file; _cvz_g3 := ch; _cvz_g4 := &wg; engine.Go("main.processFile", 10, func() { processFile(_cvz_g1, _cvz_g2, _cvz_g3, _cvz_g4) }) }
 	}
 
-	engine.Go("main.main.func1", 10, func() {
-		wg.Wait(11)
-		ch.Close(12)
+	engine.Go("main.main.func1", 12, func() { engine.Compute(15);
+		wg.Wait(13)
+		ch.Close(14)
 	})
 
-	for result := range ch.Range(13) {
-		engine.Println(14, result)
+	for result := range ch.Range(16) { engine.Compute(18);
+		engine.Println(17, result)
 	}
 }
 

@@ -11,15 +11,20 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 21, Func: "main.processFile", Expr: "time.After"},
 	{File: "main.go", Line: 20, Func: "main.processFile", Expr: "ch"},
 	{File: "main.go", Line: 22, Func: "main.processFile", Expr: "ch"},
+	{File: "main.go", Line: 16, Func: "main.processFile", Expr: ""},
 	{File: "main.go", Line: 28, Func: "main.main", Expr: "ch"},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: "context.WithTimeout"},
 	{File: "main.go", Line: 34, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 35, Func: "main.main", Expr: "processFile"},
+	{File: "main.go", Line: 33, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 38, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 39, Func: "main.main.func1", Expr: "wg"},
 	{File: "main.go", Line: 40, Func: "main.main.func1", Expr: "ch"},
+	{File: "main.go", Line: 38, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 43, Func: "main.main", Expr: "ch"},
 	{File: "main.go", Line: 44, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 43, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 26, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -15,7 +15,7 @@ const (
 
 // dine picks up the left fork, thinks for a moment, then reaches for the
 // right one. Every philosopher does the same, in the same order.
-func dine(id int, left, right *engine.Mutex, wg *engine.WaitGroup) {
+func dine(id int, left, right *engine.Mutex, wg *engine.WaitGroup) { engine.Compute(9);
 	defer wg.Done(1)
 
 	left.Lock(2)
@@ -28,17 +28,17 @@ func dine(id int, left, right *engine.Mutex, wg *engine.WaitGroup) {
 	left.Unlock(8)
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(15); 
 	forks := make([]engine.Mutex, philosophers)
 	var wg engine.WaitGroup
 
-	for i := range philosophers {
-		wg.Add(1, 9)
-		{ _cvz_g0 := i; _cvz_g1 := &forks[i]; _cvz_g2 := &forks[(i+1)%philosophers]; _cvz_g3 := &wg; engine.Go("main.dine", 10, func() { dine(_cvz_g0, _cvz_g1, _cvz_g2, _cvz_g3) }) }
+	for i := range philosophers { engine.Compute(12);
+		wg.Add(1, 10)
+		{ _cvz_g0 := i; _cvz_g1 := &forks[i]; _cvz_g2 := &forks[(i+1)%philosophers]; _cvz_g3 := &wg; engine.Go("main.dine", 11, func() { dine(_cvz_g0, _cvz_g1, _cvz_g2, _cvz_g3) }) }
 	}
 
-	wg.Wait(11)
-	engine.Println(12, "everyone has eaten")
+	wg.Wait(13)
+	engine.Println(14, "everyone has eaten")
 }
 
 //line zz_concviz_gen.go:1

@@ -14,10 +14,13 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 24, Func: "main.dine", Expr: ""},
 	{File: "main.go", Line: 25, Func: "main.dine", Expr: "right"},
 	{File: "main.go", Line: 26, Func: "main.dine", Expr: "left"},
+	{File: "main.go", Line: 16, Func: "main.dine", Expr: ""},
 	{File: "main.go", Line: 34, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 35, Func: "main.main", Expr: "dine"},
+	{File: "main.go", Line: 33, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 38, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 39, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 29, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

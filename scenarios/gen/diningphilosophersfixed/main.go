@@ -18,7 +18,7 @@ const (
 // dine always picks up the lower-numbered of its two forks first. With one
 // global order on the forks no cycle of philosophers can each hold a fork the
 // next one is waiting for, so the table can never deadlock.
-func dine(id int, forks []engine.Mutex, wg *engine.WaitGroup) {
+func dine(id int, forks []engine.Mutex, wg *engine.WaitGroup) { engine.Compute(11);
 	defer wg.Done(1)
 
 	first, second := id, (id+1)%len(forks)
@@ -26,7 +26,7 @@ func dine(id int, forks []engine.Mutex, wg *engine.WaitGroup) {
 		first, second = second, first
 	}
 
-	for meal := 1; meal <= meals; meal++ {
+	for meal := 1; meal <= meals; meal++ { engine.Compute(9);
 		engine.Sleep(think, 2)
 
 		forks[first].Lock(3)
@@ -36,20 +36,20 @@ func dine(id int, forks []engine.Mutex, wg *engine.WaitGroup) {
 		forks[second].Unlock(7)
 		forks[first].Unlock(8)
 	}
-	engine.Printf(9, "philosopher %d is full\n", id)
+	engine.Printf(10, "philosopher %d is full\n", id)
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(17); 
 	forks := make([]engine.Mutex, philosophers)
 	var wg engine.WaitGroup
 
-	for i := range philosophers {
-		wg.Add(1, 10)
-		{ _cvz_g0 := i; _cvz_g1 := forks; _cvz_g2 := &wg; engine.Go("main.dine", 11, func() { dine(_cvz_g0, _cvz_g1, _cvz_g2) }) }
+	for i := range philosophers { engine.Compute(14);
+		wg.Add(1, 12)
+		{ _cvz_g0 := i; _cvz_g1 := forks; _cvz_g2 := &wg; engine.Go("main.dine", 13, func() { dine(_cvz_g0, _cvz_g1, _cvz_g2) }) }
 	}
 
-	wg.Wait(12)
-	engine.Println(13, "everyone has eaten")
+	wg.Wait(15)
+	engine.Println(16, "everyone has eaten")
 }
 
 //line zz_concviz_gen.go:1

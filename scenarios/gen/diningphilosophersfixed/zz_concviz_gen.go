@@ -14,11 +14,15 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 33, Func: "main.dine", Expr: "time.Sleep"},
 	{File: "main.go", Line: 34, Func: "main.dine", Expr: "forks[second]"},
 	{File: "main.go", Line: 35, Func: "main.dine", Expr: "forks[first]"},
+	{File: "main.go", Line: 27, Func: "main.dine", Expr: ""},
 	{File: "main.go", Line: 37, Func: "main.dine", Expr: ""},
+	{File: "main.go", Line: 19, Func: "main.dine", Expr: ""},
 	{File: "main.go", Line: 45, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 46, Func: "main.main", Expr: "dine"},
+	{File: "main.go", Line: 44, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 49, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 50, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 40, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -7,44 +7,44 @@ import (
 	 _ "sync"
 )
 
-func producer(data []int, ch *engine.Chan[int]) {
-	for _, d := range data {
+func producer(data []int, ch *engine.Chan[int]) { engine.Compute(4);
+	for _, d := range data { engine.Compute(2);
 		ch.Send(d, 1)
 	}
-	ch.Close(2)
+	ch.Close(3)
 }
 
-func worker(id int, in *engine.Chan[int], out *engine.Chan[int], wg *engine.WaitGroup) {
-	defer wg.Done(3)
-	for num := range in.Range(4) {
+func worker(id int, in *engine.Chan[int], out *engine.Chan[int], wg *engine.WaitGroup) { engine.Compute(9);
+	defer wg.Done(5)
+	for num := range in.Range(6) { engine.Compute(8);
 		result := num * num // Square the number
-		out.Send(result, 5)
+		out.Send(result, 7)
 	}
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(23); 
 	data := []int{1, 2, 3, 4, 5}
-	in := engine.MakeChan[int]("in", len(data), 6)
-	out := engine.MakeChan[int]("out", len(data), 7)
+	in := engine.MakeChan[int]("in", len(data), 10)
+	out := engine.MakeChan[int]("out", len(data), 11)
 	var wg engine.WaitGroup
 
 	// Producer
-	{ _cvz_g0 := data; _cvz_g1 := in; engine.Go("main.producer", 8, func() { producer(_cvz_g0, _cvz_g1) }) }
+	{ _cvz_g0 := data; _cvz_g1 := in; engine.Go("main.producer", 12, func() { producer(_cvz_g0, _cvz_g1) }) }
 
 	// Workers
-	for i := 1; i <= 3; i++ {
-		wg.Add(1, 9)
-		{ _cvz_g2 := i; _cvz_g3 := in; _cvz_g4 := out; _cvz_g5 := &wg; engine.Go("main.worker", 10, func() { worker(_cvz_g2, _cvz_g3, _cvz_g4, _cvz_g5) }) }
+	for i := 1; i <= 3; i++ { engine.Compute(15);
+		wg.Add(1, 13)
+		{ _cvz_g2 := i; _cvz_g3 := in; _cvz_g4 := out; _cvz_g5 := &wg; engine.Go("main.worker", 14, func() { worker(_cvz_g2, _cvz_g3, _cvz_g4, _cvz_g5) }) }
 	}
 
 	// Collect results
-	engine.Go("main.main.func1", 11, func() {
-		wg.Wait(12)
-		out.Close(13)
+	engine.Go("main.main.func1", 16, func() { engine.Compute(19);
+		wg.Wait(17)
+		out.Close(18)
 	})
 
-	for result := range out.Range(14) {
-		engine.Println(15, "Result:", result)
+	for result := range out.Range(20) { engine.Compute(22);
+		engine.Println(21, "Result:", result)
 	}
 }
 

@@ -7,20 +7,28 @@ import engine "github.com/concviz/concviz/engine"
 var _cvz_sites = []engine.Site{
 	{},
 	{File: "main.go", Line: 10, Func: "main.producer", Expr: "ch"},
+	{File: "main.go", Line: 9, Func: "main.producer", Expr: ""},
 	{File: "main.go", Line: 12, Func: "main.producer", Expr: "ch"},
+	{File: "main.go", Line: 8, Func: "main.producer", Expr: ""},
 	{File: "main.go", Line: 16, Func: "main.worker", Expr: "wg"},
 	{File: "main.go", Line: 17, Func: "main.worker", Expr: "in"},
 	{File: "main.go", Line: 19, Func: "main.worker", Expr: "out"},
+	{File: "main.go", Line: 17, Func: "main.worker", Expr: ""},
+	{File: "main.go", Line: 15, Func: "main.worker", Expr: ""},
 	{File: "main.go", Line: 25, Func: "main.main", Expr: "in"},
 	{File: "main.go", Line: 26, Func: "main.main", Expr: "out"},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: "producer"},
 	{File: "main.go", Line: 34, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 35, Func: "main.main", Expr: "worker"},
+	{File: "main.go", Line: 33, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 39, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 40, Func: "main.main.func1", Expr: "wg"},
 	{File: "main.go", Line: 41, Func: "main.main.func1", Expr: "out"},
+	{File: "main.go", Line: 39, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 44, Func: "main.main", Expr: "out"},
 	{File: "main.go", Line: 45, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 44, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 23, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

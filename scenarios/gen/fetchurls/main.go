@@ -7,29 +7,29 @@ import (
 	 _ "net/http"
 )
 
-func fetchURL(url string, ch *engine.Chan[string]) {
+func fetchURL(url string, ch *engine.Chan[string]) { engine.Compute(6);
 	resp, err := engine.HTTPGet(url, 1)
 	if err != nil {
 		ch.Send(fmt.Sprintf("Error fetching %s: %v", url, err), 2)
 		return
 	}
-	defer resp.Body.Close()
-	ch.Send(fmt.Sprintf("Fetched %s: Status %d", url, resp.StatusCode), 3)
+	defer engine.Read(&resp.Body, 3).Close()
+	ch.Send(fmt.Sprintf("Fetched %s: Status %d", url, engine.Read(&resp.StatusCode, 4)), 5)
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(13); 
 	urls := []string{
 		"https://api.github.com",
 		"https://jsonplaceholder.typicode.com/posts",
 	}
-	ch := engine.MakeChan[string]("ch", len(urls), 4)
+	ch := engine.MakeChan[string]("ch", len(urls), 7)
 
-	for _, url := range urls {
-		{ _cvz_g0 := url; _cvz_g1 := ch; engine.Go("main.fetchURL", 5, func() { fetchURL(_cvz_g0, _cvz_g1) }) }
+	for _, url := range urls { engine.Compute(9);
+		{ _cvz_g0 := url; _cvz_g1 := ch; engine.Go("main.fetchURL", 8, func() { fetchURL(_cvz_g0, _cvz_g1) }) }
 	}
 
-	for range urls {
-		engine.Println(6, ch.Recv1(7))
+	for range urls { engine.Compute(12);
+		engine.Println(10, ch.Recv1(11))
 	}
 }
 

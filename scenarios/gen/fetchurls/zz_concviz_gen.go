@@ -8,11 +8,17 @@ var _cvz_sites = []engine.Site{
 	{},
 	{File: "main.go", Line: 9, Func: "main.fetchURL", Expr: "http.Get"},
 	{File: "main.go", Line: 11, Func: "main.fetchURL", Expr: "ch"},
+	{File: "main.go", Line: 14, Func: "main.fetchURL", Expr: "resp.Body"},
+	{File: "main.go", Line: 15, Func: "main.fetchURL", Expr: "resp.StatusCode"},
 	{File: "main.go", Line: 15, Func: "main.fetchURL", Expr: "ch"},
+	{File: "main.go", Line: 8, Func: "main.fetchURL", Expr: ""},
 	{File: "main.go", Line: 23, Func: "main.main", Expr: "ch"},
 	{File: "main.go", Line: 26, Func: "main.main", Expr: "fetchURL"},
+	{File: "main.go", Line: 25, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: "ch"},
+	{File: "main.go", Line: 29, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 18, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

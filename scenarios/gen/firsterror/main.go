@@ -19,7 +19,7 @@ const (
 
 // fetch stands for one shard of a job. The failing shard gives up after
 // failAfter; the others need work to finish, unless ctx is cancelled first.
-func fetch(ctx engine.Context, shard int) error {
+func fetch(ctx engine.Context, shard int) error { engine.Compute(3);
 	d := work
 	if shard == failing {
 		d = failAfter
@@ -35,8 +35,8 @@ func fetch(ctx engine.Context, shard int) error {
 	return nil
 }
 
-func main() {_cvz_init(); 
-	ctx, cancel := engine.WithCancel(engine.Background(), 3)
+func main() {_cvz_init(); engine.Compute(19); 
+	ctx, cancel := engine.WithCancel(engine.Background(), 4)
 	defer cancel()
 
 	var (
@@ -44,31 +44,31 @@ func main() {_cvz_init();
 		once     engine.Once
 		firstErr error
 	)
-	for shard := 1; shard <= workers; shard++ {
-		wg.Add(1, 4)
-		engine.Go("main.main.func1", 5, func() {
-			defer wg.Done(6)
+	for shard := 1; shard <= workers; shard++ { engine.Compute(15);
+		wg.Add(1, 5)
+		engine.Go("main.main.func1", 6, func() { engine.Compute(14);
+			defer wg.Done(7)
 			err := fetch(ctx, shard)
 			switch {
 			case errors.Is(err, context.Canceled):
-				engine.Printf(7, "shard %d: stopped early\n", shard)
+				engine.Printf(8, "shard %d: stopped early\n", shard)
 			case err != nil:
-				engine.Printf(8, "shard %d: failed\n", shard)
+				engine.Printf(9, "shard %d: failed\n", shard)
 			default:
-				engine.Printf(9, "shard %d: done\n", shard)
+				engine.Printf(10, "shard %d: done\n", shard)
 			}
 			if err != nil {
 				// Keep only the first error, and cancel the others.
-				once.Do(func() {
-					firstErr = err
+				once.Do(func() { engine.Compute(13);
+					engine.Write(&firstErr, err, 12)
 					cancel()
-				}, 10)
+				}, 11)
 			}
 		})
 	}
 
-	wg.Wait(11) // firstErr is safe to read: every write happened before a wg.Done
-	engine.Println(12, "first error:", firstErr)
+	wg.Wait(16) // firstErr is safe to read: every write happened before a wg.Done
+	engine.Println(17, "first error:", engine.Read(&firstErr, 18))
 }
 
 //line zz_concviz_gen.go:1

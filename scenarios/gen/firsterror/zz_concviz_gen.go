@@ -8,6 +8,7 @@ var _cvz_sites = []engine.Site{
 	{},
 	{File: "main.go", Line: 25, Func: "main.fetch", Expr: ""},
 	{File: "main.go", Line: 26, Func: "main.fetch", Expr: "time.After"},
+	{File: "main.go", Line: 20, Func: "main.fetch", Expr: ""},
 	{File: "main.go", Line: 37, Func: "main.main", Expr: "context.WithCancel"},
 	{File: "main.go", Line: 46, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 47, Func: "main.main", Expr: ""},
@@ -16,8 +17,14 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 54, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 56, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 60, Func: "main.main.func1", Expr: "once"},
+	{File: "main.go", Line: 61, Func: "main.main.func1.1", Expr: "firstErr"},
+	{File: "main.go", Line: 60, Func: "main.main.func1.1", Expr: ""},
+	{File: "main.go", Line: 47, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 45, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 68, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 69, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 69, Func: "main.main", Expr: "firstErr"},
+	{File: "main.go", Line: 36, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -16,16 +16,16 @@ const (
 var ( errTimeout error)
 
 // search asks a slow backend and waits for its answer at most timeout.
-func search(query string) (string, error) {
+func search(query string) (string, error) { engine.Compute(8);
 	result := engine.MakeChan[string]("result", 0, 1)
-	engine.Go("main.search.func1", 2, func() {
+	engine.Go("main.search.func1", 2, func() { engine.Compute(5);
 		engine.Sleep(latency, 3) // the slow backend
 		// Once search has given up, nobody will ever receive this:
 		// the goroutine blocks here forever.
 		result.Send("results for " + query, 4)
 	})
 
-	switch _cvz_s1_0, _cvz_s1_1 := engine.Recv(result), engine.Recv(engine.After(timeout, 6)); engine.Select(5, false, _cvz_s1_0, _cvz_s1_1) {
+	switch _cvz_s1_0, _cvz_s1_1 := engine.Recv(result), engine.Recv(engine.After(timeout, 7)); engine.Select(6, false, _cvz_s1_0, _cvz_s1_1) {
 	case 0: r := _cvz_s1_0.V;
 		return r, nil
 	default:
@@ -33,20 +33,20 @@ func search(query string) (string, error) {
 	}
 }
 
-func main() {_cvz_init(); 
-	for _, q := range []string{"gopher", "channel", "mutex"} {
+func main() {_cvz_init(); engine.Compute(14); 
+	for _, q := range []string{"gopher", "channel", "mutex"} { engine.Compute(11);
 		r, err := search(q)
 		if err != nil {
-			engine.Println(7, err)
+			engine.Println(9, err)
 			continue
 		}
-		engine.Println(8, r)
+		engine.Println(10, r)
 	}
 
 	// Like a server, the program keeps running for a while; by the end of
 	// this pause every abandoned sender has reached its send and is stuck.
-	engine.Sleep(latency, 9)
-	engine.Println(10, "main returns")
+	engine.Sleep(latency, 12)
+	engine.Println(13, "main returns")
 }
 
 //line zz_concviz_gen.go:1

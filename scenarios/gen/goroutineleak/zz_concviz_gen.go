@@ -10,12 +10,16 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 19, Func: "main.search", Expr: ""},
 	{File: "main.go", Line: 20, Func: "main.search.func1", Expr: "time.Sleep"},
 	{File: "main.go", Line: 23, Func: "main.search.func1", Expr: "result"},
+	{File: "main.go", Line: 19, Func: "main.search.func1", Expr: ""},
 	{File: "main.go", Line: 26, Func: "main.search", Expr: ""},
 	{File: "main.go", Line: 29, Func: "main.search", Expr: "time.After"},
+	{File: "main.go", Line: 17, Func: "main.search", Expr: ""},
 	{File: "main.go", Line: 38, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 41, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 35, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 46, Func: "main.main", Expr: "time.Sleep"},
 	{File: "main.go", Line: 47, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 34, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -12,32 +12,32 @@ type Counter struct {
 	count int
 }
 
-func (c *Counter) Increment() {
+func (c *Counter) Increment() { engine.Compute(4);
 	c.mu.Lock(1)
 	defer c.mu.Unlock(2)
-	c.count++
+	engine.Update(&c.count, func(_cvz_v int) int { _cvz_v++; return _cvz_v }, 3)
 }
 
-func (c *Counter) Value() int {
-	c.mu.Lock(3)
-	defer c.mu.Unlock(4)
-	return c.count
+func (c *Counter) Value() int { engine.Compute(8);
+	c.mu.Lock(5)
+	defer c.mu.Unlock(6)
+	return engine.Read(&c.count, 7)
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(16); 
 	counter := &Counter{}
 	var wg engine.WaitGroup
 
-	for i := 0; i < 100; i++ {
-		wg.Add(1, 5)
-		engine.Go("main.main.func1", 6, func() {
-			defer wg.Done(7)
+	for i := 0; i < 100; i++ { engine.Compute(13);
+		wg.Add(1, 9)
+		engine.Go("main.main.func1", 10, func() { engine.Compute(12);
+			defer wg.Done(11)
 			counter.Increment()
 		})
 	}
 
-	wg.Wait(8)
-	engine.Println(9, "Final count:", counter.Value())
+	wg.Wait(14)
+	engine.Println(15, "Final count:", counter.Value())
 }
 
 //line zz_concviz_gen.go:1

@@ -8,13 +8,20 @@ var _cvz_sites = []engine.Site{
 	{},
 	{File: "main.go", Line: 14, Func: "main.(*Counter).Increment", Expr: "c.mu"},
 	{File: "main.go", Line: 15, Func: "main.(*Counter).Increment", Expr: "c.mu"},
+	{File: "main.go", Line: 16, Func: "main.(*Counter).Increment", Expr: "c.count"},
+	{File: "main.go", Line: 13, Func: "main.(*Counter).Increment", Expr: ""},
 	{File: "main.go", Line: 20, Func: "main.(*Counter).Value", Expr: "c.mu"},
 	{File: "main.go", Line: 21, Func: "main.(*Counter).Value", Expr: "c.mu"},
+	{File: "main.go", Line: 22, Func: "main.(*Counter).Value", Expr: "c.count"},
+	{File: "main.go", Line: 19, Func: "main.(*Counter).Value", Expr: ""},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 31, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 32, Func: "main.main.func1", Expr: "wg"},
+	{File: "main.go", Line: 31, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 29, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 37, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 38, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 25, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -12,11 +12,11 @@ import (
  // knob: 1..10
 
 // gen sends 1, 2, 3, ... until ctx is cancelled, then closes its channel.
-func gen(ctx engine.Context) *engine.Chan[int] {
+func gen(ctx engine.Context) *engine.Chan[int] { engine.Compute(8);
 	nums := engine.MakeChan[int]("nums", 0, 1)
-	engine.Go("main.gen.func1", 2, func() {
+	engine.Go("main.gen.func1", 2, func() { engine.Compute(7);
 		defer nums.Close(3)
-		for n := 1; ; n++ {
+		for n := 1; ; n++ { engine.Compute(6);
 			switch _cvz_s0_0, _cvz_s0_1 := nums.SelectSend(n), engine.Recv(ctx.Done()); engine.Select(4, false, _cvz_s0_0, _cvz_s0_1) {
 			case 0:
 			default:
@@ -30,69 +30,69 @@ func gen(ctx engine.Context) *engine.Chan[int] {
 
 // sq squares every number it receives. Once ctx is cancelled it drops what
 // it receives instead of sending it on, and it returns when in is closed.
-func sq(ctx engine.Context, id int, in *engine.Chan[int]) *engine.Chan[int] {
-	squares := engine.MakeChan[int]("squares", 0, 6)
-	engine.Go("main.sq.func1", 7, func() {
-		defer squares.Close(8)
-		for n := range in.Range(9) {
-			switch _cvz_s1_0, _cvz_s1_1 := squares.SelectSend(n * n), engine.Recv(ctx.Done()); engine.Select(10, false, _cvz_s1_0, _cvz_s1_1) {
+func sq(ctx engine.Context, id int, in *engine.Chan[int]) *engine.Chan[int] { engine.Compute(17);
+	squares := engine.MakeChan[int]("squares", 0, 9)
+	engine.Go("main.sq.func1", 10, func() { engine.Compute(16);
+		defer squares.Close(11)
+		for n := range in.Range(12) { engine.Compute(14);
+			switch _cvz_s1_0, _cvz_s1_1 := squares.SelectSend(n * n), engine.Recv(ctx.Done()); engine.Select(13, false, _cvz_s1_0, _cvz_s1_1) {
 			case 0:
 			default:
 			}
 		}
-		engine.Printf(11, "square %d stopped\n", id)
+		engine.Printf(15, "square %d stopped\n", id)
 	})
 	return squares
 }
 
 // merge fans the channels in cs into one, which it closes once every input
 // channel is closed.
-func merge(ctx engine.Context, cs ...*engine.Chan[int]) *engine.Chan[int] {
+func merge(ctx engine.Context, cs ...*engine.Chan[int]) *engine.Chan[int] { engine.Compute(32);
 	var wg engine.WaitGroup
-	merged := engine.MakeChan[int]("merged", 0, 12)
-	forward := func(c *engine.Chan[int]) {
-		defer wg.Done(13)
-		for n := range c.Range(14) {
-			switch _cvz_s2_0, _cvz_s2_1 := merged.SelectSend(n), engine.Recv(ctx.Done()); engine.Select(15, false, _cvz_s2_0, _cvz_s2_1) {
+	merged := engine.MakeChan[int]("merged", 0, 18)
+	forward := func(c *engine.Chan[int]) { engine.Compute(23);
+		defer wg.Done(19)
+		for n := range c.Range(20) { engine.Compute(22);
+			switch _cvz_s2_0, _cvz_s2_1 := merged.SelectSend(n), engine.Recv(ctx.Done()); engine.Select(21, false, _cvz_s2_0, _cvz_s2_1) {
 			case 0:
 			default:
 			}
 		}
 	}
-	wg.Add(len(cs), 16)
-	for _, c := range cs {
-		{ _cvz_g3 := forward; _cvz_g4 := c; engine.Go("main.merge.func1", 17, func() { _cvz_g3(_cvz_g4) }) }
+	wg.Add(len(cs), 24)
+	for _, c := range cs { engine.Compute(26);
+		{ _cvz_g3 := forward; _cvz_g4 := c; engine.Go("main.merge.func1", 25, func() { _cvz_g3(_cvz_g4) }) }
 	}
-	engine.Go("main.merge.func2", 18, func() {
-		wg.Wait(19)
-		engine.Println(20, "merge stopped")
-		merged.Close(21)
+	engine.Go("main.merge.func2", 27, func() { engine.Compute(31);
+		wg.Wait(28)
+		engine.Println(29, "merge stopped")
+		merged.Close(30)
 	})
 	return merged
 }
 
-func main() {_cvz_init(); 
-	ctx, cancel := engine.WithCancel(engine.Background(), 22)
+func main() {_cvz_init(); engine.Compute(40); 
+	ctx, cancel := engine.WithCancel(engine.Background(), 33)
 	defer cancel()
 
 	nums := gen(ctx)
 	out := merge(ctx, sq(ctx, 1, nums), sq(ctx, 2, nums))
 
 	got := 0
-	for range out.Range(23) {
+	for range out.Range(34) { engine.Compute(35);
 		got++
 		if got == take {
 			break
 		}
 	}
-	engine.Printf(24, "took %d squares, cancelling\n", got)
+	engine.Printf(36, "took %d squares, cancelling\n", got)
 	cancel()
 
 	// Every stage closes its output when it returns, so out is closed only
 	// after the whole pipeline has stopped: drain it to wait for that.
-	for range out.Range(25) {
+	for range out.Range(37) { engine.Compute(38);
 	}
-	engine.Println(26, "pipeline stopped")
+	engine.Println(39, "pipeline stopped")
 }
 
 //line zz_concviz_gen.go:1

@@ -12,29 +12,29 @@ const (
 	 // knob: 10ms..1s
 )
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(14); 
 	// A client sends its requests all at once.
 	requests := engine.MakeChan[int]("requests", total, 1)
-	engine.Go("main.main.func1", 2, func() {
-		for i := 1; i <= total; i++ {
+	engine.Go("main.main.func1", 2, func() { engine.Compute(6);
+		for i := 1; i <= total; i++ { engine.Compute(4);
 			requests.Send(i, 3)
 		}
-		requests.Close(4)
+		requests.Close(5)
 	})
 
 	// The limiter lets one request through per tick.
 	start := engine.Now()
-	ticker := engine.NewTicker(interval, 5)
-	defer ticker.Stop(6)
+	ticker := engine.NewTicker(interval, 7)
+	defer ticker.Stop(8)
 
-	for req := range requests.Range(7) {
-		ticker.C.Recv1(8)
+	for req := range requests.Range(9) { engine.Compute(12);
+		ticker.C.Recv1(10)
 		// A tick never comes early, so the elapsed time truncated to the
 		// interval counts the ticks so far.
 		elapsed := engine.Since(start).Truncate(interval)
-		engine.Printf(9, "request %d at %v\n", req, elapsed)
+		engine.Printf(11, "request %d at %v\n", req, elapsed)
 	}
-	engine.Println(10, "all requests served")
+	engine.Println(13, "all requests served")
 }
 
 //line zz_concviz_gen.go:1

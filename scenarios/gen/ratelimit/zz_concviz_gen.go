@@ -9,13 +9,17 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 15, Func: "main.main", Expr: "requests"},
 	{File: "main.go", Line: 16, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 18, Func: "main.main.func1", Expr: "requests"},
+	{File: "main.go", Line: 17, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 20, Func: "main.main.func1", Expr: "requests"},
+	{File: "main.go", Line: 16, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 25, Func: "main.main", Expr: "time.NewTicker"},
 	{File: "main.go", Line: 26, Func: "main.main", Expr: "ticker"},
 	{File: "main.go", Line: 28, Func: "main.main", Expr: "requests"},
 	{File: "main.go", Line: 29, Func: "main.main", Expr: "ticker.C"},
 	{File: "main.go", Line: 33, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 28, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 35, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 13, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

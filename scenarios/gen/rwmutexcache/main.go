@@ -25,53 +25,53 @@ type Cache struct {
 }
 
 // Get returns the value for key and the version of the cache it was read at.
-func (c *Cache) Get(key string) (string, int) {
+func (c *Cache) Get(key string) (string, int) { engine.Compute(6);
 	c.mu.RLock(1)
 	defer c.mu.RUnlock(2)
 	engine.Sleep(readTime, 3) // a slow lookup, under the read lock
-	return c.data[key], c.version
+	return engine.MapRead(engine.Read(&c.data, 4), key, 4), engine.Read(&c.version, 5)
 }
 
 // Set stores value under key and bumps the version, as one step.
-func (c *Cache) Set(key, value string) {
-	c.mu.Lock(4)
-	defer c.mu.Unlock(5)
-	engine.Sleep(writeTime, 6) // a slow update, under the write lock
-	c.data[key] = value
-	c.version++
+func (c *Cache) Set(key, value string) { engine.Compute(12);
+	c.mu.Lock(7)
+	defer c.mu.Unlock(8)
+	engine.Sleep(writeTime, 9) // a slow update, under the write lock
+	engine.MapWrite(engine.Read(&c.data, 10), key, value, 10)
+	engine.Update(&c.version, func(_cvz_v int) int { _cvz_v++; return _cvz_v }, 11)
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(28); 
 	cache := &Cache{data: map[string]string{"config": "v0"}}
 	var wg engine.WaitGroup
 
-	for r := 1; r <= readers; r++ {
-		wg.Add(1, 7)
-		engine.Go("main.main.func1", 8, func() {
-			defer wg.Done(9)
+	for r := 1; r <= readers; r++ { engine.Compute(19);
+		wg.Add(1, 13)
+		engine.Go("main.main.func1", 14, func() { engine.Compute(18);
+			defer wg.Done(15)
 			consistent := 0
-			for range reads {
+			for range reads { engine.Compute(16);
 				value, version := cache.Get("config")
 				if value == "v"+strconv.Itoa(version) {
 					consistent++
 				}
 			}
-			engine.Printf(10, "reader %d: %d of %d reads consistent\n", r, consistent, reads)
+			engine.Printf(17, "reader %d: %d of %d reads consistent\n", r, consistent, reads)
 		})
 	}
 
-	wg.Add(1, 11)
-	engine.Go("main.main.func2", 12, func() {
-		defer wg.Done(13)
-		for v := 1; v <= writes; v++ {
+	wg.Add(1, 20)
+	engine.Go("main.main.func2", 21, func() { engine.Compute(25);
+		defer wg.Done(22)
+		for v := 1; v <= writes; v++ { engine.Compute(23);
 			cache.Set("config", "v"+strconv.Itoa(v))
 		}
-		engine.Printf(14, "writer: %d writes\n", writes)
+		engine.Printf(24, "writer: %d writes\n", writes)
 	})
 
-	wg.Wait(15)
+	wg.Wait(26)
 	value, version := cache.Get("config")
-	engine.Printf(16, "final: config=%s at version %d\n", value, version)
+	engine.Printf(27, "final: config=%s at version %d\n", value, version)
 }
 
 //line zz_concviz_gen.go:1

@@ -15,33 +15,33 @@ const (
 	 // knob: 1ms..1s
 )
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(20); 
 	sem := engine.MakeChan[struct{}]("sem", limit, 1) // one slot per task allowed to run
 	var wg engine.WaitGroup
 	var running, peak engine.AtomicInt[int32]
 
-	for i := 1; i <= tasks; i++ {
+	for i := 1; i <= tasks; i++ { engine.Compute(16);
 		sem.Send(struct{}{}, 2) // acquire a slot; blocks while limit tasks are running
 		wg.Add(1, 3)
-		engine.Go("main.main.func1", 4, func() {
+		engine.Go("main.main.func1", 4, func() { engine.Compute(15);
 			defer wg.Done(5)
-			defer func() { sem.Recv1(6) }() // release the slot
+			defer func() { engine.Compute(7); sem.Recv1(6) }() // release the slot
 
-			n := running.Add(1, 7)
-			for {
-				p := peak.Load(8)
-				if n <= p || peak.CompareAndSwap(p, n, 9) {
+			n := running.Add(1, 8)
+			for { engine.Compute(11);
+				p := peak.Load(9)
+				if n <= p || peak.CompareAndSwap(p, n, 10) {
 					break
 				}
 			}
-			engine.Sleep(work, 10) // simulate the task's work
-			running.Add(-1, 11)
-			engine.Printf(12, "task %d done\n", i)
+			engine.Sleep(work, 12) // simulate the task's work
+			running.Add(-1, 13)
+			engine.Printf(14, "task %d done\n", i)
 		})
 	}
 
-	wg.Wait(13)
-	engine.Println(14, "max concurrency:", peak.Load(15))
+	wg.Wait(17)
+	engine.Println(18, "max concurrency:", peak.Load(19))
 }
 
 //line zz_concviz_gen.go:1

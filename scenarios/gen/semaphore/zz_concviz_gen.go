@@ -12,15 +12,20 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 24, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 25, Func: "main.main.func1", Expr: "wg"},
 	{File: "main.go", Line: 26, Func: "main.main.func1.1", Expr: "sem"},
+	{File: "main.go", Line: 26, Func: "main.main.func1.1", Expr: ""},
 	{File: "main.go", Line: 28, Func: "main.main.func1", Expr: "running"},
 	{File: "main.go", Line: 30, Func: "main.main.func1", Expr: "peak"},
 	{File: "main.go", Line: 31, Func: "main.main.func1", Expr: "peak"},
+	{File: "main.go", Line: 29, Func: "main.main.func1", Expr: ""},
 	{File: "main.go", Line: 35, Func: "main.main.func1", Expr: "time.Sleep"},
 	{File: "main.go", Line: 36, Func: "main.main.func1", Expr: "running"},
 	{File: "main.go", Line: 37, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 24, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 21, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 41, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 42, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 42, Func: "main.main", Expr: "peak"},
+	{File: "main.go", Line: 16, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -13,27 +13,27 @@ type WebhookEvent struct {
 	Source string
 }
 
-func processEvent(event WebhookEvent, wg *engine.WaitGroup) {
+func processEvent(event WebhookEvent, wg *engine.WaitGroup) { engine.Compute(5);
 	defer wg.Done(1)
 	engine.Printf(2, "Processing event %d from %s\n", event.ID, event.Source)
 	engine.Sleep(time.Second, 3) // Simulate processing
 	engine.Printf(4, "Finished event %d\n", event.ID)
 }
 
-func main() {_cvz_init(); 
+func main() {_cvz_init(); engine.Compute(11); 
 	events := []WebhookEvent{
 		{ID: 1, Source: "Stripe"},
 		{ID: 2, Source: "PayPal"},
 	}
 	var wg engine.WaitGroup
 
-	for _, event := range events {
-		wg.Add(1, 5)
-		{ _cvz_g0 := event; _cvz_g1 := &wg; engine.Go("main.processEvent", 6, func() { processEvent(_cvz_g0, _cvz_g1) }) }
+	for _, event := range events { engine.Compute(8);
+		wg.Add(1, 6)
+		{ _cvz_g0 := event; _cvz_g1 := &wg; engine.Go("main.processEvent", 7, func() { processEvent(_cvz_g0, _cvz_g1) }) }
 	}
 
-	wg.Wait(7)
-	engine.Println(8, "All events processed")
+	wg.Wait(9)
+	engine.Println(10, "All events processed")
 }
 
 //line zz_concviz_gen.go:1

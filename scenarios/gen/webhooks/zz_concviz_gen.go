@@ -10,10 +10,13 @@ var _cvz_sites = []engine.Site{
 	{File: "main.go", Line: 16, Func: "main.processEvent", Expr: ""},
 	{File: "main.go", Line: 17, Func: "main.processEvent", Expr: "time.Sleep"},
 	{File: "main.go", Line: 18, Func: "main.processEvent", Expr: ""},
+	{File: "main.go", Line: 14, Func: "main.processEvent", Expr: ""},
 	{File: "main.go", Line: 29, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: "processEvent"},
+	{File: "main.go", Line: 28, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 33, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 34, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 21, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -7,32 +7,32 @@ import (
 	 _ "sync"
 )
 
-func worker(id int, jobs *engine.Chan[int], results *engine.Chan[int]) {
-	for j := range jobs.Range(1) {
+func worker(id int, jobs *engine.Chan[int], results *engine.Chan[int]) { engine.Compute(4);
+	for j := range jobs.Range(1) { engine.Compute(3);
 		results.Send(j * j, 2)
 	}
 }
 
-func main() {_cvz_init(); 
-	jobs := engine.MakeChan[int]("jobs", 3, 3)
-	results := engine.MakeChan[int]("results", 3, 4)
+func main() {_cvz_init(); engine.Compute(18); 
+	jobs := engine.MakeChan[int]("jobs", 3, 5)
+	results := engine.MakeChan[int]("results", 3, 6)
 	var wg engine.WaitGroup
 
-	for i := 1; i <= 3; i++ {
-		wg.Add(1, 5)
-		engine.Go("main.main.func1", 6, func() {
-			defer wg.Done(7)
+	for i := 1; i <= 3; i++ { engine.Compute(11);
+		wg.Add(1, 7)
+		engine.Go("main.main.func1", 8, func() { engine.Compute(10);
+			defer wg.Done(9)
 			worker(i, jobs, results)
 		})
 	}
 
-	for i := 1; i <= 5; i++ {
-		jobs.Send(i, 8)
+	for i := 1; i <= 5; i++ { engine.Compute(13);
+		jobs.Send(i, 12)
 	}
-	jobs.Close(9)
+	jobs.Close(14)
 
-	for r := range results.Range(10) { // Deadlock here
-		engine.Println(11, r)
+	for r := range results.Range(15) { engine.Compute(17); // Deadlock here
+		engine.Println(16, r)
 	}
 }
 

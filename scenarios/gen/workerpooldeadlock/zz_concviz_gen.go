@@ -8,15 +8,22 @@ var _cvz_sites = []engine.Site{
 	{},
 	{File: "main.go", Line: 9, Func: "main.worker", Expr: "jobs"},
 	{File: "main.go", Line: 10, Func: "main.worker", Expr: "results"},
+	{File: "main.go", Line: 9, Func: "main.worker", Expr: ""},
+	{File: "main.go", Line: 8, Func: "main.worker", Expr: ""},
 	{File: "main.go", Line: 15, Func: "main.main", Expr: "jobs"},
 	{File: "main.go", Line: 16, Func: "main.main", Expr: "results"},
 	{File: "main.go", Line: 20, Func: "main.main", Expr: "wg"},
 	{File: "main.go", Line: 21, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 22, Func: "main.main.func1", Expr: "wg"},
+	{File: "main.go", Line: 21, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 19, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 28, Func: "main.main", Expr: "jobs"},
+	{File: "main.go", Line: 27, Func: "main.main", Expr: ""},
 	{File: "main.go", Line: 30, Func: "main.main", Expr: "jobs"},
 	{File: "main.go", Line: 32, Func: "main.main", Expr: "results"},
 	{File: "main.go", Line: 33, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 32, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 14, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -7,37 +7,37 @@ import (
 	 _ "sync"
 )
 
-func worker(id int, jobs *engine.Chan[int], results *engine.Chan[int], wg *engine.WaitGroup) {
+func worker(id int, jobs *engine.Chan[int], results *engine.Chan[int], wg *engine.WaitGroup) { engine.Compute(5);
 	defer wg.Done(1)
-	for j := range jobs.Range(2) {
+	for j := range jobs.Range(2) { engine.Compute(4);
 		results.Send(j * j, 3)
 	}
 }
 
-func main() {_cvz_init(); 
-	jobs := engine.MakeChan[int]("jobs", 3, 4)
-	results := engine.MakeChan[int]("results", 3, 5)
+func main() {_cvz_init(); engine.Compute(23); 
+	jobs := engine.MakeChan[int]("jobs", 3, 6)
+	results := engine.MakeChan[int]("results", 3, 7)
 	var wg engine.WaitGroup
 
-	for i := 1; i <= 3; i++ {
-		wg.Add(1, 6)
-		{ _cvz_g0 := i; _cvz_g1 := jobs; _cvz_g2 := results; _cvz_g3 := &wg; engine.Go("main.worker", 7, func() { worker(_cvz_g0, _cvz_g1, _cvz_g2, _cvz_g3) }) }
+	for i := 1; i <= 3; i++ { engine.Compute(10);
+		wg.Add(1, 8)
+		{ _cvz_g0 := i; _cvz_g1 := jobs; _cvz_g2 := results; _cvz_g3 := &wg; engine.Go("main.worker", 9, func() { worker(_cvz_g0, _cvz_g1, _cvz_g2, _cvz_g3) }) }
 	}
 
-	engine.Go("main.main.func1", 8, func() {
-		for i := 1; i <= 5; i++ {
-			jobs.Send(i, 9)
+	engine.Go("main.main.func1", 11, func() { engine.Compute(15);
+		for i := 1; i <= 5; i++ { engine.Compute(13);
+			jobs.Send(i, 12)
 		}
-		jobs.Close(10)
+		jobs.Close(14)
 	})
 
-	engine.Go("main.main.func2", 11, func() {
-		wg.Wait(12)
-		results.Close(13)
+	engine.Go("main.main.func2", 16, func() { engine.Compute(19);
+		wg.Wait(17)
+		results.Close(18)
 	})
 
-	for r := range results.Range(14) {
-		engine.Println(15, r)
+	for r := range results.Range(20) { engine.Compute(22);
+		engine.Println(21, r)
 	}
 }
 
