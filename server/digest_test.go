@@ -38,14 +38,15 @@ type digestRun struct {
 }
 
 // TestPageFoldMatchesEngine folds the server's own encoded messages of
-// every catalog scenario (five seeds, three policies, and a run with
-// interventions) in node with the page's fold.js, and requires the page's
-// state to equal the engine's at every step the engine digests.
+// every catalog scenario and of the shared-memory programs (five seeds,
+// three policies, and a run with interventions) in node with the page's
+// fold.js, and requires the page's state to equal the engine's at every
+// step the engine digests.
 func TestPageFoldMatchesEngine(t *testing.T) {
 	node := nodeForDigests(t)
 	dir := t.TempDir()
 	n := 0
-	for _, sc := range scenarios.All() {
+	for _, sc := range append(scenarios.All(), memoryScenarios()...) {
 		for _, policy := range engine.Vocab().Policies {
 			for seed := uint64(1); seed <= digestSeeds; seed++ {
 				in := engine.RunInput{Program: sc.ID, Seed: seed, Policy: policy}
@@ -291,4 +292,62 @@ func TestProtocolDocBinaryEvents(t *testing.T) {
 	assert.Contains(t, text, "at most "+batch+" events", "PROTOCOL.md states the binary batch size")
 	assert.Contains(t, text, fmt.Sprintf("the size of an event in bytes (%d;", engine.EventSize), "PROTOCOL.md states the event size")
 	assert.Contains(t, text, fmt.Sprintf("effects at %d", engine.EventSize-1), "PROTOCOL.md's event layout ends where the event does")
+}
+
+// memorySites are the source positions of the shared-memory programs: a
+// counter, a WaitGroup, a mutex and a map, at the lines of a small main.go.
+var memorySites = []engine.Site{{},
+	{File: "main.go", Line: 10, Func: "main.main", Expr: "count"},   // 1: count = 0
+	{File: "main.go", Line: 11, Func: "main.main", Expr: "wg"},      // 2: wg.Add
+	{File: "main.go", Line: 12, Func: "main.main"},                  // 3: go worker()
+	{File: "main.go", Line: 15, Func: "main.worker", Expr: "count"}, // 4: count++
+	{File: "main.go", Line: 16, Func: "main.worker", Expr: "wg"},    // 5: wg.Done
+	{File: "main.go", Line: 18, Func: "main.main", Expr: "wg"},      // 6: wg.Wait
+	{File: "main.go", Line: 19, Func: "main.main", Expr: "count"},   // 7: fmt.Println(count)
+	{File: "main.go", Line: 14, Func: "main.worker", Expr: "mu"},    // 8: mu.Lock
+	{File: "main.go", Line: 17, Func: "main.worker", Expr: "mu"},    // 9: mu.Unlock
+	{File: "main.go", Line: 15, Func: "main.worker", Expr: "seen"},  // 10: seen[id] = ...
+	{File: "main.go", Line: 19, Func: "main.main", Expr: "seen"},    // 11: len(seen), seen[1], delete
+}
+
+// memoryProgram is a program as instrument writes shared memory: three
+// workers add one to a counter twice each (under a mutex when locked, so
+// without it an update can be lost and the accesses race) and record their
+// id in a map under the mutex; main waits, reads both and deletes an entry.
+func memoryProgram(id string, locked bool) *scenarios.Scenario {
+	main := func() {
+		var count int
+		var wg engine.WaitGroup
+		var mu engine.Mutex
+		seen := map[int]int{}
+		engine.Write(&count, 0, 1)
+		for w := 1; w <= 3; w++ {
+			wg.Add(1, 2)
+			engine.Go("main.worker", 3, func() {
+				for range 2 {
+					if locked {
+						mu.Lock(8)
+					}
+					engine.Update(&count, func(x int) int { return x + 1 }, 4)
+					if locked {
+						mu.Unlock(9)
+					}
+				}
+				mu.Lock(8)
+				engine.MapUpdate(seen, w, func(x int) int { return x + w }, 10)
+				mu.Unlock(9)
+				wg.Done(5)
+			})
+		}
+		wg.Wait(6)
+		engine.Println(7, engine.Read(&count, 7), len(engine.MapAll(seen, 11)), engine.MapRead(seen, 1, 11))
+		engine.MapDelete(seen, 2, 11)
+	}
+	return &scenarios.Scenario{ID: id, Title: id, File: "main.go", Program: engine.Program{Name: id, Sites: memorySites, Main: main}}
+}
+
+// memoryScenarios are the shared-memory programs the page's fold is
+// checked on besides the catalog's: a racy counter and a locked one.
+func memoryScenarios() []*scenarios.Scenario {
+	return []*scenarios.Scenario{memoryProgram("mem-counter-racy", false), memoryProgram("mem-counter-locked", true)}
 }

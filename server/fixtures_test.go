@@ -25,13 +25,15 @@ type pageFixture struct {
 }
 
 // TestPageFixtures keeps the runs the page's tests fold (static/testdata:
-// the guide's worker pool with both buffers at 3, and every catalog
-// scenario) what this server sends for them, encoded by the session's own
+// the guide's worker pool with both buffers at 3, a racy counter on the
+// engine's API with a lost update, and every catalog scenario) what this
+// server sends for them, encoded by the session's own
 // code, so the tests fold what a browser gets. It fails when a fixture is
 // stale; `go test ./server/ -run TestPageFixtures -update` rewrites them.
 func TestPageFixtures(t *testing.T) {
 	want := map[string]engine.RunInput{
-		"pool.json": {Program: "worker-pool-deadlock", Seed: 1, Policy: "random", Caps: map[string]int{"jobs": 3, "results": 3}},
+		"pool.json":   {Program: "worker-pool-deadlock", Seed: 1, Policy: "random", Caps: map[string]int{"jobs": 3, "results": 3}},
+		"memory.json": {Program: "mem-counter-racy", Seed: 1, Policy: "random"},
 	}
 	for _, sc := range scenarios.All() {
 		want[filepath.Join("scenarios", sc.ID+".json")] = engine.RunInput{Program: sc.ID, Seed: 1, Policy: "random"}
@@ -55,7 +57,7 @@ func TestPageFixtures(t *testing.T) {
 // fixtureOf runs in as the server would and returns its messages: the run
 // message and the event batches as a session encodes them, then the outcome.
 func fixtureOf(t *testing.T, in engine.RunInput) pageFixture {
-	sc, ok := scenarios.Lookup(in.Program)
+	sc, ok := fixtureScenario(in.Program)
 	require.True(t, ok, in.Program)
 	cfg, err := sc.RunConfig(in)
 	require.NoError(t, err)
@@ -65,4 +67,15 @@ func fixtureOf(t *testing.T, in engine.RunInput) pageFixture {
 		Report: res.Outcome.Report, Stdout: res.Stdout, Stderr: res.Stderr})
 	require.NoError(t, err)
 	return pageFixture{Kinds: engine.Vocab().EventKinds, Messages: append(msgs, out)}
+}
+
+// fixtureScenario finds a fixture's program: a shared-memory program of
+// digest_test.go, or a catalog scenario.
+func fixtureScenario(id string) (*scenarios.Scenario, bool) {
+	for _, sc := range memoryScenarios() {
+		if sc.ID == id {
+			return sc, true
+		}
+	}
+	return scenarios.Lookup(id)
 }

@@ -11,7 +11,9 @@ import { scene } from "./graph.js";
 import { layout } from "./layout.js";
 import { drawTimeline, geometry } from "./timeline.js";
 import { badgeOf, bannerOf } from "./panels.js";
-import { row, handLog, gor, obj } from "./testkit.js";
+import { row, handLog, gor, obj, kindsProblem } from "./testkit.js";
+import { newLog, addEvents, names, ev } from "./runlog.js";
+import { readFileSync } from "node:fs";
 
 // Lines: count = 0 at 10, count++ at 15, fmt.Println(count) at 19.
 const sites = [{ line: 0 }, { line: 10 }, { line: 15 }, { line: 19 }];
@@ -197,4 +199,45 @@ test("the banner shows DATA RACE and Go's report whatever the outcome; a run wit
     assert.ok(b.html.includes(c.count));
   }
   assert.ok(bannerOf({ outcome: "ok", races: [{}], raceReport: "<script>" }, who).html.includes("&lt;script&gt;"), "the report is text");
+});
+
+// fixtureLog reads a run as the server sends it (static/testdata, kept by
+// server's TestPageFixtures): the log and the outcome.
+function fixtureLog(name) {
+  const fx = JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), "utf8"));
+  assert.equal(kindsProblem(fx.kinds), "");
+  let log;
+  for (const m of fx.messages) {
+    if (m.type === "run") log = newLog(m);
+    else if (m.type === "events") addEvents(log, m);
+    else if (m.type === "outcome") log.outcome = m;
+  }
+  return log;
+}
+
+test("a real racy counter (memory.json): the updates lost on screen are those missing from what it printed", () => {
+  // Three workers add one to count twice each; main prints count, the map's size and an entry.
+  const log = fixtureLog("memory.json");
+  const end = stateAt(log, log.events.length);
+  const count = Object.values(end.objs).find((o) => o.name === "count");
+  const printed = Number(log.outcome.stdout.split(" ")[0]);
+  assert.equal(count.value, String(printed), "the box shows the value main printed");
+  assert.equal(end.lost, 6 - printed, "every increment missing from the total is a lost update on screen");
+  const who = names(log);
+  for (let i = 0; i < log.events.length; i++) {
+    const e = ev(log.events.at(i), i);
+    const said = narrate(e, stateAt(log, i), stateAt(log, i + 1), who);
+    if (e.kind === "write" && e.flag & 1) assert.match(said, / over .*: one increment lost$/, `event ${i}`);
+    if (e.kind === "race") assert.match(said, /^data race on (count|seen): /, `event ${i}`);
+  }
+  // Each race's bracket starts at an access by the other goroutine to the same variable.
+  const { races } = lanes(log);
+  assert.ok(races.length > 0, "seed 1 races");
+  for (const r of races) {
+    const other = ev(log.events.at(r.fromStep - 1), r.fromStep - 1);
+    const mine = ev(log.events.at(r.step - 1), r.step - 1);
+    assert.deepEqual([other.g, other.obj], [r.from, r.obj], `the race at step ${r.step} starts at goroutine ${r.from}'s access`);
+    assert.deepEqual([mine.g, mine.obj], [r.to, r.obj], `and ends at goroutine ${r.to}'s`);
+    assert.ok(["read", "write"].includes(other.kind) && ["read", "write"].includes(mine.kind));
+  }
 });
