@@ -142,7 +142,8 @@ func TestLostUpdateStepByStep(t *testing.T) {
 
 // Only a write whose goroutine last read an older value is flagged: a blind
 // write, a write after one's own write, and a read-then-write with nobody
-// in between are not.
+// in between are not. A map's entries are told apart: a write to another
+// key in between loses nothing, and overwrote no value of this entry.
 func TestLostUpdateFlag(t *testing.T) {
 	x := 0
 	tests := []struct {
@@ -167,11 +168,25 @@ func TestLostUpdateFlag(t *testing.T) {
 			Gosched(P(3))
 			Write(&x, Read(&x, P(4))+1, P(4))
 		}, []string{"2 write 5 0 0", "1 read 5 0 0", "1 write 6 2 0"}},
+		{"a map entry read, written by another, written", func() {
+			m := map[string]int{}
+			MapRead(m, "a", P(1))
+			Go("main.worker", P(2), func() { MapWrite(m, "a", 5, W(1)) })
+			Gosched(P(3))
+			MapWrite(m, "a", 1, P(4))
+		}, []string{"1 read 0 0 0", "2 write 5 0 0", "1 write 1 2 1"}},
+		{"a map entry read, another entry written, the first written", func() {
+			m := map[string]int{}
+			MapRead(m, "a", P(1))
+			Go("main.worker", P(2), func() { MapWrite(m, "b", 5, W(1)) })
+			Gosched(P(3))
+			MapWrite(m, "a", 1, P(4))
+		}, []string{"1 read 0 0 0", "2 write 5 0 0", "1 write 1 0 0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			x = 0
-			r := run(tt.main, Config{Policy: PolicyFIFO})
+			r := run(tt.main, Config{Policy: PolicyGo})
 			require.Equal(t, OutcomeOK, r.Outcome.Kind, r.Outcome.Message)
 			assert.Equal(t, tt.want, accesses(r.Log))
 		})
