@@ -72,7 +72,7 @@ func (r *rw) memExpr(e ast.Expr) (string, bool) {
 	}
 	if k == locMap {
 		ix := e.(*ast.IndexExpr)
-		return r.eng + ".MapRead(" + r.text(ix.X) + ", " + r.text(ix.Index) + ", " + r.site(ix.Pos(), r.orig(ix.X)) + ")", true
+		return r.eng + ".MapRead(" + r.text(ix.X) + ", " + r.mapKey(ix.X, ix.Index) + ", " + r.site(ix.Pos(), r.orig(ix.X)) + ")", true
 	}
 	return r.eng + ".Read(" + r.addrText(e) + ", " + r.site(e.Pos(), r.orig(e)) + ")", true
 }
@@ -92,7 +92,7 @@ func (r *rw) commaOKMap(rhs ast.Expr) func() {
 	if !ok || !r.instrumenting() || r.locKindOf(ix) != locMap {
 		return func() {}
 	}
-	r.override[rhs] = r.eng + ".MapRead2(" + r.text(ix.X) + ", " + r.text(ix.Index) + ", " + r.site(ix.Pos(), r.orig(ix.X)) + ")"
+	r.override[rhs] = r.eng + ".MapRead2(" + r.text(ix.X) + ", " + r.mapKey(ix.X, ix.Index) + ", " + r.site(ix.Pos(), r.orig(ix.X)) + ")"
 	return func() { delete(r.override, rhs) }
 }
 
@@ -133,7 +133,7 @@ func (r *rw) mapBuiltin(c *ast.CallExpr, name string) (string, bool) {
 		return name + "(" + r.eng + ".MapAll(" + r.text(m) + ", " + pos + "))", true
 	case "delete":
 		if len(c.Args) == 2 {
-			return r.eng + ".MapDelete(" + r.text(m) + ", " + r.text(c.Args[1]) + ", " + pos + ")", true
+			return r.eng + ".MapDelete(" + r.text(m) + ", " + r.mapKey(m, c.Args[1]) + ", " + pos + ")", true
 		}
 	}
 	return "", false
@@ -150,6 +150,15 @@ func (r *rw) rangeAssign(n *ast.RangeStmt) (string, bool) {
 	for _, e := range []ast.Expr{n.Key, n.Value} {
 		if e != nil {
 			lhs = append(lhs, e)
+		}
+	}
+	if len(lhs) == 2 && !isBlank(lhs[0]) && !isBlank(lhs[1]) {
+		for _, e := range lhs {
+			if _, ok := ast.Unparen(e).(*ast.Ident); !ok {
+				// for i, a[i] = range: a[i] indexes with the old i, an order
+				// the stores at the body's start would not keep.
+				return "", false
+			}
 		}
 	}
 	kinds := make([]locKind, len(lhs))
@@ -190,6 +199,20 @@ func (r *rw) rangeAssign(n *ast.RangeStmt) (string, bool) {
 	head := r.spliceRange(n.For, n.TokPos, kids) + ":=" + r.spliceRange(n.TokPos+1, n.Body.Lbrace, []ast.Node{n.X})
 	body := r.splice(n.Body)
 	return head + "{ " + r.eng + ".Compute(" + r.site(n.Body.Lbrace, "") + "); " + strings.Join(stores, "; ") + ";" + body[1:], true
+}
+
+// mapKey renders key k of map m as the map's key type, so the engine's
+// generic map functions infer their type arguments from the map alone.
+func (r *rw) mapKey(m, k ast.Expr) string {
+	s := r.text(k)
+	mt, ok := r.typeOf(m).Underlying().(*types.Map)
+	if !ok {
+		return s
+	}
+	if c, ok := r.convTo(s, r.typeOf(k), mt.Key()); ok {
+		return c
+	}
+	return s
 }
 
 // computeBody starts a function's or a loop's body with engine.Compute.
@@ -267,7 +290,7 @@ func (r *rw) incDec(n *ast.IncDecStmt) (string, bool) {
 func (r *rw) update(x ast.Expr, k locKind, fn string, pos token.Pos) string {
 	if k == locMap {
 		ix := ast.Unparen(x).(*ast.IndexExpr)
-		return r.eng + ".MapUpdate(" + r.text(ix.X) + ", " + r.text(ix.Index) + ", " + fn + ", " + r.site(pos, r.orig(ix.X)) + ")"
+		return r.eng + ".MapUpdate(" + r.text(ix.X) + ", " + r.mapKey(ix.X, ix.Index) + ", " + fn + ", " + r.site(pos, r.orig(ix.X)) + ")"
 	}
 	return r.eng + ".Update(" + r.addrText(x) + ", " + fn + ", " + r.site(pos, r.orig(x)) + ")"
 }
@@ -336,7 +359,7 @@ func (r *rw) opAssign(n *ast.AssignStmt) (string, bool) {
 	var call string
 	if k == locMap {
 		ix := ast.Unparen(x).(*ast.IndexExpr)
-		mv, kv := r.temp("m"), r.text(ix.Index)
+		mv, kv := r.temp("m"), r.mapKey(ix.X, ix.Index)
 		pre = append(pre, mv+" := "+r.text(ix.X))
 		if tv := r.p.info.Types[ix.Index]; tv.Value == nil {
 			kt := r.temp("k")
@@ -417,14 +440,25 @@ func (r *rw) assign(n *ast.AssignStmt) (string, bool) {
 	}
 	var pre, post []string
 	vals := make([]string, len(stores))
+	isMapIndex := func(e ast.Expr) bool {
+		ix, ok := ast.Unparen(e).(*ast.IndexExpr)
+		if !ok {
+			return false
+		}
+		_, ok = r.typeOf(ix.X).Underlying().(*types.Map)
+		return ok
+	}
 	for i, s := range stores {
-		switch s.kind {
-		case locNone:
-		case locMap:
+		// A plain location's operands are evaluated before any store too
+		// (x, a[x] = 1, 2 indexes with the old x).
+		_, ident := ast.Unparen(s.lhs).(*ast.Ident)
+		switch {
+		case s.kind == locNone && ident:
+		case s.kind == locMap || s.kind == locNone && isMapIndex(s.lhs):
 			ix := ast.Unparen(s.lhs).(*ast.IndexExpr)
 			mv := r.temp("m")
 			pre = append(pre, mv+" := "+r.text(ix.X))
-			kv := r.text(ix.Index)
+			kv := r.mapKey(ix.X, ix.Index)
 			if tv := r.p.info.Types[ix.Index]; tv.Value == nil {
 				kt := r.temp("k")
 				pre = append(pre, kt+" := "+kv)
@@ -456,8 +490,14 @@ func (r *rw) assign(n *ast.AssignStmt) (string, bool) {
 		switch {
 		case s.kind == locNone && isBlank(n.Lhs[i]):
 			post = append(post, "_ = "+tmps[i])
-		case s.kind == locNone:
+		case s.kind == locNone && vals[i] == "":
 			post = append(post, r.text(n.Lhs[i])+" = "+tmps[i])
+		case s.kind == locNone:
+			if m, k, ok := strings.Cut(vals[i], "\x00"); ok {
+				post = append(post, m+"["+k+"] = "+tmps[i])
+			} else {
+				post = append(post, "*"+vals[i]+" = "+tmps[i])
+			}
 		default:
 			v, _ := r.convTo(tmps[i], rhsType(i), r.typeOf(n.Lhs[i]))
 			post = append(post, r.write(store{lhs: n.Lhs[i], kind: s.kind}, vals[i], v, n.TokPos))
@@ -481,7 +521,7 @@ func (r *rw) write(s store, at, v string, pos token.Pos) string {
 			m, k, _ := strings.Cut(at, "\x00")
 			return r.eng + ".MapWrite(" + m + ", " + k + ", " + v + ", " + site + ")"
 		}
-		return r.eng + ".MapWrite(" + r.text(ix.X) + ", " + r.text(ix.Index) + ", " + v + ", " + site + ")"
+		return r.eng + ".MapWrite(" + r.text(ix.X) + ", " + r.mapKey(ix.X, ix.Index) + ", " + v + ", " + site + ")"
 	}
 	site := r.site(pos, r.orig(s.lhs))
 	if at == "" {
