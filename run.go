@@ -46,7 +46,7 @@ func (c capFlags) Set(v string) error {
 // error; TestRunFlagsDocumented keeps it, the flags and the README in step.
 const runUsage = `run FILE.go|DIR|SCENARIO [--seed N] [--policy random|go|fifo]
                   [--cap NAME=N]... [--knob NAME=V]... [--internet FILE.json]
-                  [--leaks] [--timeout D] [--events FILE|-] [--json]`
+                  [--leaks] [--race] [--timeout D] [--events FILE|-] [--json]`
 
 // runFlags declares the flags of "concviz run".
 type runFlags struct {
@@ -57,6 +57,7 @@ type runFlags struct {
 	knobs    knobFlags
 	internet *string
 	leaks    *bool
+	race     *bool
 	timeout  *time.Duration
 	events   *string
 	json     *bool
@@ -72,6 +73,7 @@ func newRunFlags() *runFlags {
 	fs.Var(f.knobs, "knob", "value of a constant marked // knob: LO..HI, NAME=V (repeatable)")
 	f.internet = fs.String("internet", "", "answer http.Get from the table in FILE.json (other URLs fail as offline)")
 	f.leaks = fs.Bool("leaks", false, "after the run, list on stderr the goroutines still blocked when main returned")
+	f.race = fs.Bool("race", false, "behave as a binary built with -race: report data races on stderr as found, \"Found N data race(s)\" and exit status 66")
 	f.timeout = fs.Duration("timeout", server.DefaultLimits.Wall, "stop a program still running after this much wall-clock time")
 	f.events = fs.String("events", "", "write the event log as JSON lines to FILE (- for stdout, after the run)")
 	f.json = fs.Bool("json", false, "print the outcome as one JSON object after the run")
@@ -113,7 +115,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if len(positional) != 1 {
 		return usageErr("want one program, got %d arguments (usage: concviz %s)", len(positional), strings.Join(strings.Fields(runUsage), " "))
 	}
-	in := engine.RunInput{Program: positional[0], Seed: *f.seed, Policy: *f.policy, Caps: f.caps}
+	in := engine.RunInput{Program: positional[0], Seed: *f.seed, Policy: *f.policy, Caps: f.caps, Race: *f.race}
 	if err := in.Validate(engine.InputLimits{}); err != nil {
 		return usageErr("%v", err)
 	}

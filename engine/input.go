@@ -23,6 +23,7 @@ type RunInput struct {
 	MaxTime       time.Duration      `json:"maxTime,omitempty"`
 	MaxWall       time.Duration      `json:"maxWall,omitempty"` // wall-clock limit the run ends itself at (Limits.MaxWall); a parent process sets it
 	Internet      *Internet          `json:"internet,omitempty"`
+	Race          bool               `json:"race,omitempty"` // behave as a binary built with -race (Config.Race)
 }
 
 // InterventionSpec is the JSON form of an [Intervention]: {"step":12,
@@ -128,7 +129,7 @@ func (in RunInput) Config() (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{Seed: in.Seed, Policy: policy, Caps: in.Caps, Knobs: in.Knobs, Interventions: ivs, Internet: in.Internet,
+	return Config{Seed: in.Seed, Policy: policy, Caps: in.Caps, Knobs: in.Knobs, Interventions: ivs, Internet: in.Internet, Race: in.Race,
 		Limits: Limits{MaxEvents: in.MaxEvents, MaxGoroutines: in.MaxGoroutines, MaxTime: int64(in.MaxTime), MaxWall: in.MaxWall}}, nil
 }
 

@@ -490,3 +490,31 @@ func (rt *runtime) raceEnd() {
 		}
 	}
 }
+
+// RaceRecord is the JSON form of a [Race].
+type RaceRecord struct {
+	Obj      int32            `json:"obj"`
+	Access   RaceAccessRecord `json:"access"`
+	Previous RaceAccessRecord `json:"previous"`
+}
+
+// RaceAccessRecord is the JSON form of a [RaceAccess]: pos is "file:line".
+type RaceAccessRecord struct {
+	G      int32  `json:"g"`
+	Write  bool   `json:"write,omitempty"`
+	Atomic bool   `json:"atomic,omitempty"`
+	Pos    string `json:"pos"`
+	Step   int    `json:"step"`
+}
+
+// raceRecords returns races in their JSON form; at resolves positions.
+func raceRecords(races []Race, at func(Pos) string) []RaceRecord {
+	var out []RaceRecord
+	side := func(a RaceAccess) RaceAccessRecord {
+		return RaceAccessRecord{G: a.G, Write: a.Write, Atomic: a.Atomic, Pos: at(a.Pos), Step: a.Step}
+	}
+	for _, r := range races {
+		out = append(out, RaceRecord{Obj: r.Obj, Access: side(r.Access), Previous: side(r.Previous)})
+	}
+	return out
+}

@@ -57,6 +57,9 @@ type OutcomeRecord struct {
 	Blocked  []BlockedRecord `json:"blocked,omitempty"`
 	Edges    []WaitEdge      `json:"waitFor,omitempty"`
 	Events   int             `json:"events"`
+
+	Races      []RaceRecord `json:"races,omitempty"`      // the data races found (Outcome.Races)
+	RaceReport string       `json:"raceReport,omitempty"` // what go run -race would print for them
 }
 
 // BlockedRecord is the JSON form of a [Blocked] goroutine.
@@ -78,6 +81,7 @@ func (r *Result) Record(sites []Site) OutcomeRecord {
 		return ""
 	}
 	rec := OutcomeRecord{Outcome: o.Kind, Message: o.Message, ExitCode: o.ExitCode, Fatal: o.Fatal, G: o.G, Pos: at(o.Pos), Edges: o.Edges, Events: r.Log.Len()}
+	rec.Races, rec.RaceReport = raceRecords(o.Races, at), o.RaceReport
 	for _, b := range o.Blocked {
 		rec.Blocked = append(rec.Blocked, BlockedRecord{G: b.G, Name: b.Name, Reason: b.Reason, Obj: b.Obj, Pos: at(b.Pos)})
 	}
