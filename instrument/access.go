@@ -14,8 +14,8 @@ import (
 // (engine.Compute). Which accesses: the package doc, decided in shared.go.
 
 // instrumenting reports whether accesses here become engine operations:
-// inside a function, or a package initialiser moved into the run, and not
-// inside a constant expression.
+// inside a function or a package initialiser moved into the run, not in a
+// constant expression nor an initialiser Go runs before the run.
 func (r *rw) instrumenting() bool { return r.plain == 0 && len(r.funcs) > 0 }
 
 // memNode renders n where it accesses shared memory; called by text for
@@ -222,9 +222,8 @@ func (r *rw) computeBody(b *ast.BlockStmt) (string, bool) {
 	default:
 		return "", false
 	}
-	if len(r.funcs) == 0 {
-		return "", false // a literal in a package initialiser kept out of the run
-	}
+	// Outside a run (a literal called by a package initialiser Go runs)
+	// engine.Compute does nothing.
 	s := r.splice(b)
 	return "{ " + r.eng + ".Compute(" + r.site(b.Lbrace, "") + ");" + s[1:], true
 }

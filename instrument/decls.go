@@ -81,6 +81,9 @@ func (r *rw) pkgVarDecl(d *ast.GenDecl) string {
 		r.override[vs] = txt
 		anyMoved = true
 	}
+	// What stays here runs at Go's initialisation, outside any run.
+	r.plain++
+	defer func() { r.plain-- }()
 	if !anyMoved {
 		return r.splice(d)
 	}

@@ -37,7 +37,7 @@ type rw struct {
 	litNames map[*ast.FuncLit]string
 	tmp      int
 	mem      *memInfo // which variables are shared, see analyseMemory
-	plain    int      // > 0 inside a constant expression: no engine operations
+	plain    int      // > 0 in a constant expression or an initialiser Go runs: no engine operations
 
 	consumed map[*ast.SelectorExpr]bool // package selectors replaced by engine ones
 	movedRHS map[ast.Expr]string        // moved package-level initialisers: the function running each
