@@ -2,6 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -612,4 +615,29 @@ func TestRaceEvent(t *testing.T) {
 	assert.Equal(t, int32(1), e.G)
 	assert.Equal(t, uint8(2), e.Flag, "a read racing with an earlier write")
 	assert.Equal(t, e.Obj, other.Obj)
+}
+
+// TestRaceFieldsDocumented: the outcome's race fields, as JSON names them,
+// are the ones PROTOCOL.md and EXPORT.md describe.
+func TestRaceFieldsDocumented(t *testing.T) {
+	rec := (&Result{Outcome: Outcome{Races: []Race{{}}, RaceReport: "x"}, Log: &Log{}}).Record(nil)
+	b, err := json.Marshal(rec)
+	require.NoError(t, err)
+	var fields map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(b, &fields))
+	var race map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(fields["races"][1:len(fields["races"])-1], &race))
+	for _, doc := range []string{"PROTOCOL.md", "EXPORT.md"} {
+		text, err := os.ReadFile(filepath.Join("..", doc))
+		require.NoError(t, err)
+		for _, name := range []string{"races", "raceReport"} {
+			require.Contains(t, fields, name)
+			assert.Contains(t, string(text), "`"+name+"`", "%s names the outcome's %s", doc, name)
+		}
+	}
+	proto, err := os.ReadFile(filepath.Join("..", "PROTOCOL.md"))
+	require.NoError(t, err)
+	for name := range race {
+		assert.Contains(t, string(proto), "`"+name+"`", "PROTOCOL.md names a race's %s", name)
+	}
 }
