@@ -70,9 +70,10 @@ test("a recording holds the run's inputs and data, and nothing of the page", () 
   assert.equal(rec.outcome.type, undefined, "the outcome without the WebSocket's type and id");
   assert.equal(rec.outcome.id, undefined);
   assert.deepEqual(Object.keys(rec), ["format", "version", "scenario", "settings", "kinds", "reasons", "sites", "objects", "goroutines", "events", "outcome"]);
-  rec.events[0][0] = 99;
+  const t0 = log.events.at(0)[0];
+  rec.events[0][0] = t0 + 99;
   rec.outcome.blocked[0].g = 99;
-  assert.equal(log.events.at(0)[0], 0, "the recording shares nothing with the log");
+  assert.equal(log.events.at(0)[0], t0, "the recording shares nothing with the log");
   assert.equal(log.outcome.blocked[0].g, 1);
 });
 
@@ -100,7 +101,8 @@ test("a version 1 recording still loads, and is written back as version 3", () =
   const v1 = JSON.parse(readFileSync(new URL("./testdata/run-v1.json", import.meta.url), "utf8"));
   assert.equal(v1.version, 1);
   assert.deepEqual(Object.keys(v1.objects[0]), ["ID", "Kind", "Name", "Cap", "Elem", "Pos", "Parent"], "the fixture is in version 1's spelling");
-  const log = fixtureLog(FIXTURES.find((u) => u.pathname.endsWith("/mutex-counter.json")));
+  // The run it recorded, as the server sent it (mutex-counter then).
+  const log = fixtureLog(new URL("./testdata/run-v1-run.json", import.meta.url));
   const back = logFromRecording(v1);
   for (let i = 0; i <= log.events.length; i++) assert.deepEqual(state(back, i), state(log, i), `step ${i}`);
   assert.deepEqual(names(back), names(log), "the goroutines keep their names");
@@ -175,7 +177,7 @@ test("logFromRecording refuses damaged recordings with a sentence", () => {
     ["an undeclared goroutine", (x) => ((x.events[6][1] = 9), x), /event 6 is by goroutine 9, which the recording does not declare/],
     ["a go of an undeclared goroutine", (x) => (x.goroutines.pop(), x), /event 9 \(go\) names goroutine 4, which the recording does not declare/],
     ["an undeclared object", (x) => ((x.events[6][3] = 77), x), /event 6 is about object 77, which the recording does not declare/],
-    ["a site past the end", (x) => ((x.events[6][7] = 99), x), /event 6 is at site 99, and there are 12 sites/],
+    ["a site past the end", (x) => ((x.events[6][7] = 99), x), new RegExp(`event 6 is at site 99, and there are ${good().sites.length} sites`)],
     ["a cut-short run", (x) => (x.events.pop(), x), /outcome is of a run of 50 events, and it holds 49: it was cut short/],
     ["an outcome without a word", (x) => ((x.outcome = { events: 50 }), x), /outcome is neither null nor an object with an outcome/],
   ];
