@@ -89,12 +89,15 @@ func preempts(l *Log) []string {
 	return out
 }
 
-// Two goroutines computing 25 ms each share the processor in time slices,
-// as on one CPU in Go: each is preempted after exactly TimeSlice of
-// computing, the other runs, and the run takes the sum of their work in
-// virtual time.
+// Two busy goroutines share the processor in time slices, as on one CPU in
+// Go: each is preempted after exactly TimeSlice of computing, the other
+// runs, and the run takes their busy time in virtual time.
 func TestPreemptAfterTimeSlice(t *testing.T) {
-	const calls = int(25 * time.Millisecond / ComputeCost)
+	// A stint on the processor that ends a slice: the free calls, then a
+	// slice's worth. Each worker ends two slices, then finishes within its
+	// free calls.
+	stint := FreeComputes + int(TimeSlice/ComputeCost)
+	calls := 2*stint + FreeComputes
 	prog := func() {
 		var wg WaitGroup
 		for range 2 {
@@ -111,18 +114,17 @@ func TestPreemptAfterTimeSlice(t *testing.T) {
 	slice := strconv.FormatInt(int64(TimeSlice), 10) + " by "
 	r := run(prog, Config{Policy: PolicyGo})
 	require.Equal(t, OutcomeOK, r.Outcome.Kind, r.Outcome.Message)
-	// The last started (3) runs first; after two slices each, the rest
-	// (5 ms each) fits in one.
+	// The last started (3) runs first.
 	assert.Equal(t, []string{slice + "3", slice + "2", slice + "3", slice + "2"}, preempts(r.Log))
-	for _, cfg := range []Config{{Policy: PolicyGo}, {Policy: PolicyFIFO}, {Seed: 1}, {Seed: 2}} {
+	assert.Equal(t, 4*int64(TimeSlice), r.Log.At(r.Log.Len()-1).Time, "the run took four slices")
+	for _, cfg := range []Config{{Policy: PolicyFIFO}, {Seed: 1}, {Seed: 2}} {
 		r := run(prog, cfg)
 		require.Equal(t, OutcomeOK, r.Outcome.Kind, r.Outcome.Message)
 		ps := preempts(r.Log)
-		assert.NotEmpty(t, ps, "%v: 50 ms of work on one processor ends a slice while the other waits", cfg)
+		assert.NotEmpty(t, ps, "%v: a busy goroutine ends a slice while the other waits", cfg)
 		for _, p := range ps {
 			assert.True(t, strings.HasPrefix(p, slice), "%v: %s", cfg, p)
 		}
-		assert.Equal(t, int64(2*calls)*int64(ComputeCost), r.Log.At(r.Log.Len()-1).Time, "%v: the run took both workers' computing", cfg)
 	}
 }
 
@@ -207,18 +209,30 @@ func TestComputeOutsideARunAndWhileEnding(t *testing.T) {
 	assert.Equal(t, "main returns\n", r.Stdout)
 }
 
-// Computing advances the clock that time.Now reads: ComputeCost per call.
+// A busy goroutine's computing advances the clock that time.Now reads, at
+// ComputeCost per call after its free ones; a brief computation leaves the
+// clock where it was, as on the Go playground.
 func TestComputeCostsVirtualTime(t *testing.T) {
-	var elapsed time.Duration
-	r := run(func() {
-		start := Now()
-		for range 1500 {
-			Compute(P(1))
-		}
-		elapsed = Since(start)
-	}, Config{})
-	require.Equal(t, OutcomeOK, r.Outcome.Kind)
-	assert.Equal(t, 1500*ComputeCost, elapsed)
+	tests := []struct {
+		calls int
+		want  time.Duration
+	}{
+		{3, 0},
+		{FreeComputes, 0},
+		{FreeComputes + 500, 500 * ComputeCost},
+	}
+	for _, tt := range tests {
+		var elapsed time.Duration
+		r := run(func() {
+			start := Now()
+			for range tt.calls {
+				Compute(P(1))
+			}
+			elapsed = Since(start)
+		}, Config{})
+		require.Equal(t, OutcomeOK, r.Outcome.Kind)
+		assert.Equal(t, tt.want, elapsed, "%d calls", tt.calls)
+	}
 }
 
 // A parent's kill stays the last resort: the run's own limit comes first.

@@ -197,7 +197,8 @@ type runtime struct {
 	mainExited bool // main called Goexit
 
 	since    int64     // virtual time at which cur last got the processor: its time slice (compute.go)
-	computes uint32    // Compute calls, to read the wall clock every so many
+	computes uint32    // Compute calls in the run
+	stint    uint32    // computes when cur last got the processor
 	deadline time.Time // the end of Limits.MaxWall (zero: none)
 
 	race raceState // the race detector (race.go)
@@ -428,7 +429,7 @@ func (rt *runtime) switchAway(gg *g) {
 	next := rt.pickNext()
 	next.state = gRunning
 	rt.cur = next
-	rt.since = rt.clock
+	rt.newStint()
 	if next == gg {
 		return
 	}
@@ -515,7 +516,7 @@ func (rt *runtime) preempt(gg *g) {
 func (rt *runtime) handOff(gg, next *g) {
 	next.state = gRunning
 	rt.cur = next
-	rt.since = rt.clock
+	rt.newStint()
 	if !gg.yield(struct{}{}) || rt.ending {
 		panic(unwind{})
 	}
