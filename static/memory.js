@@ -38,8 +38,9 @@ export const isShared = (kind) => sharedKinds.has(kind);
 // The bits of an event's flag (engine/event.go).
 /** LOST is a write's flag bit: the writer's last read saw an older write than the one it overwrote. */
 export const LOST = 1;
-/** RACE_WRITE and RACE_PREV_WRITE are a race event's flag bits: this access, the other one, is a write. */
+/** RACE_WRITE is a race event's flag bit: the access that raced (just before the event) is a write. */
 export const RACE_WRITE = 1;
+/** RACE_PREV_WRITE is a race event's flag bit: the other, earlier access is a write. */
 export const RACE_PREV_WRITE = 2;
 
 /**
