@@ -117,8 +117,9 @@ func (rt *runtime) computeSlow(pos Pos) {
 	}
 	if rt.runq.len() == 0 {
 		// Nobody else could run: Go's scheduler would give the goroutine
-		// the processor back at once, and nothing on screen changes.
-		rt.newStint()
+		// the processor back at once, and nothing on screen changes. It
+		// stays busy: a new slice, no new free calls.
+		rt.since = rt.clock
 		return
 	}
 	rt.record(Event{Kind: KindPreempt, G: gg.id, Pos: gg.pos, VK: ValInt, Val: uint64(ran)})
@@ -131,8 +132,8 @@ func (rt *runtime) computeSlow(pos Pos) {
 		rt.handOff(gg, next)
 		return
 	}
-	gg.state = gRunning // the random policy drew it again
-	rt.newStint()
+	gg.state = gRunning // the random policy drew it again: a new slice, still busy
+	rt.since = rt.clock
 }
 
 // RunWall is the Limits.MaxWall of a run whose process its parent kills

@@ -36,6 +36,18 @@ func TestSpinLoopEnds(t *testing.T) {
 		assert.Equal(t, OutcomeOK, r.Outcome.Kind, r.Outcome.Message)
 		assert.Equal(t, "stopped\n", r.Stdout)
 	})
+	// Alone on the processor, the spinner pays for its iterations from its
+	// FreeComputes-th on, once: main wakes after a second's worth of them,
+	// so a second's spin records that many reads of the flag, well under
+	// the server's million events.
+	r := run(spinOnFlag, Config{Policy: PolicyGo})
+	reads := 0
+	for i := range r.Log.Len() {
+		if e := r.Log.At(i); e.Kind == KindRead && e.G == 2 {
+			reads++
+		}
+	}
+	assert.InDelta(t, FreeComputes+int(time.Second/ComputeCost), reads, 2)
 }
 
 // The spinner without any shared access, and main spinning while a sleeper
