@@ -139,6 +139,17 @@ func (r *rw) mapBuiltin(c *ast.CallExpr, name string) (string, bool) {
 	return "", false
 }
 
+// selectAssign renders a select case's v, ok = <-ch storing to shared
+// locations, the received values being rhs.
+func (r *rw) selectAssign(comm *ast.AssignStmt, rhs string) (string, bool) {
+	if comm.Tok != token.ASSIGN {
+		return "", false
+	}
+	r.override[comm.Rhs[0]] = rhs
+	defer delete(r.override, comm.Rhs[0])
+	return r.assign(comm)
+}
+
 // rangeAssign renders for k, v = range x where k or v is a shared
 // location: the loop declares temporaries instead, and its body starts by
 // storing them, as each iteration's assignment does.

@@ -42,12 +42,11 @@
 // Limits: values the engine represents as its own objects (channels, sync
 // and sync/atomic values, timers, contexts, functions, and structs or arrays
 // holding them) are not instrumented; nor are accesses in generic code
-// through a type parameter, elements read by range over a slice or array,
-// the elements copy and append read and write, stores by a select case's
-// assignment, a map element stored in a := redeclaration,
-// and package-level initialisers kept outside the run. clear(m) is recorded
-// as a read of the whole map. Where an assignment needs a type the rewrite
-// cannot write down, it stays plain.
+// through a type parameter, the elements a range over a slice or array
+// reads, the elements copy and append read and write, and package-level
+// initialisers Go runs before the run. clear(m) is recorded as a read of the
+// whole map. Where an assignment needs a type the rewrite cannot write down,
+// it stays plain.
 //
 // Rewrite refuses programs that reach the outside world (see the allow-list
 // in check.go) before anything is compiled. Build compiles a rewritten

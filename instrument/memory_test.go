@@ -259,6 +259,21 @@ func main() {
 			want: []string{`for _, (_cvz_r\d+) := range \[\]int\{1, 2\} \{ engine\.Compute\(\d+\); engine\.Write\(&v, \(int\)\(_cvz_r\d+\), \d+\);`},
 		},
 		{
+			name: "a select case's assignment to a shared variable is a store",
+			src: prog(`var last int
+
+func main() {
+	ch := make(chan int, 1)
+	ch <- 1
+	select {
+	case last = <-ch:
+	}
+}
+`),
+			ops:  map[string]int{"Write": 1},
+			want: []string{`default: engine\.Write\(&last, _cvz_s\d+_0\.V, \d+\);`},
+		},
+		{
 			name: "constant expressions and an array's length are not reads",
 			src: prog(`var arr [4]int
 

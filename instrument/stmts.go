@@ -67,6 +67,9 @@ func (r *rw) selectStmt(s *ast.SelectStmt) string {
 				rhs += ", " + name + ".OK"
 			}
 			c.assign = " " + strings.Join(lhs, ", ") + " " + comm.Tok.String() + " " + rhs + ";"
+			if st, ok := r.selectAssign(comm, rhs); ok {
+				c.assign = " " + st + ";"
+			}
 		}
 		names = append(names, name)
 		if n == nonDefault-1 && !hasDefaultIn(s) {
