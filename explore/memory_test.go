@@ -15,8 +15,9 @@ import (
 // and the write of x++. DPOR's dependency relation (dpor.go, touch sets
 // from choice_run.go's appendTouch) gives each access the variable's object
 // as a touch, so any two accesses of one variable are dependent, two reads
-// included: sound, if more than needed. Compute's virtual time makes a step
-// that computes touch the clock, which is also sound.
+// included: sound, if more than needed. A busy goroutine's computing
+// (engine.FreeComputes) moves the clock within its step, so that step
+// touches the clock too, which is also sound.
 func TestExploreFindsLostUpdate(t *testing.T) {
 	tests := []struct {
 		name string
