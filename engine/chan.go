@@ -177,6 +177,7 @@ func (c *Chan[T]) Send(v T, pos Pos) {
 		rt.park(gg, Event{Kind: KindSendBlock, G: gg.id, Pos: pos}, WaitChanSendNil, 0)
 		return
 	}
+	rt.raceChan(c.id, gg.id, false, pos, rt.log.n) // the send's event is next
 	if c.trySend(rt, gg, v, pos) {
 		return
 	}
@@ -344,6 +345,7 @@ func (c *Chan[T]) close(rt *runtime, by int32, pos Pos) {
 	c.closed = true
 	rt.raceRelease(c.id, by)
 	rt.record(Event{Kind: KindClose, G: by, Obj: c.id, Pos: pos})
+	rt.raceChan(c.id, by, true, pos, rt.log.n-1)
 	var zero T
 	for s := c.recvq.dequeue(); s != nil; s = c.recvq.dequeue() {
 		rt.raceAcquire(c.id, s.g.id)

@@ -43,6 +43,15 @@ import (
 //     firing acquires that, so setting a timer happens before its tick is
 //     received and before AfterFunc's f runs, as Go's runtime annotates.
 //
+// Besides shared variables, a channel is memory as Go's runtime annotates
+// it: a send reads it and a close writes it, so a send and a close that are
+// not ordered race (a send of a select is not checked so).
+//
+// Reports are Go's text with one frame per stack: the engine knows the
+// function and line of each access and of each go statement, not the calls
+// that led there (nor the runtime frames Go shows for a map or a channel);
+// the address and the frame offsets (+0x0) are stand-ins.
+//
 // As Go's detector, once a race on a variable is found its history is
 // forgotten (the next accesses start afresh), and a race is reported once
 // per pair of source locations. Past raceMaxGoroutines goroutines the
@@ -78,6 +87,7 @@ type syncClocks struct {
 	timer vclock   // what set the timer
 	full  []vclock // a buffered channel's full slots, oldest first
 	free  []vclock // its free slots, oldest first; nil is a slot never used
+	ch    *variable // a channel as the memory its send reads and its close writes, as Go's runtime annotates
 }
 
 // Race is a data race: two accesses to one variable by different
@@ -309,22 +319,37 @@ func (rt *runtime) raceHandoff(cid int32, capacity int, from, to int32) {
 // the variable's earlier accesses, and records a race if one of them neither
 // happened before it nor is by gg.
 func (rt *runtime) raceAccess(gg *g, v *variable, write bool, pos Pos) {
-	rt.raceCheck(gg, v, write, false, pos)
+	rt.raceCheck(gg, v, write, false, pos, rt.log.n-1)
 }
 
 // raceAtomicAt checks an atomic access to the plain variable at p, if the
 // run knows p as a shared variable: it races with the plain accesses.
 func (rt *runtime) raceAtomicAt(gg *g, v *variable, write bool, pos Pos) {
-	rt.raceCheck(gg, v, write, true, pos)
+	rt.raceCheck(gg, v, write, true, pos, rt.log.n-1)
 }
 
-func (rt *runtime) raceCheck(gg *g, v *variable, write, atomic bool, pos Pos) {
+// raceChan is goroutine id's send on channel cid (a read of the channel,
+// whose event will be step) or close of it (a write, the event just
+// recorded): Go reports a send and a close that are not ordered as a race.
+func (rt *runtime) raceChan(cid, id int32, write bool, pos Pos, step int) {
+	if rt.race.off || id == 0 {
+		return
+	}
+	s := rt.race.sync(cid)
+	if s.ch == nil {
+		s.ch = &variable{id: cid}
+	}
+	rt.raceCheck(rt.gs[id-1], s.ch, write, false, pos, step)
+}
+
+// raceCheck checks gg's access to v, whose event is step.
+func (rt *runtime) raceCheck(gg *g, v *variable, write, atomic bool, pos Pos, step int) {
 	rc := &rt.race
 	if rc.off || rt.ending {
 		return
 	}
 	c := rt.clockOf(gg.id)
-	cur := access{g: gg.id, t: c.own, pos: pos, step: int32(rt.log.n - 1), write: write, atomic: atomic}
+	cur := access{g: gg.id, t: c.own, pos: pos, step: int32(step), write: write, atomic: atomic}
 	sh := &v.shadow
 	conflicts := func(a access) bool {
 		return a.g != 0 && !c.knows(a.g, a.t) && !(a.atomic && atomic)

@@ -641,3 +641,45 @@ func TestRaceFieldsDocumented(t *testing.T) {
 		assert.Contains(t, string(proto), "`"+name+"`", "PROTOCOL.md names a race's %s", name)
 	}
 }
+
+func TestRaceChannelSendClose(t *testing.T) {
+	checkEdges(t, []edge{{
+		sentence: "Go's runtime reads a channel to send on it and writes it to close it: a send and a close that are not ordered race.",
+		synced: func() {
+			c := MakeChan[int]("c", 1, P(1))
+			done := MakeChan[bool]("done", 0, P(2))
+			Go("main.worker", P(3), func() { c.Send(1, W(1)); done.Send(true, W(2)) })
+			done.Recv(P(4))
+			c.Close(P(5))
+		},
+		racy: func() {
+			c := MakeChan[int]("c", 1, P(1))
+			Go("main.worker", P(3), func() { c.Send(1, W(1)) })
+			Sleep(10, P(4))
+			c.Close(P(5))
+		},
+	}})
+}
+
+func TestRaceDetectionStopsPastGoroutineCap(t *testing.T) {
+	// Clocks grow with the goroutines a run creates: past Go's own limit of
+	// live goroutines under -race, detection stops for the rest of the run.
+	prog := func(extra int) func() {
+		return func() {
+			for range extra {
+				Go("main.idle", P(1), func() {})
+			}
+			var x int
+			Go("main.worker", P(2), func() { Write(&x, 1, W(1)) })
+			Sleep(10, P(3))
+			Read(&x, P(4))
+		}
+	}
+	for _, tc := range []struct {
+		extra int
+		races int
+	}{{raceMaxGoroutines - 3, 1}, {raceMaxGoroutines, 0}} {
+		r := run(prog(tc.extra), Config{Policy: PolicyFIFO})
+		assert.Len(t, r.Outcome.Races, tc.races, "%d goroutines before the race", tc.extra)
+	}
+}
