@@ -82,11 +82,11 @@ type raceState struct {
 
 // syncClocks are the clocks of one synchronising object.
 type syncClocks struct {
-	vc    vclock   // release clock: a lock, a WaitGroup, a Once, an atomic, a channel's close, an RWMutex's readers' side
-	w     vclock   // an RWMutex's writers' side; an unbuffered channel's hand-off clock
-	timer vclock   // what set the timer
-	full  []vclock // a buffered channel's full slots, oldest first
-	free  []vclock // its free slots, oldest first; nil is a slot never used
+	vc    vclock    // release clock: a lock, a WaitGroup, a Once, an atomic, a channel's close, an RWMutex's readers' side
+	w     vclock    // an RWMutex's writers' side; an unbuffered channel's hand-off clock
+	timer vclock    // what set the timer
+	full  []vclock  // a buffered channel's full slots, oldest first
+	free  []vclock  // its free slots, oldest first; nil is a slot never used
 	ch    *variable // a channel as the memory its send reads and its close writes, as Go's runtime annotates
 }
 
