@@ -42,6 +42,9 @@ func (r *rw) memNode(n ast.Node) (string, bool) {
 		if s, ok := r.rangeAssign(n); ok {
 			return s, true
 		}
+		if s, ok := r.rangeElems(n); ok {
+			return s, true
+		}
 		return r.splice(n), true
 	case *ast.IncDecStmt:
 		return r.incDec(n)
@@ -137,6 +140,47 @@ func (r *rw) mapBuiltin(c *ast.CallExpr, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// rangeElems renders for k, v := range s over a slice (or a pointer to an
+// array) whose elements are shared as the loop Go runs: s evaluated once,
+// and each iteration reading its element through engine.Read.
+func (r *rw) rangeElems(n *ast.RangeStmt) (string, bool) {
+	if n.Tok != token.DEFINE || n.Value == nil || isBlank(n.Value) || !r.instrumenting() || r.privateBase(n.X) {
+		return "", false
+	}
+	t := r.typeOf(n.X)
+	if t == nil {
+		return "", false
+	}
+	if _, ok := types.Unalias(t).(*types.TypeParam); ok {
+		return "", false
+	}
+	var elem types.Type
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		elem = u.Elem()
+	case *types.Pointer:
+		if a, ok := u.Elem().Underlying().(*types.Array); ok {
+			elem = a.Elem()
+		}
+	}
+	if elem == nil || r.engineValue(elem) {
+		return "", false
+	}
+	i, sv := r.temp("i"), r.temp("s")
+	key := "i"
+	if n.Key != nil && !isBlank(n.Key) {
+		key = n.Key.(*ast.Ident).Name
+	}
+	read := r.eng + ".Read(&" + sv + "[" + i + "], " + r.site(n.Value.Pos(), r.orig(n.X)+"["+key+"]") + ")"
+	decl := r.text(n.Value) + " := " + read
+	if n.Key != nil && !isBlank(n.Key) {
+		decl = r.text(n.Key) + ", " + r.text(n.Value) + " := " + i + ", " + read
+	}
+	head := "for " + i + ", " + sv + " := 0, " + r.text(n.X) + "; " + i + " < len(" + sv + "); " + i + "++ "
+	// The body keeps its own block: it may redeclare v (v := v).
+	return head + "{ " + r.eng + ".Compute(" + r.site(n.Body.Lbrace, "") + "); " + decl + "; " + r.splice(n.Body) + " }", true
 }
 
 // selectAssign renders a select case's v, ok = <-ch storing to shared

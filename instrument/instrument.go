@@ -23,7 +23,8 @@
 //     the clause stay plain. A field or element of a shared struct or array
 //     variable is an access at its own address (&v.f, &a[i]).
 //   - Indirect accesses (*p, x.f through a pointer, s[i] of a slice or a
-//     pointer to an array) and every map operation (m[k], v, ok := m[k],
+//     pointer to an array, each element a range over them reads; a range
+//     over an array reads it once, as Go copies it) and every map operation (m[k], v, ok := m[k],
 //     stores, op=, ++, delete, len, range, clear) are operations, unless the
 //     pointer, slice or map is a local variable whose value never leaves its
 //     function: not captured, address not taken, only indexed, selected,
@@ -42,8 +43,8 @@
 // Limits: values the engine represents as its own objects (channels, sync
 // and sync/atomic values, timers, contexts, functions, and structs or arrays
 // holding them) are not instrumented; nor are accesses in generic code
-// through a type parameter, the elements a range over a slice or array
-// reads, the elements copy and append read and write, and package-level
+// through a type parameter, the elements copy and append read and write,
+// the elements a range with = reads, and package-level
 // initialisers Go runs before the run. clear(m) is recorded as a read of the
 // whole map. Where an assignment needs a type the rewrite cannot write down,
 // it stays plain.

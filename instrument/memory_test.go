@@ -274,6 +274,26 @@ func main() {
 			want: []string{`default: engine\.Write\(&last, _cvz_s\d+_0\.V, \d+\);`},
 		},
 		{
+			name: "a range over a shared slice reads each element at its iteration; over a private one, none",
+			src: prog(`import "fmt"
+
+func main() {
+	s := []int{1, 2}
+	go func() { _ = s }()
+	for i, v := range s {
+		fmt.Println(i, v)
+	}
+	p := []int{3}
+	for _, v := range p {
+		fmt.Println(v)
+	}
+}
+`),
+			ops:   map[string]int{"Read": 1},
+			exprs: []string{"s[i]"},
+			want:  []string{`for (_cvz_i\d+), (_cvz_s\d+) := 0, s; _cvz_i\d+ < len\(_cvz_s\d+\); _cvz_i\d+\+\+ \{ engine\.Compute\(\d+\); i, v := _cvz_i\d+, engine\.Read\(&_cvz_s\d+\[_cvz_i\d+\], \d+\); \{`},
+		},
+		{
 			name: "constant expressions and an array's length are not reads",
 			src: prog(`var arr [4]int
 
