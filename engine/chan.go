@@ -177,7 +177,7 @@ func (c *Chan[T]) Send(v T, pos Pos) {
 		rt.park(gg, Event{Kind: KindSendBlock, G: gg.id, Pos: pos}, WaitChanSendNil, 0)
 		return
 	}
-	rt.raceChan(c.id, gg.id, false, pos, rt.log.n) // the send's event is next
+	rt.raceMem(c.id, gg.id, false, pos, rt.log.n) // the send's event is next
 	if c.trySend(rt, gg, v, pos) {
 		return
 	}
@@ -345,7 +345,7 @@ func (c *Chan[T]) close(rt *runtime, by int32, pos Pos) {
 	c.closed = true
 	rt.raceRelease(c.id, by)
 	rt.record(Event{Kind: KindClose, G: by, Obj: c.id, Pos: pos})
-	rt.raceChan(c.id, by, true, pos, rt.log.n-1)
+	rt.raceMem(c.id, by, true, pos, rt.log.n-1)
 	var zero T
 	for s := c.recvq.dequeue(); s != nil; s = c.recvq.dequeue() {
 		rt.raceAcquire(c.id, s.g.id)
@@ -429,7 +429,10 @@ func (sc *SendCase[T]) ready() bool {
 	return c != nil && (c.closed || c.recvq.first != nil || c.count < c.cap)
 }
 
-func (sc *SendCase[T]) complete(rt *runtime, gg *g, pos Pos) { sc.c.trySend(rt, gg, sc.v, pos) }
+func (sc *SendCase[T]) complete(rt *runtime, gg *g, pos Pos) {
+	rt.raceMem(sc.c.id, gg.id, false, pos, rt.log.n) // the send's event is next
+	sc.c.trySend(rt, gg, sc.v, pos)
+}
 
 func (sc *SendCase[T]) park(rt *runtime, gg *g, idx int) waiter {
 	s := sc.c.getSudog(gg)

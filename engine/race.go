@@ -43,9 +43,9 @@ import (
 //     firing acquires that, so setting a timer happens before its tick is
 //     received and before AfterFunc's f runs, as Go's runtime annotates.
 //
-// Besides shared variables, a channel is memory as Go's runtime annotates
-// it: a send reads it and a close writes it, so a send and a close that are
-// not ordered race (a send of a select is not checked so).
+// Besides shared variables, channels and WaitGroups are memory where Go
+// annotates them so (raceMem): a send and a close, or a WaitGroup's Add
+// from zero and a Wait, that are not ordered race.
 //
 // Reports are Go's text with one frame per stack: the engine knows the
 // function and line of each access and of each go statement, not the calls
@@ -87,7 +87,7 @@ type syncClocks struct {
 	timer vclock    // what set the timer
 	full  []vclock  // a buffered channel's full slots, oldest first
 	free  []vclock  // its free slots, oldest first; nil is a slot never used
-	ch    *variable // a channel as the memory its send reads and its close writes, as Go's runtime annotates
+	mem   *variable // the object as memory Go's annotations read and write: a channel, a WaitGroup's semaphore
 }
 
 // Race is a data race: two accesses to one variable by different
@@ -328,18 +328,21 @@ func (rt *runtime) raceAtomicAt(gg *g, v *variable, write bool, pos Pos) {
 	rt.raceCheck(gg, v, write, true, pos, rt.log.n-1)
 }
 
-// raceChan is goroutine id's send on channel cid (a read of the channel,
-// whose event will be step) or close of it (a write, the event just
-// recorded): Go reports a send and a close that are not ordered as a race.
-func (rt *runtime) raceChan(cid, id int32, write bool, pos Pos, step int) {
-	if rt.race.off || id == 0 {
+// raceMem is goroutine id's access to object obj as memory, whose event is
+// step, where Go's runtime and package sync annotate one: a channel's send
+// reads it and its close writes it, so a send and a close that are not
+// ordered race; a WaitGroup's first Add from zero reads its semaphore and
+// the first Wait that blocks writes it, so an Add not ordered with a Wait
+// races.
+func (rt *runtime) raceMem(obj, id int32, write bool, pos Pos, step int) {
+	if rt.race.off || id == 0 || obj == 0 {
 		return
 	}
-	s := rt.race.sync(cid)
-	if s.ch == nil {
-		s.ch = &variable{id: cid}
+	s := rt.race.sync(obj)
+	if s.mem == nil {
+		s.mem = &variable{id: obj}
 	}
-	rt.raceCheck(rt.gs[id-1], s.ch, write, false, pos, step)
+	rt.raceCheck(rt.gs[id-1], s.mem, write, false, pos, step)
 }
 
 // raceCheck checks gg's access to v, whose event is step.

@@ -642,8 +642,22 @@ func TestRaceFieldsDocumented(t *testing.T) {
 	}
 }
 
-func TestRaceChannelSendClose(t *testing.T) {
+func TestRaceObjectsAsMemory(t *testing.T) {
 	checkEdges(t, []edge{{
+		sentence: "sync.WaitGroup: calls with a positive delta that occur when the counter is zero must happen before a Wait (package sync reads and writes the group's semaphore to say so).",
+		synced: func() {
+			var wg WaitGroup
+			wg.Add(1, P(1))
+			Go("main.worker", P(2), func() { Sleep(10, W(1)); wg.Done(W(2)) })
+			wg.Wait(P(3))
+		},
+		racy: func() {
+			var wg WaitGroup
+			Go("main.worker", P(2), func() { wg.Add(1, W(3)); Sleep(10, W(1)); wg.Done(W(2)) })
+			Sleep(5, P(4))
+			wg.Wait(P(3))
+		},
+	}, {
 		sentence: "Go's runtime reads a channel to send on it and writes it to close it: a send and a close that are not ordered race.",
 		synced: func() {
 			c := MakeChan[int]("c", 1, P(1))

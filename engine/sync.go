@@ -304,6 +304,9 @@ func (wg *WaitGroup) Add(delta int, pos Pos) {
 		rt.raceRelease(wg.id, gg.id)
 	}
 	rt.record(Event{Kind: KindWGAdd, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(delta), Peer: int32(wg.n)})
+	if delta > 0 && wg.n == delta {
+		rt.raceMem(wg.id, gg.id, false, pos, rt.log.n-1) // the first increment must be ordered with Wait
+	}
 	if wg.n < 0 {
 		panic("sync: negative WaitGroup counter")
 	}
@@ -327,6 +330,9 @@ func (wg *WaitGroup) Wait(pos Pos) {
 		rt.raceAcquire(wg.id, gg.id)
 		rt.record(Event{Kind: KindWGWait, G: gg.id, Obj: wg.id, Pos: pos})
 		return
+	}
+	if len(wg.waiters) == 0 {
+		rt.raceMem(wg.id, gg.id, true, pos, rt.log.n) // as the first Add's; its event is next
 	}
 	wg.waiters = append(wg.waiters, gg)
 	rt.park(gg, Event{Kind: KindWGBlock, G: gg.id, Obj: wg.id, Pos: pos, VK: ValInt, Val: uint64(wg.n)}, WaitWaitGroupWait, wg.id)
