@@ -202,10 +202,7 @@ func atomicAt[T Integer](p *T, pos Pos, f func(*T) (T, bool)) T {
 	r, wrote := f(p)
 	rt.raceAtomic(id, gg.id, wrote)
 	recordVal(rt, Event{Kind: KindAtomic, G: gg.id, Obj: id, Pos: pos}, *p)
-	if v, ok := rt.vars[unsafe.Pointer(p)]; ok {
-		// The program also reads or writes the variable plainly.
-		rt.raceAtomicAt(gg, v, wrote, pos)
-	}
+	rt.raceAtomicAt(gg, unsafe.Pointer(p), id, wrote, pos, rt.log.n-1) // the program may access it plainly too
 	return r
 }
 

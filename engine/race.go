@@ -4,6 +4,7 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"strings"
+	"unsafe"
 )
 
 // The happens-before race detector: vector clocks (vclock.go) over the edges
@@ -78,6 +79,10 @@ type raceState struct {
 	races  []Race       // one per reported pair of source locations
 	seen   map[[2]Pos]bool
 	report strings.Builder // the blocks Go would print, in order
+
+	// pending holds the atomic accesses to addresses the run did not yet
+	// know as shared variables, until a plain access makes one (raceCheck).
+	pending map[unsafe.Pointer]*variable
 }
 
 // syncClocks are the clocks of one synchronising object.
@@ -122,8 +127,9 @@ type access struct {
 // write and the reads since that no later read by the same goroutine (or
 // ordered after them) replaced; one read is the common case.
 type shadow struct {
-	w  access // g == 0: none
-	rs []access
+	w       access // g == 0: none
+	rs      []access
+	checked bool // accessed before: earlier atomic accesses are merged in
 }
 
 // clockOf returns goroutine id's clock (0: the timer context).
@@ -322,10 +328,26 @@ func (rt *runtime) raceAccess(gg *g, v *variable, write bool, pos Pos) {
 	rt.raceCheck(gg, v, write, false, pos, rt.log.n-1)
 }
 
-// raceAtomicAt checks an atomic access to the plain variable at p, if the
-// run knows p as a shared variable: it races with the plain accesses.
-func (rt *runtime) raceAtomicAt(gg *g, v *variable, write bool, pos Pos) {
-	rt.raceCheck(gg, v, write, true, pos, rt.log.n-1)
+// raceAtomicAt checks an atomic access (event step) to the
+// memory at p, object obj: sync/atomic's functions on a plain variable, a
+// Mutex's lock word. It races with the plain accesses to p, before it (p is
+// then a shared variable of the run) or after it.
+func (rt *runtime) raceAtomicAt(gg *g, p unsafe.Pointer, obj int32, write bool, pos Pos, step int) {
+	rc := &rt.race
+	if rc.off || rt.ending {
+		return
+	}
+	v, ok := rt.vars[p]
+	if !ok {
+		if v = rc.pending[p]; v == nil {
+			if rc.pending == nil {
+				rc.pending = map[unsafe.Pointer]*variable{}
+			}
+			v = &variable{id: obj}
+			rc.pending[p] = v
+		}
+	}
+	rt.raceCheck(gg, v, write, true, pos, step)
 }
 
 // raceMem is goroutine id's access to object obj as memory, whose event is
@@ -354,6 +376,16 @@ func (rt *runtime) raceCheck(gg *g, v *variable, write, atomic bool, pos Pos, st
 	c := rt.clockOf(gg.id)
 	cur := access{g: gg.id, t: c.own, pos: pos, step: int32(step), write: write, atomic: atomic}
 	sh := &v.shadow
+	if !sh.checked {
+		sh.checked = true
+		for p, pv := range rc.pending { // at most one is v's address
+			if rt.vars[p] == v {
+				sh.w, sh.rs = pv.shadow.w, pv.shadow.rs
+				delete(rc.pending, p)
+				break
+			}
+		}
+	}
 	conflicts := func(a access) bool {
 		return a.g != 0 && !c.knows(a.g, a.t) && !(a.atomic && atomic)
 	}

@@ -644,6 +644,21 @@ func TestRaceFieldsDocumented(t *testing.T) {
 
 func TestRaceObjectsAsMemory(t *testing.T) {
 	checkEdges(t, []edge{{
+		sentence: "A Mutex's Lock and Unlock are atomic operations on its state: overwriting a mutex not ordered with them races (whichever comes first).",
+		synced: func() {
+			var mu Mutex
+			Write(&mu, Mutex{}, P(1))
+			Go("main.worker", P(2), func() { mu.Lock(W(1)); mu.Unlock(W(2)) })
+			Sleep(10, P(3))
+		},
+		racy: func() {
+			var mu Mutex
+			Go("main.worker", P(2), func() { Write(&mu, Mutex{}, W(3)) })
+			mu.Lock(P(4))
+			Sleep(10, P(3))
+			mu.Unlock(P(5))
+		},
+	}, {
 		sentence: "sync.WaitGroup: calls with a positive delta that occur when the counter is zero must happen before a Wait (package sync reads and writes the group's semaphore to say so).",
 		synced: func() {
 			var wg WaitGroup

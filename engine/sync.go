@@ -1,6 +1,9 @@
 package engine
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // fifo is a first-in first-out queue of waiting goroutines.
 type fifo struct {
@@ -95,11 +98,19 @@ func (m *Mutex) Lock(pos Pos) {
 		m.locked, m.holder = true, gg.id
 		rt.raceAcquire(m.id, gg.id)
 		rt.record(Event{Kind: KindLock, G: gg.id, Obj: m.id, Pos: pos})
+		m.raceWord(rt, gg, pos, rt.log.n-1)
 		return
 	}
+	m.raceWord(rt, gg, pos, rt.log.n) // its block event is next
 	m.waiters.push(gg)
 	rt.park(gg, Event{Kind: KindLockBlock, G: gg.id, Obj: m.id, Pos: pos, Peer: m.holder}, WaitMutexLock, m.id)
 	rt.raceAcquire(m.id, gg.id)
+}
+
+// raceWord is Lock's and Unlock's atomic operation on the mutex's state
+// word (event step): overwriting a mutex in use races with it, as in Go.
+func (m *Mutex) raceWord(rt *runtime, gg *g, pos Pos, step int) {
+	rt.raceAtomicAt(gg, unsafe.Pointer(m), m.id, true, pos, step)
 }
 
 // TryLock locks m if it is free and reports whether it did.
@@ -128,6 +139,7 @@ func (m *Mutex) unlockNow(rt *runtime, gg *g, pos Pos) {
 	}
 	rt.raceRelease(m.id, gg.id)
 	rt.record(Event{Kind: KindUnlock, G: gg.id, Obj: m.id, Pos: pos})
+	m.raceWord(rt, gg, pos, rt.log.n-1)
 	if w := m.waiters.pop(); w != nil {
 		m.holder = w.id
 		rt.record(Event{Kind: KindLockDone, G: w.id, Obj: m.id, Peer: gg.id, Pos: w.pos})
