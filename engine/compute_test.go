@@ -11,9 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// nap is how long main sleeps while a goroutine spins: long enough for
+// many time slices, short enough to keep the tests quick under -race.
+const nap = 100 * time.Millisecond
+
 // spinOnFlag is the busy loop of issue 13: a goroutine spins on a flag
-// (`for !stop { n++ }`) while main sleeps a second, sets the flag, prints
-// and returns. In Go the spinner is preempted and main ends the program.
+// (`for !stop { n++ }`) while main sleeps, sets the flag, prints and
+// returns. In Go the spinner is preempted and main ends the program.
 func spinOnFlag() {
 	stop := false
 	Go("main.worker", P(1), func() {
@@ -23,7 +27,7 @@ func spinOnFlag() {
 			Compute(W(1))
 		}
 	})
-	Sleep(time.Second, P(2))
+	Sleep(nap, P(2))
 	Write(&stop, true, P(3))
 	Println(P(4), "stopped")
 }
@@ -37,8 +41,8 @@ func TestSpinLoopEnds(t *testing.T) {
 		assert.Equal(t, "stopped\n", r.Stdout)
 	})
 	// Alone on the processor, the spinner pays for its iterations from its
-	// FreeComputes-th on, once: main wakes after a second's worth of them,
-	// so a second's spin records that many reads of the flag, well under
+	// FreeComputes-th on, once: main wakes after the nap's worth of them, so
+	// a one-second spin records about 101,000 reads of the flag, well under
 	// the server's million events.
 	r := run(spinOnFlag, Config{Policy: PolicyGo})
 	reads := 0
@@ -47,7 +51,7 @@ func TestSpinLoopEnds(t *testing.T) {
 			reads++
 		}
 	}
-	assert.InDelta(t, FreeComputes+int(time.Second/ComputeCost), reads, 2)
+	assert.InDelta(t, FreeComputes+int(nap/ComputeCost), reads, 2)
 }
 
 // The spinner without any shared access, and main spinning while a sleeper
@@ -64,13 +68,13 @@ func TestComputeOnlyLoopsEnd(t *testing.T) {
 					Compute(W(1))
 				}
 			})
-			Sleep(time.Second, P(2))
+			Sleep(nap, P(2))
 			Println(P(3), "main done")
 		}, "main done\n"},
 		{"main computes until a sleeper has printed", func() {
 			printed := false
 			Go("main.worker", P(1), func() {
-				Sleep(time.Second, W(1))
+				Sleep(nap, W(1))
 				Println(W(2), "worker woke")
 				Write(&printed, true, W(3))
 			})
