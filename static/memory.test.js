@@ -7,7 +7,7 @@ import { stateAt, foldAll, lanes } from "./fold.js";
 import { digest } from "./digest.js";
 import { narrate } from "./narrate.js";
 import { raceLinesOf, accessOf } from "./memory.js";
-import { scene } from "./graph.js";
+import { scene, diff } from "./graph.js";
 import { layout } from "./layout.js";
 import { drawTimeline, geometry } from "./timeline.js";
 import { badgeOf, bannerOf } from "./panels.js";
@@ -240,4 +240,28 @@ test("a real racy counter (memory.json): the updates lost on screen are those mi
     assert.deepEqual([mine.g, mine.obj], [r.to, r.obj], `and ends at goroutine ${r.to}'s`);
     assert.ok(["read", "write"].includes(other.kind) && ["read", "write"].includes(mine.kind));
   }
+});
+
+test("a memory access redraws the variable's box and its arrow, no other object (counter-race.json)", () => {
+  const log = fixtureLog("scenarios/counter-race.json");
+  const lay = layout(log, "free");
+  let prev = scene(lay, stateAt(log, 0), log);
+  let was = 0; // the object of the step before, whose box loses its highlight
+  let accesses = 0;
+  for (let k = 1; k <= log.events.length; k++) {
+    const s = stateAt(log, k);
+    const sc = scene(lay, s, log);
+    const e = s.last;
+    if (["read", "write", "race"].includes(e.kind)) {
+      accesses++;
+      const nodes = diff(prev.layers.nodes, sc.layers.nodes);
+      const objs = [...nodes.change, ...nodes.add].filter((key) => key.startsWith("o:"));
+      assert.ok(objs.every((key) => key === `o:${e.obj}` || key === `o:${was}`), `step ${k} (${e.kind}) redrew ${objs}`);
+      const edges = diff(prev.layers.edges, sc.layers.edges);
+      assert.deepEqual([...edges.change, ...edges.add, ...edges.remove].filter((key) => key !== "access"), [], `step ${k}: only the access arrow moves`);
+    }
+    prev = sc;
+    was = e.obj;
+  }
+  assert.ok(accesses > 200, "a hundred increments, a read and a write each");
 });
