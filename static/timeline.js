@@ -187,12 +187,10 @@ export function drawTimeline(svg, summary, names, { width = 800, ticks = [] } = 
 // MAXMARKS bounds the races and the lost updates drawn (each an element or two).
 const MAXMARKS = 3000;
 
-/**
- * raceBracket is the bracket of a race between the accesses at x1 on the
- * lane whose middle is y1 and at x2 on y2 (the later): a tick on each lane
- * and a line from the earlier to the later.
- */
-export function raceBracket(x1, y1, x2, y2, h) {
+// raceBracket is the bracket of a race between the accesses at x1 on the
+// lane whose middle is y1 and at x2 on y2 (the later): a tick on each lane
+// and a line from the earlier to the later.
+function raceBracket(x1, y1, x2, y2, h) {
   const f = (v) => v.toFixed(1);
   const t = Math.max(2, h / 2);
   return `M${f(x1)} ${f(y1 - t)}v${f(2 * t)}M${f(x1)} ${f(y1)}L${f(x2)} ${f(y2)}M${f(x2)} ${f(y2 - t)}v${f(2 * t)}`;
