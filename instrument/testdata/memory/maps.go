@@ -1,5 +1,7 @@
-// A map shared under a mutex: writes, updates, comma-ok reads, delete, len,
-// and a range with the keys printed in order.
+// Maps shared under a mutex (writes, updates, comma-ok reads, delete, len, a
+// range printed in key order), maps whose keys and values are stored through
+// interfaces and named types, and a multi-assignment indexing with the
+// variable it assigns.
 package main
 
 import (
@@ -7,6 +9,11 @@ import (
 	"sort"
 	"sync"
 )
+
+func main() {
+	mutexMap()
+	mapKeys()
+}
 
 type Store struct {
 	mu sync.Mutex
@@ -21,7 +28,7 @@ func (s *Store) Add(k string, v int) {
 
 var seen = map[int]bool{}
 
-func main() {
+func mutexMap() {
 	s := &Store{m: map[string]int{}}
 	counts := map[string]int{}
 	var mu sync.Mutex
@@ -57,4 +64,26 @@ func main() {
 		local[i] = i * 10
 	}
 	fmt.Println(v, ok, len(counts), len(seen), seen[3], local[2], len(local))
+}
+
+type Key string
+
+func mapKeys() {
+	m := map[any]any{}
+	n := map[Key]int{}
+	go func() { _, _ = m, n }()
+	x := 3
+	var k Key = "k"
+	s := "s"
+	m[x] = x
+	m[s] = 1.5
+	v, ok := m[x]
+	m[x], m[s] = m[s], m[x]
+	n[k]++
+	n["lit"] += x
+	delete(m, x)
+	i, a := 0, []int{7, 8}
+	go func() { _ = i }()
+	i, a[i] = 1, 9
+	fmt.Println(len(m), m[s], v, ok, n, i, a)
 }
