@@ -75,6 +75,7 @@ func (rt *runtime) varOf(gg *g, p unsafe.Pointer, kind ObjKind, pos Pos) *variab
 		rt.vars = map[unsafe.Pointer]*variable{}
 	}
 	v := &variable{}
+	v.shadow.addr = p // the race detector finds the atomic accesses made before by address
 	v.id = rt.declare(Object{Kind: kind, Name: rt.lazyName(rt.site(pos).Expr), Pos: pos}, v)
 	rt.record(Event{Kind: KindMake, G: gg.id, Obj: v.id, Pos: pos})
 	rt.vars[p] = v
@@ -92,6 +93,9 @@ func read[T any](rt *runtime, gg *g, v *variable, x T, key uint64, pos Pos) {
 	}
 	r := gg.reads
 	m := r.find(v)
+	if m == nil {
+		m = r.find(nil) // a mark its write cleared
+	}
 	if m == nil {
 		m = &r.marks[r.next]
 		r.next = (r.next + 1) % readMarks
