@@ -200,9 +200,14 @@ func atomicAt[T Integer](p *T, pos Pos, f func(*T) (T, bool)) T {
 		rt.record(Event{Kind: KindMake, G: gg.id, Obj: id, Pos: pos})
 	}
 	r, wrote := f(p)
-	rt.raceAtomic(id, gg.id, wrote)
+	rt.raceAcquire(id, gg.id)
 	recordVal(rt, Event{Kind: KindAtomic, G: gg.id, Obj: id, Pos: pos}, *p)
-	rt.raceAtomicAt(gg, unsafe.Pointer(p), id, wrote, pos, rt.log.n-1) // the program may access it plainly too
+	// The program may access the variable plainly too. The access comes
+	// between the operation's acquire and its release.
+	rt.raceAtomicAt(gg, unsafe.Pointer(p), id, wrote, pos, rt.log.n-1)
+	if wrote {
+		rt.raceRelease(id, gg.id)
+	}
 	return r
 }
 

@@ -343,9 +343,9 @@ func (c *Chan[T]) Close(pos Pos) {
 // deadline) and wakes everyone waiting, receivers first, as Go's closechan.
 func (c *Chan[T]) close(rt *runtime, by int32, pos Pos) {
 	c.closed = true
-	rt.raceRelease(c.id, by)
 	rt.record(Event{Kind: KindClose, G: by, Obj: c.id, Pos: pos})
 	rt.raceMem(c.id, by, true, pos, rt.log.n-1)
+	rt.raceRelease(c.id, by)
 	var zero T
 	for s := c.recvq.dequeue(); s != nil; s = c.recvq.dequeue() {
 		rt.raceAcquire(c.id, s.g.id)

@@ -36,8 +36,8 @@ import (
 //   - Cond: Signal or Broadcast before the Wait it wakes returns.
 //   - atomics: every operation acquires the variable's clock, every write
 //     or read-modify-write (a CompareAndSwap that swapped) releases into it.
-//     An atomic and a plain access to one address race when the plain one
-//     was seen first (the address is then a shared variable of the run).
+//     An atomic and a plain access to one address that are not ordered
+//     race, whichever came first (atomics never race with atomics).
 //   - context: cancellation (the close of Done) before a receive from Done
 //     returns and before Err returns non-nil.
 //   - timers: NewTimer, Reset and AfterFunc release into the timer; its
@@ -129,7 +129,8 @@ type access struct {
 type shadow struct {
 	w       access // g == 0: none
 	rs      []access
-	checked bool // accessed before: earlier atomic accesses are merged in
+	checked bool           // accessed before: earlier atomic accesses are merged in
+	addr    unsafe.Pointer // the variable's address, set when it is declared
 }
 
 // clockOf returns goroutine id's clock (0: the timer context).
@@ -378,12 +379,9 @@ func (rt *runtime) raceCheck(gg *g, v *variable, write, atomic bool, pos Pos, st
 	sh := &v.shadow
 	if !sh.checked {
 		sh.checked = true
-		for p, pv := range rc.pending { // at most one is v's address
-			if rt.vars[p] == v {
-				sh.w, sh.rs = pv.shadow.w, pv.shadow.rs
-				delete(rc.pending, p)
-				break
-			}
+		if pv := rc.pending[sh.addr]; pv != nil && sh.addr != nil {
+			sh.w, sh.rs = pv.shadow.w, pv.shadow.rs
+			delete(rc.pending, sh.addr)
 		}
 	}
 	conflicts := func(a access) bool {

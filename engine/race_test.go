@@ -377,6 +377,23 @@ func TestRaceAtomicsContextTimers(t *testing.T) {
 			},
 		},
 		{
+			sentence: "An atomic access first, then a plain one to the same variable, unordered, race too.",
+			synced: func() {
+				var n int64
+				Go("main.worker", P(2), func() { AtomicAdd(&n, 1, W(1)) })
+				for AtomicLoad(&n, P(3)) == 0 {
+					Sleep(1, P(4))
+				}
+				Write(&n, 5, P(5))
+			},
+			racy: func() {
+				var n int64
+				Go("main.worker", P(2), func() { AtomicAdd(&n, 1, W(1)) })
+				Sleep(10, P(4))
+				Write(&n, 5, P(5))
+			},
+		},
+		{
 			sentence: "context: cancellation closes Done (the closing of a channel is synchronized before a receive that returns because the channel is closed).",
 			synced: func() {
 				var x int

@@ -137,9 +137,9 @@ func (m *Mutex) unlockNow(rt *runtime, gg *g, pos Pos) {
 	if !m.locked {
 		rt.fatal(gg, "sync: unlock of unlocked mutex")
 	}
-	rt.raceRelease(m.id, gg.id)
 	rt.record(Event{Kind: KindUnlock, G: gg.id, Obj: m.id, Pos: pos})
-	m.raceWord(rt, gg, pos, rt.log.n-1)
+	m.raceWord(rt, gg, pos, rt.log.n-1) // before the release, which starts the goroutine's next time
+	rt.raceRelease(m.id, gg.id)
 	if w := m.waiters.pop(); w != nil {
 		m.holder = w.id
 		rt.record(Event{Kind: KindLockDone, G: w.id, Obj: m.id, Peer: gg.id, Pos: w.pos})
