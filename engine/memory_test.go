@@ -168,6 +168,13 @@ func TestLostUpdateFlag(t *testing.T) {
 			Gosched(P(3))
 			Write(&x, Read(&x, P(4))+1, P(4))
 		}, []string{"2 write 5 0 0", "1 read 5 0 0", "1 write 6 2 0"}},
+		{"stale read, three other variables read, then write (x = x + a + b + c)", func() {
+			var a, b, c int
+			old := Read(&x, P(1))
+			Go("main.worker", P(2), func() { Write(&x, 5, W(1)) })
+			Gosched(P(3))
+			Write(&x, old+Read(&a, P(4))+Read(&b, P(4))+Read(&c, P(4))+6, P(4))
+		}, []string{"1 read 0 0 0", "2 write 5 0 0", "1 read 0 0 0", "1 read 0 0 0", "1 read 0 0 0", "1 write 6 2 1"}},
 		{"a map entry read, written by another, written", func() {
 			m := map[string]int{}
 			MapRead(m, "a", P(1))
