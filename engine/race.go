@@ -44,9 +44,18 @@ import (
 //     firing acquires that, so setting a timer happens before its tick is
 //     received and before AfterFunc's f runs, as Go's runtime annotates.
 //
-// Besides shared variables, channels and WaitGroups are memory where Go
-// annotates them so (raceMem): a send and a close, or a WaitGroup's Add
-// from zero and a Wait, that are not ordered race.
+// Besides shared variables, objects are memory where Go annotates them so:
+// a channel's send reads it and its close writes it, a WaitGroup's first
+// Add from zero reads its semaphore and the first Wait that blocks writes
+// it (raceMem), and a Mutex's Lock and Unlock are atomic operations on its
+// state (raceWord). So a send and a close, an Add and a Wait, or a plain
+// overwrite of a mutex and its use, that are not ordered race. The race
+// event of such an access is recorded right after the access's event,
+// except a send's and a blocking Wait's, found as the operation starts,
+// whose race event comes right before the operation's first event.
+//
+// Every race found is an event (KindRace); the Outcome and the report keep
+// the first race of each pair of source lines.
 //
 // Reports are Go's text with one frame per stack: the engine knows the
 // function and line of each access and of each go statement, not the calls
