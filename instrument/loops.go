@@ -27,7 +27,7 @@ func (r *rw) rangeMap(n *ast.RangeStmt) func() {
 // array) whose elements are shared as the loop Go runs: s evaluated once,
 // and each iteration reading its element through engine.Read.
 func (r *rw) rangeElems(n *ast.RangeStmt) (string, bool) {
-	if n.Tok != token.DEFINE || n.Value == nil || isBlank(n.Value) || !r.instrumenting() || r.privateBase(n.X) {
+	if n.Tok != token.DEFINE || n.Value == nil || isBlank(n.Value) || !r.instrumenting() || r.privateBase(n.X) || r.freshValue(n.X) {
 		return "", false
 	}
 	t := r.typeOf(n.X)

@@ -274,7 +274,7 @@ func main() {
 			want: []string{`default: engine\.Write\(&last, _cvz_s\d+_0\.V, \d+\);`},
 		},
 		{
-			name: "a range over a shared slice reads each element at its iteration; over a private one, none",
+			name: "a range over a shared slice reads each element at its iteration; over a private one or a literal, none",
 			src: prog(`import "fmt"
 
 func main() {
@@ -285,6 +285,9 @@ func main() {
 	}
 	p := []int{3}
 	for _, v := range p {
+		fmt.Println(v)
+	}
+	for _, v := range []int{4, 5} {
 		fmt.Println(v)
 	}
 }
