@@ -479,9 +479,6 @@ func (rt *runtime) raceBlock(obj int32, cur, prev access) string {
 		if a.write {
 			kind = "write"
 		}
-		if a.atomic {
-			kind = "atomic " + kind
-		}
 		if previous {
 			kind = "previous " + kind
 		}
