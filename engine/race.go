@@ -279,11 +279,13 @@ func (rt *runtime) raceSend(cid int32, capacity, count int, id int32) {
 	}
 	s.fitFree(capacity - count)
 	c := rt.clockOf(id)
+	var slot vclock
 	if len(s.free) > 0 {
-		c.acquire(s.free[0])
+		slot = s.free[0]
 		s.free = s.free[1:]
+		c.acquire(slot)
 	}
-	s.full = append(s.full, c.snapshot())
+	s.full = append(s.full, c.storeIn(slot))
 	if id != 0 {
 		c.own++
 	}
@@ -301,11 +303,13 @@ func (rt *runtime) raceRecv(cid int32, capacity, count int, id int32) {
 		s.full = s.full[1:]
 	}
 	c := rt.clockOf(id)
+	var slot vclock
 	if len(s.full) > 0 {
-		c.acquire(s.full[0])
+		slot = s.full[0]
 		s.full = s.full[1:]
+		c.acquire(slot)
 	}
-	s.free = append(s.free, c.snapshot())
+	s.free = append(s.free, c.storeIn(slot))
 	c.own++
 	s.fitFree(capacity - count)
 }

@@ -90,9 +90,9 @@ func (c *gclock) releaseTo(l *vclock) {
 // acquire adds what the sync clock l knows to c.
 func (c *gclock) acquire(l vclock) { c.vc.join(l) }
 
-// snapshot returns what c knows, its own time included, as a new clock.
-func (c *gclock) snapshot() vclock {
-	var s vclock
+// storeIn makes s what c knows, its own time included, reusing s's
+// storage, and returns it.
+func (c *gclock) storeIn(s vclock) vclock {
 	s.set(c.vc)
 	s.raise(c.id, c.own)
 	return s
