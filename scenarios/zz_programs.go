@@ -28,8 +28,8 @@ import (
 
 func init() {
 	register("busy-loop", busyloop.Program, []Knob{
-		{Name: "spins", Kind: KnobCap, Default: 0, Max: MaxCap, Line: 12, Expr: "0"},
-		{Name: "nap", Kind: KnobDuration, Default: 10000000, Min: 1000000, Max: 1000000000, Line: 8},
+		{Name: "spins", Kind: KnobCap, Default: 0, Max: MaxCap, Line: 13, Expr: "0"},
+		{Name: "nap", Kind: KnobDuration, Default: 10000000, Min: 1000000, Max: 1000000000, Line: 9},
 	})
 	register("check-then-act", checkthenact.Program, []Knob{
 		{Name: "amount", Kind: KnobInt, Default: 80, Min: 10, Max: 100, Line: 8},

@@ -7,6 +7,7 @@ import (
 	 _ "sync/atomic"
 	"time"
 )
+
  // knob: 1ms..1s
 
 func main() {_cvz_init(); engine.Compute(12); 

@@ -6,18 +6,18 @@ import engine "github.com/concviz/concviz/engine"
 
 var _cvz_sites = []engine.Site{
 	{},
-	{File: "main.go", Line: 12, Func: "main.main", Expr: "spins"},
-	{File: "main.go", Line: 13, Func: "main.main", Expr: ""},
-	{File: "main.go", Line: 15, Func: "main.main.func1", Expr: "stop"},
-	{File: "main.go", Line: 15, Func: "main.main.func1", Expr: ""},
-	{File: "main.go", Line: 18, Func: "main.main.func1", Expr: "spins"},
-	{File: "main.go", Line: 13, Func: "main.main.func1", Expr: ""},
-	{File: "main.go", Line: 21, Func: "main.main", Expr: "time.Sleep"},
-	{File: "main.go", Line: 22, Func: "main.main", Expr: "stop"},
-	{File: "main.go", Line: 23, Func: "main.main", Expr: ""},
-	{File: "main.go", Line: 24, Func: "main.main", Expr: "spins"},
-	{File: "main.go", Line: 25, Func: "main.main", Expr: ""},
-	{File: "main.go", Line: 10, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 13, Func: "main.main", Expr: "spins"},
+	{File: "main.go", Line: 14, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 16, Func: "main.main.func1", Expr: "stop"},
+	{File: "main.go", Line: 16, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 19, Func: "main.main.func1", Expr: "spins"},
+	{File: "main.go", Line: 14, Func: "main.main.func1", Expr: ""},
+	{File: "main.go", Line: 22, Func: "main.main", Expr: "time.Sleep"},
+	{File: "main.go", Line: 23, Func: "main.main", Expr: "stop"},
+	{File: "main.go", Line: 24, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 25, Func: "main.main", Expr: "spins"},
+	{File: "main.go", Line: 26, Func: "main.main", Expr: ""},
+	{File: "main.go", Line: 11, Func: "main.main", Expr: ""},
 }
 
 func _cvz_init() {

@@ -7,44 +7,44 @@ import (
 	 _ "sync"
 )
 
-func producer(data []int, ch *engine.Chan[int]) { engine.Compute(4);
-	for _, d := range data { engine.Compute(2);
-		ch.Send(d, 1)
-	}
-	ch.Close(3)
+func producer(data []int, ch *engine.Chan[int]) { engine.Compute(5);
+	for _cvz_i0, _cvz_s1 := 0, data; _cvz_i0 < len(_cvz_s1); _cvz_i0++ { engine.Compute(2); d := engine.Read(&_cvz_s1[_cvz_i0], 1); {
+		ch.Send(d, 3)
+	} }
+	ch.Close(4)
 }
 
-func worker(id int, in *engine.Chan[int], out *engine.Chan[int], wg *engine.WaitGroup) { engine.Compute(9);
-	defer wg.Done(5)
-	for num := range in.Range(6) { engine.Compute(8);
+func worker(id int, in *engine.Chan[int], out *engine.Chan[int], wg *engine.WaitGroup) { engine.Compute(10);
+	defer wg.Done(6)
+	for num := range in.Range(7) { engine.Compute(9);
 		result := num * num // Square the number
-		out.Send(result, 7)
+		out.Send(result, 8)
 	}
 }
 
-func main() {_cvz_init(); engine.Compute(23); 
+func main() {_cvz_init(); engine.Compute(24); 
 	data := []int{1, 2, 3, 4, 5}
-	in := engine.MakeChan[int]("in", len(data), 10)
-	out := engine.MakeChan[int]("out", len(data), 11)
+	in := engine.MakeChan[int]("in", len(data), 11)
+	out := engine.MakeChan[int]("out", len(data), 12)
 	var wg engine.WaitGroup
 
 	// Producer
-	{ _cvz_g0 := data; _cvz_g1 := in; engine.Go("main.producer", 12, func() { producer(_cvz_g0, _cvz_g1) }) }
+	{ _cvz_g2 := data; _cvz_g3 := in; engine.Go("main.producer", 13, func() { producer(_cvz_g2, _cvz_g3) }) }
 
 	// Workers
-	for i := 1; i <= 3; i++ { engine.Compute(15);
-		wg.Add(1, 13)
-		{ _cvz_g2 := i; _cvz_g3 := in; _cvz_g4 := out; _cvz_g5 := &wg; engine.Go("main.worker", 14, func() { worker(_cvz_g2, _cvz_g3, _cvz_g4, _cvz_g5) }) }
+	for i := 1; i <= 3; i++ { engine.Compute(16);
+		wg.Add(1, 14)
+		{ _cvz_g4 := i; _cvz_g5 := in; _cvz_g6 := out; _cvz_g7 := &wg; engine.Go("main.worker", 15, func() { worker(_cvz_g4, _cvz_g5, _cvz_g6, _cvz_g7) }) }
 	}
 
 	// Collect results
-	engine.Go("main.main.func1", 16, func() { engine.Compute(19);
-		wg.Wait(17)
-		out.Close(18)
+	engine.Go("main.main.func1", 17, func() { engine.Compute(20);
+		wg.Wait(18)
+		out.Close(19)
 	})
 
-	for result := range out.Range(20) { engine.Compute(22);
-		engine.Println(21, "Result:", result)
+	for result := range out.Range(21) { engine.Compute(23);
+		engine.Println(22, "Result:", result)
 	}
 }
 

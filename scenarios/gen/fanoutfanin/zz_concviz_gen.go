@@ -6,8 +6,9 @@ import engine "github.com/concviz/concviz/engine"
 
 var _cvz_sites = []engine.Site{
 	{},
-	{File: "main.go", Line: 10, Func: "main.producer", Expr: "ch"},
+	{File: "main.go", Line: 9, Func: "main.producer", Expr: "data[i]"},
 	{File: "main.go", Line: 9, Func: "main.producer", Expr: ""},
+	{File: "main.go", Line: 10, Func: "main.producer", Expr: "ch"},
 	{File: "main.go", Line: 12, Func: "main.producer", Expr: "ch"},
 	{File: "main.go", Line: 8, Func: "main.producer", Expr: ""},
 	{File: "main.go", Line: 16, Func: "main.worker", Expr: "wg"},

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 )
+
 const nap = 10 * time.Millisecond // knob: 1ms..1s
 
 func main() {
