@@ -226,6 +226,23 @@ func TestGoRaceTests(t *testing.T) {
 	assert.Empty(t, wrong, "the engine disagrees with Go's race tests (add a case to knownMisses only with its reason)")
 	assert.Empty(t, fixed, "known misses that are fixed: remove them from knownMisses")
 	assert.GreaterOrEqual(t, len(runnable), len(rows)/2, "most of Go's race tests run on the engine")
+	var races, found, noRaces int
+	for _, r := range rows {
+		switch {
+		case r.Skip != "":
+		case r.Race:
+			races++
+			if r.found > 0 {
+				found++
+			}
+		default:
+			noRaces++
+		}
+	}
+	if len(wrong) == 0 && len(fixed) == 0 {
+		want := readmeFigures(len(rows), skipped, found, races, misses, noRaces)
+		assert.True(t, strings.Contains(readmeText(t), want), "README's Data races gives stale figures; now: %s", want)
+	}
 }
 
 func hasRunnable(rows []raceRow, name string) bool {
