@@ -50,7 +50,7 @@ const wallEvery = 1 << 16
 // a deferred loop cannot hold up the run's end.
 func Compute(pos Pos) {
 	rt := active
-	if rt == nil {
+	if rt == nil || rt.formatting > 0 {
 		return
 	}
 	if rt.ending {

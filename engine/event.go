@@ -240,6 +240,11 @@ func encode[T any](l *Log, v T) (ValKind, uint64) {
 	if s, ok := any(v).(string); ok {
 		return ValString, l.intern(truncate(s))
 	}
+	if rt := active; rt != nil {
+		// Error and String may be the program's own methods (see formatting).
+		rt.formatting++
+		defer func() { rt.formatting-- }()
+	}
 	if err, ok := any(v).(error); ok {
 		return ValString, l.intern(truncate(err.Error()))
 	}

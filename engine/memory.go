@@ -132,6 +132,9 @@ func write[T any](rt *runtime, gg *g, v *variable, x T, key uint64, pos Pos) {
 
 // Read returns *p, recording a read of the shared variable at p.
 func Read[T any](p *T, pos Pos) T {
+	if formatting() {
+		return *p
+	}
 	rt, gg := enter(pos)
 	v := rt.varOf(gg, unsafe.Pointer(p), ObjVar, pos)
 	x := *p
@@ -141,6 +144,10 @@ func Read[T any](p *T, pos Pos) T {
 
 // Write stores x at p, recording a write of the shared variable at p.
 func Write[T any](p *T, x T, pos Pos) {
+	if formatting() {
+		*p = x
+		return
+	}
 	rt, gg := enter(pos)
 	v := rt.varOf(gg, unsafe.Pointer(p), ObjVar, pos)
 	*p = x
@@ -184,6 +191,10 @@ func MapRead[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) V {
 // MapRead2 returns m[k] and whether k is present, recording a read of the
 // shared map m.
 func MapRead2[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) (V, bool) {
+	if formatting() {
+		x, ok := m[k]
+		return x, ok
+	}
 	rt, gg := enter(pos)
 	if m == nil {
 		var zero V
@@ -198,6 +209,9 @@ func MapRead2[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) (V, bool) {
 // MapAll returns m after recording a read of the whole shared map, as
 // len(m) and range over m are.
 func MapAll[M ~map[K]V, K comparable, V any](m M, pos Pos) M {
+	if formatting() {
+		return m
+	}
 	rt, gg := enter(pos)
 	if m == nil {
 		return m
@@ -229,6 +243,10 @@ func (rt *runtime) midWrite(gg *g, v *variable) {
 
 // MapWrite sets m[k] = x, recording a write of the shared map m.
 func MapWrite[M ~map[K]V, K comparable, V any](m M, k K, x V, pos Pos) {
+	if formatting() {
+		m[k] = x
+		return
+	}
 	rt, gg := enter(pos)
 	if m == nil {
 		m[k] = x // Go's own panic: assignment to entry in nil map
@@ -245,6 +263,10 @@ func MapWrite[M ~map[K]V, K comparable, V any](m M, k K, x V, pos Pos) {
 // returns the entry to update, so another goroutine's write in progress
 // makes even its read the fatal "concurrent map writes".
 func MapUpdate[M ~map[K]V, K comparable, V any](m M, k K, op func(V) V, pos Pos) {
+	if formatting() {
+		m[k] = op(m[k])
+		return
+	}
 	rt, gg := enter(pos)
 	if m == nil {
 		var zero V
@@ -258,6 +280,10 @@ func MapUpdate[M ~map[K]V, K comparable, V any](m M, k K, op func(V) V, pos Pos)
 
 // MapDelete is delete(m, k) on a shared map: a write with no value.
 func MapDelete[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) {
+	if formatting() {
+		delete(m, k)
+		return
+	}
 	rt, gg := enter(pos)
 	if m == nil {
 		return
@@ -267,4 +293,15 @@ func MapDelete[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) {
 	rt.midWrite(gg, v)
 	delete(m, k)
 	v.writing = 0
+}
+
+// formatting reports whether the engine is in the middle of an operation,
+// formatting a value for its event with the program's own String or Error
+// method: memory accesses there are the visualizer's, not the program's (Go
+// would not call the method), so they stay plain Go, with no event and no
+// scheduling point that could switch goroutines halfway through the
+// operation.
+func formatting() bool {
+	rt := active
+	return rt != nil && rt.formatting > 0
 }

@@ -406,3 +406,32 @@ func TestDigestShowsSharedMemory(t *testing.T) {
 		})
 	}
 }
+
+// labelled is a value with its own String method that reads shared memory,
+// as a program's Stringer may.
+type labelled struct{ n int }
+
+func (l *labelled) String() string { return "#" + strconv.Itoa(Read(&l.n, W(9))) }
+
+// The engine formats an event's value with the program's own String method
+// (a *labelled sent on a channel), in the middle of the send. Go would not
+// call it there, so its read is no event of the program and no scheduling
+// point: under the random policy a switch there would interleave another
+// goroutine halfway through the send.
+func TestStringerReadsAreNotTheProgramsEvents(t *testing.T) {
+	main := func() {
+		v := &labelled{n: 7}
+		ch := MakeChan[*labelled]("ch", 1, P(1))
+		Go("main.worker", P(2), func() { Write(&v.n, 8, W(1)) })
+		ch.Send(v, P(3))
+		Println(P(4), ch.Recv1(P(4)).n)
+	}
+	for seed := range uint64(30) {
+		res := run(main, Config{Seed: seed})
+		require.Equal(t, OutcomeOK, res.Outcome.Kind, "seed %d", seed)
+		for i := range res.Log.Len() {
+			e := res.Log.At(i)
+			assert.False(t, e.Kind == KindRead && e.Pos == W(9), "seed %d: the engine's formatting recorded the String method's read as step %d", seed, i)
+		}
+	}
+}

@@ -199,6 +199,8 @@ type runtime struct {
 	since    int64     // virtual time at which cur last got the processor: its time slice (compute.go)
 	computes uint32    // Compute calls in the run
 	stint    uint32    // computes when cur last got the processor
+
+	formatting int // > 0 while the engine formats a value with the program's own methods (see formatting)
 	deadline time.Time // the end of Limits.MaxWall (zero: none)
 
 	race raceState // the race detector (race.go)
