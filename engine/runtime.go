@@ -196,12 +196,12 @@ type runtime struct {
 	outcome    Outcome
 	mainExited bool // main called Goexit
 
-	since    int64     // virtual time at which cur last got the processor: its time slice (compute.go)
-	computes uint32    // Compute calls in the run
-	stint    uint32    // computes when cur last got the processor
+	since    int64  // virtual time at which cur last got the processor: its time slice (compute.go)
+	computes uint32 // Compute calls in the run
+	stint    uint32 // computes when cur last got the processor
 
-	formatting int // > 0 while the engine formats a value with the program's own methods (see formatting)
-	deadline time.Time // the end of Limits.MaxWall (zero: none)
+	formatting int       // > 0 while the engine formats a value with the program's own methods (see formatting)
+	deadline   time.Time // the end of Limits.MaxWall (zero: none)
 
 	race raceState // the race detector (race.go)
 }
