@@ -58,12 +58,12 @@ var procs = make(chan struct{}, runtime.NumCPU())
 // runBinary runs bin with env added, one of procs at a time. It may run
 // on a goroutine other than the test's, so a failure to run is an exit
 // status of -1 with the error on stderr, for the caller to assert.
-func runBinary(bin string, env []string) runOut {
+func runBinary(bin string, env []string, args ...string) runOut {
 	procs <- struct{}{}
 	defer func() { <-procs }()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

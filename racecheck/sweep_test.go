@@ -1,9 +1,7 @@
 package racecheck
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -131,27 +128,23 @@ type sweepLine struct {
 	Wall    time.Duration `json:"wall"`
 }
 
-// sweepMain runs every program of the sweep (os.Args: shard, shards) at
-// its seeds under every policy, in this process, and prints a sweepLine a
-// run.
+// sweepMain runs the program of the sweep numbered os.Args[1] at its
+// seeds under every policy, in this process, and prints a sweepLine a run.
 const sweepMain = `
 func main() {
 	engine.InstallLocal()
-	shard, _ := strconv.Atoi(os.Args[1])
-	shards, _ := strconv.Atoi(os.Args[2])
+	i, _ := strconv.Atoi(os.Args[1])
 	enc := json.NewEncoder(os.Stdout)
-	for i := shard; i < len(progs); i += shards {
-		for _, p := range engine.Vocab().Policies {
-			for s := range uint64(seeds[i]) {
-				cfg, err := engine.RunInput{Seed: s, Policy: p, MaxWall: 10 * time.Second}.Config()
-				if err != nil {
-					panic(err)
-				}
-				start := time.Now()
-				res := engine.Run(progs[i], cfg)
-				enc.Encode(map[string]any{"p": i, "policy": p, "seed": s, "outcome": res.Outcome.Kind,
-					"races": len(res.Outcome.Races), "report": res.Outcome.RaceReport, "wall": time.Since(start)})
+	for _, p := range engine.Vocab().Policies {
+		for s := range uint64(seeds[i]) {
+			cfg, err := engine.RunInput{Seed: s, Policy: p, MaxWall: 10 * time.Second}.Config()
+			if err != nil {
+				panic(err)
 			}
+			start := time.Now()
+			res := engine.Run(progs[i], cfg)
+			enc.Encode(map[string]any{"p": i, "policy": p, "seed": s, "outcome": res.Outcome.Kind,
+				"races": len(res.Outcome.Races), "report": res.Outcome.RaceReport, "wall": time.Since(start)})
 		}
 	}
 }
@@ -267,38 +260,20 @@ func TestProgramsNoFalseAlarms(t *testing.T) {
 		t.Logf("refused, as the instrument's tests expect: %s: %s", filepath.Base(p), why)
 	}
 	assert.LessOrEqual(t, len(skipped), maxRefused, "programs the instrument refuses (a few are there to be refused)")
-	const shards = 2
-	var mu sync.Mutex
+	// One child a program, as many at once as procs allows: the longest
+	// program alone bounds the sweep's wall time.
+	outs := make([]runOut, len(included))
+	parallel(len(included), func(i int) {
+		outs[i] = runBinary(bin, nil, fmt.Sprint(i))
+	})
 	var lines []sweepLine
-	var wg sync.WaitGroup
-	errs := make([]error, shards)
-	for s := range shards {
-		wg.Go(func() {
-			cmd := exec.CommandContext(context.Background(), bin, fmt.Sprint(s), fmt.Sprint(shards))
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				errs[s] = fmt.Errorf("sweep shard %d: %w: %s", s, err, stderr.String())
-				return
-			}
-			sc := bufio.NewScanner(bytes.NewReader(out))
-			sc.Buffer(nil, 1<<24)
-			for sc.Scan() {
-				var l sweepLine
-				if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-					errs[s] = err
-					return
-				}
-				mu.Lock()
-				lines = append(lines, l)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err)
+	for i, o := range outs {
+		require.Zero(t, o.code, "sweep of %s: %s", included[i], o.stderr)
+		for _, l := range strings.Split(strings.TrimSpace(o.stdout), "\n") {
+			var sl sweepLine
+			require.NoError(t, json.Unmarshal([]byte(l), &sl), "sweep of %s", included[i])
+			lines = append(lines, sl)
+		}
 	}
 	wall := map[int]time.Duration{}
 	for _, l := range lines {
