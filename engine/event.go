@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -153,8 +155,9 @@ type Log struct {
 	n       int
 	strs    []string
 	strIdx  map[string]uint64
-	Objects []Object    // objects in creation order; Objects[i].ID == i+1
-	Gs      []Goroutine // goroutines in creation order; Gs[i].ID == i+1
+	addrs   map[string]string // real addresses in formatted values -> stable ones (stableAddrs)
+	Objects []Object          // objects in creation order; Objects[i].ID == i+1
+	Gs      []Goroutine       // goroutines in creation order; Gs[i].ID == i+1
 }
 
 // Len returns the number of events.
@@ -248,8 +251,35 @@ func encode[T any](l *Log, v T) (ValKind, uint64) {
 	if err, ok := any(v).(error); ok {
 		return ValString, l.intern(truncate(err.Error()))
 	}
-	return ValString, l.intern(truncate(fmt.Sprint(v)))
+	return ValString, l.intern(truncate(l.stableAddrs(fmt.Sprint(v))))
 }
+
+// heapAddr matches an address as fmt prints a pointer inside a value.
+var heapAddr = regexp.MustCompile(`0x[0-9a-f]{8,}`)
+
+// stableAddrs replaces the real addresses in a formatted value (a pointer
+// field, a *int) by addresses numbered in order of first appearance in the
+// run: a real address changes from run to run, and a run's log must not.
+func (l *Log) stableAddrs(s string) string {
+	if !strings.Contains(s, "0x") {
+		return s
+	}
+	return heapAddr.ReplaceAllStringFunc(s, func(a string) string {
+		if l.addrs == nil {
+			l.addrs = map[string]string{}
+		}
+		f, ok := l.addrs[a]
+		if !ok {
+			f = "0x" + strconv.FormatUint(valueAddrBase+uint64(len(l.addrs))<<4, 16)
+			l.addrs[a] = f
+		}
+		return f
+	})
+}
+
+// valueAddrBase is where the addresses values show in events start, apart
+// from the channels' (chanAddrBase).
+const valueAddrBase = 0xc000800000
 
 // encodeScalar must not let v escape: that is what keeps the callers'
 // conversions on the stack.

@@ -435,3 +435,36 @@ func TestStringerReadsAreNotTheProgramsEvents(t *testing.T) {
 		}
 	}
 }
+
+// A value holding a pointer shows an address in its event; a real one
+// changes from run to run, and a run's log must not: two runs of one program
+// record the same text, with addresses numbered in order of appearance.
+func TestValuesWithPointersAreTheSameEveryRun(t *testing.T) {
+	type node struct {
+		next *int
+		ok   bool
+	}
+	main := func() {
+		var shared node
+		for range 3 {
+			n := 1
+			Write(&shared, node{next: &n}, P(1))
+		}
+		Write(&shared, node{next: shared.next}, P(2))
+	}
+	texts := func() []string {
+		var out []string
+		l := run(main, Config{}).Log
+		for i := range l.Len() {
+			if e := l.At(i); e.Kind == KindWrite {
+				out = append(out, l.String(e.Val))
+			}
+		}
+		return out
+	}
+	first := texts()
+	require.Len(t, first, 4)
+	assert.Equal(t, first, texts(), "a second run records other text")
+	assert.NotEqual(t, first[0], first[1], "two pointers share an address")
+	assert.Equal(t, first[2], first[3], "one pointer shows two addresses")
+}
