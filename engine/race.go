@@ -99,8 +99,8 @@ type syncClocks struct {
 	vc    vclock    // release clock: a lock, a WaitGroup, a Once, an atomic, a channel's close, an RWMutex's readers' side
 	w     vclock    // an RWMutex's writers' side; an unbuffered channel's hand-off clock
 	timer vclock    // what set the timer
-	full  []vclock  // a buffered channel's full slots, oldest first
-	free  []vclock  // its free slots, oldest first; nil is a slot never used
+	full  slotQueue // a buffered channel's full slots, oldest first
+	free  slotQueue // its free slots, oldest first; nil is a slot never used
 	mem   *variable // the object as memory Go's annotations read and write: a channel, a WaitGroup's semaphore
 }
 
@@ -258,11 +258,11 @@ func (rt *runtime) raceAtomic(obj, id int32, write bool) {
 // buffered: fresh slots join at the head, surplus ones leave from it.
 func (s *syncClocks) fitFree(n int) {
 	n = max(n, 0)
-	for len(s.free) > n {
-		s.free = s.free[1:]
+	for s.free.n > n {
+		s.free.popFront()
 	}
-	if k := n - len(s.free); k > 0 {
-		s.free = append(make([]vclock, k, n), s.free...)
+	for s.free.n < n {
+		s.free.pushFront(nil)
 	}
 }
 
@@ -274,18 +274,17 @@ func (rt *runtime) raceSend(cid int32, capacity, count int, id int32) {
 		return
 	}
 	s := rc.sync(cid)
-	for len(s.full) > count { // values a timer's Stop or Reset drained
-		s.full = s.full[1:]
+	for s.full.n > count { // values a timer's Stop or Reset drained
+		s.full.popFront()
 	}
 	s.fitFree(capacity - count)
 	c := rt.clockOf(id)
 	var slot vclock
-	if len(s.free) > 0 {
-		slot = s.free[0]
-		s.free = s.free[1:]
+	if s.free.n > 0 {
+		slot = s.free.popFront()
 		c.acquire(slot)
 	}
-	s.full = append(s.full, c.storeIn(slot))
+	s.full.pushBack(c.storeIn(slot))
 	if id != 0 {
 		c.own++
 	}
@@ -299,17 +298,16 @@ func (rt *runtime) raceRecv(cid int32, capacity, count int, id int32) {
 		return
 	}
 	s := rc.sync(cid)
-	for len(s.full) > count+1 {
-		s.full = s.full[1:]
+	for s.full.n > count+1 {
+		s.full.popFront()
 	}
 	c := rt.clockOf(id)
 	var slot vclock
-	if len(s.full) > 0 {
-		slot = s.full[0]
-		s.full = s.full[1:]
+	if s.full.n > 0 {
+		slot = s.full.popFront()
 		c.acquire(slot)
 	}
-	s.free = append(s.free, c.storeIn(slot))
+	s.free.pushBack(c.storeIn(slot))
 	c.own++
 	s.fitFree(capacity - count)
 }

@@ -97,3 +97,44 @@ func (c *gclock) storeIn(s vclock) vclock {
 	s.raise(c.id, c.own)
 	return s
 }
+
+// slotQueue is a queue of a buffered channel's slot clocks, in a ring: a
+// slot's clock moves between the full and the free queue and keeps its
+// storage, so a channel's steady traffic allocates nothing.
+type slotQueue struct {
+	ring    []vclock
+	head, n int
+}
+
+func (q *slotQueue) popFront() vclock {
+	c := q.ring[q.head]
+	q.ring[q.head] = nil
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
+	return c
+}
+
+func (q *slotQueue) pushBack(c vclock) {
+	q.grow()
+	q.ring[(q.head+q.n)%len(q.ring)] = c
+	q.n++
+}
+
+func (q *slotQueue) pushFront(c vclock) {
+	q.grow()
+	q.head = (q.head - 1 + len(q.ring)) % len(q.ring)
+	q.ring[q.head] = c
+	q.n++
+}
+
+// grow makes room for one more slot.
+func (q *slotQueue) grow() {
+	if q.n < len(q.ring) {
+		return
+	}
+	r := make([]vclock, max(4, 2*len(q.ring)))
+	for i := range q.n {
+		r[i] = q.ring[(q.head+i)%len(q.ring)]
+	}
+	q.ring, q.head = r, 0
+}
