@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -90,7 +91,7 @@ func (rt *runtime) checkWall(pos Pos) {
 	if s := rt.site(gg.pos); s.File != "" {
 		where = " at " + s.String()
 	}
-	rt.endLimit(fmt.Sprintf("wall-clock time limit reached: %v (goroutine %d was computing%s without blocking)", rt.limits.MaxWall, gg.id, where))
+	rt.endLimit(fmt.Sprintf("%s: %v (goroutine %d was computing%s without blocking)", wallLimit, rt.limits.MaxWall, gg.id, where))
 	panic(unwind{})
 }
 
@@ -141,3 +142,13 @@ func (rt *runtime) computeSlow(pos Pos) {
 // rest is time enough to unwind its goroutines and deliver its log and
 // output (the parent's kill stays the last resort).
 func RunWall(wall time.Duration) time.Duration { return wall / 5 * 4 }
+
+// wallLimit begins the what of a limit outcome ended by Limits.MaxWall.
+const wallLimit = "wall-clock time limit reached"
+
+// WallLimited reports whether an outcome's message is that of a run ended
+// by its wall-clock limit: the one ending that depends on the machine, not
+// on the run's inputs, so a cache of runs must not keep it.
+func WallLimited(message string) bool {
+	return strings.HasPrefix(message, LimitMessage(wallLimit))
+}

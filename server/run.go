@@ -145,8 +145,8 @@ func (r *Runner) Run(ctx context.Context, req engine.RunInput, emit func(*RunLog
 	if req.MaxEvents <= 0 || req.MaxEvents > r.Limits.Events {
 		req.MaxEvents = r.Limits.Events
 	}
+	key := runKey(req)                          // before MaxWall, which the server sets, not the run's author
 	req.MaxWall = engine.RunWall(r.Limits.Wall) // the run ends itself, output and log kept, before the kill
-	key := runKey(req)
 	if r.Cache != nil {
 		if l, ok := r.Cache.Get(key); ok {
 			emit(l)
@@ -165,7 +165,7 @@ func (r *Runner) Run(ctx context.Context, req engine.RunInput, emit func(*RunLog
 	}
 	defer func() { <-r.sem }()
 	l, err := r.runChild(ctx, req, emit)
-	if err == nil && r.Cache != nil {
+	if err == nil && r.Cache != nil && (l.End == nil || !engine.WallLimited(l.End.Outcome.Message)) {
 		r.Cache.Put(key, l)
 	}
 	return l, err
