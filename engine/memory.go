@@ -177,6 +177,7 @@ const (
 func (rt *runtime) mapReader(gg *g, p unsafe.Pointer, pos Pos) *variable {
 	v := rt.varOf(gg, p, ObjMap, pos)
 	if v.writing != 0 {
+		rt.raceCheck(gg, v, false, false, pos, rt.log.n) // a -race binary reports the race, then throws
 		rt.fatal(gg, msgMapReadWrite)
 	}
 	return v
@@ -226,6 +227,7 @@ func MapAll[M ~map[K]V, K comparable, V any](m M, pos Pos) M {
 func (rt *runtime) mapWriter(gg *g, p unsafe.Pointer, pos Pos) *variable {
 	v := rt.varOf(gg, p, ObjMap, pos)
 	if v.writing != 0 {
+		rt.raceCheck(gg, v, true, false, pos, rt.log.n) // a -race binary reports the race, then throws
 		rt.fatal(gg, msgMapWrites)
 	}
 	return v

@@ -276,6 +276,12 @@ func TestConcurrentMapAccessIsFatal(t *testing.T) {
 			assert.Equal(t, int32(1), r.Outcome.G, "main meets the worker's write")
 			assert.Equal(t, "fatal error: "+tt.fatal+"\n\ngoroutine 1 [running]:\nmain.main()\n\tprog.go:4\n", r.Stderr)
 			assert.Empty(t, r.Stdout)
+			// A -race binary reports the race it meets, then throws.
+			rr := run(prog, Config{Policy: PolicyGo, Race: true, Interventions: []Intervention{{Step: step, Kind: RunNext, G: 1}}})
+			require.Len(t, rr.Outcome.Races, 1)
+			assert.True(t, strings.HasPrefix(rr.Stderr, "==================\nWARNING: DATA RACE\n"), rr.Stderr)
+			assert.True(t, strings.HasSuffix(rr.Stderr, r.Stderr), "the fatal error follows the race report: %s", rr.Stderr)
+			assert.Equal(t, 2, rr.Outcome.ExitCode)
 		})
 	}
 }
