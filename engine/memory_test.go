@@ -446,10 +446,7 @@ func TestStringerReadsAreNotTheProgramsEvents(t *testing.T) {
 // changes from run to run, and a run's log must not: two runs of one program
 // record the same text, with addresses numbered in order of appearance.
 func TestValuesWithPointersAreTheSameEveryRun(t *testing.T) {
-	type node struct {
-		next *int
-		ok   bool
-	}
+	type node struct{ next *int }
 	main := func() {
 		var shared node
 		for range 3 {
