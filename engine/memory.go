@@ -172,13 +172,17 @@ const (
 	msgMapReadWrite = "concurrent map read and map write"
 )
 
-// mapReader returns m's variable (at p) for a read by gg, ending the run with
-// Go's fatal error if another goroutine's write to m is in progress.
-func (rt *runtime) mapReader(gg *g, p unsafe.Pointer, pos Pos) *variable {
+// mapVar returns m's variable (at p) for gg's read or write, ending the run
+// with Go's fatal error if another goroutine's write to m is in progress.
+func (rt *runtime) mapVar(gg *g, p unsafe.Pointer, write bool, pos Pos) *variable {
 	v := rt.varOf(gg, p, ObjMap, pos)
 	if v.writing != 0 {
-		rt.raceCheck(gg, v, false, false, pos, rt.log.n) // a -race binary reports the race, then throws
-		rt.fatal(gg, msgMapReadWrite)
+		rt.raceCheck(gg, v, write, false, pos, rt.log.n) // a -race binary reports the race, then throws
+		msg := msgMapReadWrite
+		if write {
+			msg = msgMapWrites
+		}
+		rt.fatal(gg, msg)
 	}
 	return v
 }
@@ -201,7 +205,7 @@ func MapRead2[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) (V, bool) {
 		var zero V
 		return zero, false
 	}
-	v := rt.mapReader(gg, mapPtr(m), pos)
+	v := rt.mapVar(gg, mapPtr(m), false, pos)
 	x, ok := m[k]
 	read(rt, gg, v, x, maphash.Comparable(mapSeed, k), pos)
 	return x, ok
@@ -217,20 +221,9 @@ func MapAll[M ~map[K]V, K comparable, V any](m M, pos Pos) M {
 	if m == nil {
 		return m
 	}
-	v := rt.mapReader(gg, mapPtr(m), pos)
+	v := rt.mapVar(gg, mapPtr(m), false, pos)
 	read(rt, gg, v, len(m), 0, pos)
 	return m
-}
-
-// mapWriter returns m's variable (at p) for a write by gg, ending the run
-// with Go's fatal error if another goroutine's write to m is in progress.
-func (rt *runtime) mapWriter(gg *g, p unsafe.Pointer, pos Pos) *variable {
-	v := rt.varOf(gg, p, ObjMap, pos)
-	if v.writing != 0 {
-		rt.raceCheck(gg, v, true, false, pos, rt.log.n) // a -race binary reports the race, then throws
-		rt.fatal(gg, msgMapWrites)
-	}
-	return v
 }
 
 // midWrite is the scheduling point inside a map write, as the runtime's
@@ -253,7 +246,7 @@ func MapWrite[M ~map[K]V, K comparable, V any](m M, k K, x V, pos Pos) {
 	if m == nil {
 		m[k] = x // Go's own panic: assignment to entry in nil map
 	}
-	v := rt.mapWriter(gg, mapPtr(m), pos)
+	v := rt.mapVar(gg, mapPtr(m), true, pos)
 	write(rt, gg, v, x, maphash.Comparable(mapSeed, k), pos) // an unhashable key panics in the hash, as in Go
 	rt.midWrite(gg, v)
 	m[k] = x
@@ -274,7 +267,7 @@ func MapUpdate[M ~map[K]V, K comparable, V any](m M, k K, op func(V) V, pos Pos)
 		var zero V
 		m[k] = op(zero) // Go's own panic: assignment to entry in nil map
 	}
-	v := rt.mapWriter(gg, mapPtr(m), pos)
+	v := rt.mapVar(gg, mapPtr(m), true, pos)
 	x := m[k]
 	read(rt, gg, v, x, maphash.Comparable(mapSeed, k), pos)
 	MapWrite(m, k, op(x), pos)
@@ -290,7 +283,7 @@ func MapDelete[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) {
 	if m == nil {
 		return
 	}
-	v := rt.mapWriter(gg, mapPtr(m), pos)
+	v := rt.mapVar(gg, mapPtr(m), true, pos)
 	write(rt, gg, v, struct{}{}, maphash.Comparable(mapSeed, k), pos)
 	rt.midWrite(gg, v)
 	delete(m, k)
