@@ -170,15 +170,7 @@ func (r *rw) makeChan(c *ast.CallExpr, ch *types.Chan) string {
 // knobName names a make(chan) site after what it is assigned to, else
 // file:line.
 func (r *rw) knobName(c *ast.CallExpr) string {
-	var n ast.Node = c
-	p := r.parent[n]
-	for {
-		if pe, ok := p.(*ast.ParenExpr); ok {
-			n, p = pe, r.parent[pe]
-			continue
-		}
-		break
-	}
+	n, p := operandOf(c, r.parent)
 	switch p := p.(type) {
 	case *ast.AssignStmt:
 		if len(p.Lhs) == len(p.Rhs) {

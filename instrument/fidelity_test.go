@@ -36,6 +36,13 @@ func TestFidelity(t *testing.T) {
 	}
 	paths := fidelityPrograms(t)
 	require.GreaterOrEqual(t, len(paths), 9)
+	sameAsGoBuild(t, paths)
+}
+
+// sameAsGoBuild requires each program to exit, print and report on stderr
+// as its own go build binary does (addresses aside), one parallel subtest
+// per program.
+func sameAsGoBuild(t *testing.T, paths []string) {
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			t.Parallel()

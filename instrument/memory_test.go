@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -385,17 +384,5 @@ func TestMemoryFidelity(t *testing.T) {
 	paths, err := filepath.Glob("testdata/memory/*.go")
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(paths), 5)
-	for _, p := range paths {
-		t.Run(filepath.Base(p), func(t *testing.T) {
-			t.Parallel()
-			abs, err := filepath.Abs(p)
-			require.NoError(t, err)
-			nbin, cbin := buildBoth(t, abs)
-			native := runBinary(t, nbin, nil, time.Minute)
-			got := runBinary(t, cbin.Path, nil, time.Minute)
-			assert.Equal(t, native.code, got.code, "exit status\nstderr: %s", got.stderr)
-			assert.Equal(t, native.stdout, got.stdout, "stdout")
-			assert.Equal(t, native.stderr, programStderr(got.stderr), "stderr")
-		})
-	}
+	sameAsGoBuild(t, paths)
 }

@@ -220,20 +220,26 @@ func (r *rw) freshValue(e ast.Expr) bool {
 	return false
 }
 
+// operandOf returns n with the parentheses around it and the node it is an
+// operand of: what a use of n means depends on that node, not on the
+// parentheses.
+func operandOf(n ast.Node, parent map[ast.Node]ast.Node) (ast.Node, ast.Node) {
+	p := parent[n]
+	for {
+		pe, ok := p.(*ast.ParenExpr)
+		if !ok {
+			return n, p
+		}
+		n, p = pe, parent[pe]
+	}
+}
+
 // privateUse reports whether a use of local variable v keeps what v points
 // to private: v only indexed, selected, dereferenced, len'd, ranged over,
 // deleted from, appended to itself or assigned fresh memory, with no
 // address taken inside what it points to.
 func (r *rw) privateUse(id *ast.Ident, v *types.Var, parent map[ast.Node]ast.Node) bool {
-	var n ast.Node = id
-	p := parent[n]
-	for {
-		if pe, ok := p.(*ast.ParenExpr); ok {
-			n, p = pe, parent[pe]
-			continue
-		}
-		break
-	}
+	n, p := operandOf(id, parent)
 	switch p := p.(type) {
 	case *ast.IndexExpr:
 		return p.X == n && r.locationStaysPrivate(p, parent)
@@ -478,15 +484,7 @@ const (
 )
 
 func (r *rw) ctxOf(e ast.Expr) memCtx {
-	var n ast.Node = e
-	p := r.parent[n]
-	for {
-		if pe, ok := p.(*ast.ParenExpr); ok {
-			n, p = pe, r.parent[pe]
-			continue
-		}
-		break
-	}
+	n, p := operandOf(e, r.parent)
 	switch p := p.(type) {
 	case *ast.UnaryExpr:
 		if p.Op == token.AND {
