@@ -3,8 +3,10 @@ package server
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -78,4 +80,30 @@ func fixtureScenario(id string) (*scenarios.Scenario, bool) {
 		}
 	}
 	return scenarios.Lookup(id)
+}
+
+// TestPageRaceExit keeps the exit status in the page's banner the one go
+// run -race ends with: panels.js's RACE_EXIT is the engine's, and a run's
+// race report ends with "Found N data race(s)", which is all the page
+// reads, exactly when the same run as a -race binary exits with it where
+// the run without -race did not.
+func TestPageRaceExit(t *testing.T) {
+	js, err := os.ReadFile(filepath.Join("..", "static", "panels.js"))
+	require.NoError(t, err)
+	assert.Contains(t, string(js), fmt.Sprintf("export const RACE_EXIT = %d;", engine.ExitCodeRace), "panels.js states go run -race's exit status")
+	found := regexp.MustCompile(`Found \d+ data race\(s\)\n$`)
+	raced := 0
+	for _, sc := range append(scenarios.All(), memoryScenarios()...) {
+		cfg, err := sc.RunConfig(engine.RunInput{Program: sc.ID, Seed: 1, Policy: "random"})
+		require.NoError(t, err)
+		page := engine.Run(sc.Program, cfg).Outcome
+		cfg.Race = true
+		race := engine.Run(sc.Program, cfg).Outcome
+		turned := race.ExitCode == engine.ExitCodeRace && page.ExitCode != engine.ExitCodeRace
+		assert.Equal(t, turned, found.MatchString(page.RaceReport), "%s: the report ends with Found exactly when -race exits %d", sc.ID, engine.ExitCodeRace)
+		if turned {
+			raced++
+		}
+	}
+	assert.Positive(t, raced, "some run exits as a racy -race binary does")
 }

@@ -10,7 +10,7 @@ import { raceLinesOf, accessOf } from "./memory.js";
 import { scene, diff } from "./graph.js";
 import { layout } from "./layout.js";
 import { drawTimeline, geometry } from "./timeline.js";
-import { badgeOf, bannerOf } from "./panels.js";
+import { badgeOf, bannerOf, RACE_EXIT } from "./panels.js";
 import { row, handLog, gor, obj, kindsProblem } from "./testkit.js";
 import { newLog, addEvents, names, ev } from "./runlog.js";
 import { readFileSync } from "node:fs";
@@ -182,15 +182,21 @@ test("the timeline marks each race between its two accesses and each lost update
   assert.match(svg.innerHTML, /class="tl-lost" data-step="9"/);
 });
 
-test("the banner shows DATA RACE and Go's report whatever the outcome; a run without races shows none", () => {
-  const report = "==================\nWARNING: DATA RACE\nWrite at 0x00c000012345 by goroutine 7:\n  main.(*Counter).Increment()\n      main.go:13 +0x44\n==================\nFound 1 data race(s)\n";
+test("the banner shows DATA RACE and Go's report whatever the outcome, and the exit status go run -race ends with; a run without races shows none", () => {
+  const block = "==================\nWARNING: DATA RACE\nWrite at 0x00c000012345 by goroutine 7:\n  main.(*Counter).Increment()\n      main.go:13 +0x44\n==================\n";
+  // The engine ends the report with Found exactly when go run -race turns the exit status into 66.
+  const report = `${block}Found 1 data race(s)\n`;
   const cases = [
-    { o: { outcome: "ok", exitCode: 66, races: [{ g: 7 }], raceReport: report }, race: true, count: "1 race" },
-    { o: { outcome: "deadlock", message: "fatal error: all goroutines are asleep - deadlock!", races: [{}, {}], raceReport: report }, race: true, count: "2 races" },
-    { o: { outcome: "ok", exitCode: 0 }, race: false },
+    { o: { outcome: "ok", exitCode: 0, races: [{ g: 7 }], raceReport: report }, race: true, count: "1 race", says: "finished normally (exit status 66)" },
+    { o: { outcome: "exit", message: "exit status 0", exitCode: 0, races: [{}], raceReport: report }, race: true, count: "1 race", says: "<code>exit status 66</code>" },
+    { o: { outcome: "exit", message: "exit status 3", exitCode: 3, races: [{}], raceReport: block }, race: true, count: "1 race", says: "<code>exit status 3</code>" },
+    { o: { outcome: "deadlock", message: "fatal error: all goroutines are asleep - deadlock!", races: [{}, {}], raceReport: block }, race: true, count: "2 races", says: "all goroutines are asleep" },
+    { o: { outcome: "ok", exitCode: 0 }, race: false, says: "finished normally (exit status 0)" },
+    { o: { outcome: "exit", message: "exit status 0", exitCode: 0 }, race: false, says: "<code>exit status 0</code>" },
   ];
   for (const c of cases) {
     const b = bannerOf(c.o, who);
+    assert.ok(b.html.includes(c.says), `${JSON.stringify(c.o)}: the banner says ${c.says}`);
     assert.equal(b.html.includes("DATA RACE"), c.race, JSON.stringify(c.o));
     assert.equal(b.cls.includes("raced"), c.race);
     assert.equal(badgeOf(c.o).html.includes("DATA RACE"), c.race, "the badge says it too");
@@ -223,6 +229,8 @@ test("a real racy counter (memory.json): the updates lost on screen are those mi
   const printed = Number(log.outcome.stdout.split(" ")[0]);
   assert.equal(count.value, String(printed), "the box shows the value main printed");
   assert.equal(end.lost, 6 - printed, "every increment missing from the total is a lost update on screen");
+  assert.equal(log.outcome.exitCode, 0, "main returned");
+  assert.ok(bannerOf(log.outcome, names(log)).html.includes(`exit status ${RACE_EXIT}`), "the banner says the status go run -race ends with");
   const who = names(log);
   for (let i = 0; i < log.events.length; i++) {
     const e = ev(log.events.at(i), i);

@@ -26,6 +26,16 @@ export const RACE_WORD = "DATA RACE";
 /** racesOf is how many data races an outcome message reports (0: none). */
 export const racesOf = (o) => o?.races?.length || (o?.raceReport ? 1 : 0);
 
+/** RACE_EXIT is the exit status of a program built with -race that found races and would exit 0 (engine.ExitCodeRace). */
+export const RACE_EXIT = 66;
+
+// The engine's race report ends with this line exactly when go run -race
+// would turn an exit status 0 into RACE_EXIT (engine/race.go raceEnd).
+const FOUND = /Found \d+ data race\(s\)\n?$/;
+
+/** exitStatusOf is the exit status go run -race would end outcome o with: o's own, or RACE_EXIT when its race report says so. */
+export const exitStatusOf = (o) => (FOUND.test(o.raceReport ?? "") ? RACE_EXIT : (o.exitCode ?? 0));
+
 /** badgeOf is the outcome badge for an outcome message, or for none yet: {cls, html, title}. */
 export function badgeOf(o) {
   if (!o) return { cls: "badge pending", html: `<span class="icon" aria-hidden="true">◌</span> <span class="text">running…</span>`, title: null };
@@ -60,8 +70,9 @@ export function bannerOf(o, who) {
       return `<li><strong>${escapeHTML(who.get(b.g) ?? b.name)}</strong> [${escapeHTML(b.reason)}] at <a href="#L${line}" data-line="${line}">${escapeHTML(b.pos || "?")}</a></li>`;
     })
     .join("");
-  let msg = o.message || (o.outcome === "ok" ? "The program finished normally." : d.word);
-  if (o.outcome === "ok") msg = `The program finished normally (exit status ${o.exitCode ?? 0}).`;
+  // The exit status shown is the one go run -race would end with, as the page always detects races.
+  const msg =
+    o.outcome === "ok" ? `The program finished normally (exit status ${exitStatusOf(o)}).` : o.outcome === "exit" ? `exit status ${exitStatusOf(o)}` : o.message || d.word;
   const legend =
     o.outcome === "deadlock" || o.outcome === "leak"
       ? `<p class="legend"><span class="key dead"></span> waits on <span class="key could"></span> only this goroutine could release it${waitEdges(o).some((w) => !w.by.length) ? " · a red arrow with no dotted one onward: no live goroutine could release it" : ""}</p>`
