@@ -402,8 +402,8 @@ func (rt *runtime) raceCheck(gg *g, v *variable, write, atomic bool, pos Pos, st
 	if conflicts(sh.w) {
 		prev = &sh.w
 	}
-	for i := range sh.rs {
-		if prev == nil && write && conflicts(sh.rs[i]) {
+	for i := 0; prev == nil && write && i < len(sh.rs); i++ { // only a write races with reads
+		if conflicts(sh.rs[i]) {
 			prev = &sh.rs[i]
 		}
 	}
