@@ -10,7 +10,7 @@
 // them and detects nothing itself.
 
 import { EVENT_KINDS, OBJECT_KINDS } from "./vocab.js";
-import { lineOf } from "./runlog.js";
+import { ev, lineOf } from "./runlog.js";
 
 // known returns name after checking that vocab.js (generated from Go)
 // declares it: a kind renamed in Go fails here, at import, not silently.
@@ -75,16 +75,16 @@ export function applyMemory(s, e, o, actor, log) {
       }
       if (e.flag & LOST) {
         if (o) o.lost++;
-        s.lost = (s.lost ?? 0) + 1;
+        s.lost++;
       }
       break;
     case MEM.race: {
       if (o) o.races++;
-      s.races = (s.races ?? 0) + 1;
+      s.races++;
       const pair = raceLines(e, actor, log ?? s);
       // A pair of lines is kept once, as Go reports each pair once: the
       // list is replaced, never changed, so states that share it keep theirs.
-      const had = s.raceLines ?? [];
+      const had = s.raceLines;
       if (pair[0] && pair[1] && !had.some((p) => p[0] === pair[0] && p[1] === pair[1])) s.raceLines = [...had, pair];
       break;
     }
@@ -97,13 +97,13 @@ export function applyMemory(s, e, o, actor, log) {
 }
 
 // raceLines is a race's two source lines, the earlier access's first: the
-// other access is the event the race names, this one the event before it.
+// other access is the event the race names, this one the racing
+// goroutine's line (applyInPlace has set it from the event's site).
 function raceLines(e, actor, log) {
   const other = Number(e.value);
   const row = Number.isInteger(other) && other >= 0 && log.events?.at ? log.events.at(other) : null;
-  const before = row ? lineOf(log, row[7]) : 0;
-  const now = (e.site && lineOf(log, e.site)) || actor?.line || 0;
-  return [before, now];
+  const before = row ? lineOf(log, ev(row).site) : 0;
+  return [before, actor?.line ?? 0];
 }
 
 /**
