@@ -46,7 +46,15 @@
 // Burckhardt et al., ASPLOS 2010) runs random schedules that find a bug of
 // depth d with a known probability; its result is never complete.
 //
-// Memory accesses are not steps yet, and a program's math/rand draws are not
-// objects: a program whose goroutines share them may have outcomes the
-// reduced search merges.
+// The budget (Options.MaxSchedules) is shared between the bounds: each
+// bound below K gets at most half of what is left, and K the rest. A program
+// whose goroutines can finish in more orders than the budget (a hundred
+// workers touching one counter) then still has its preemptions tried, where
+// a lost update or a deadlock hides; a bound's search covers the smaller
+// bounds', so the search is complete if the last bound's finishes.
+//
+// A shared variable's read or write is a step touching the variable (two
+// reads of one variable count as dependent: sound, if less reduced). A
+// program's math/rand draws are not objects: a program whose goroutines
+// share them may have outcomes the reduced search merges.
 package explore

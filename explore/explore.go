@@ -139,7 +139,17 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 		}
 		budget := opts.MaxSchedules
 		for k := 0; k <= opts.Preemptions; k++ {
-			s := newSearch(k, opts.Naive, groups, budget)
+			// A bound below the last gets half of what is left: a program
+			// whose goroutines can finish in more orders than the budget
+			// (a hundred workers touching one counter) still has its
+			// preemptions tried, where a lost update or a deadlock hides.
+			// Each bound's search covers the smaller bounds', so a later
+			// bound that finishes makes the search complete.
+			share := budget
+			if k < opts.Preemptions {
+				share = max(budget/2, 1)
+			}
+			s := newSearch(k, opts.Naive, groups, share)
 			s.progress = progressFunc(opts.Progress, k, groups)
 			var stopped string
 			stopped, err = s.run(ctx, runners)
@@ -147,11 +157,13 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 			res.Schedules = s.runs
 			res.Runs += s.runs
 			groups.closeBound()
-			if err != nil || stopped != "" {
-				res.Stopped = stopped
+			res.Stopped = stopped
+			if err != nil || stopped != "" && (stopped != stoppedBudget || k == opts.Preemptions || budget <= 0) {
 				break
 			}
-			res.CompleteBound = k
+			if stopped == "" {
+				res.CompleteBound = k
+			}
 		}
 		res.Complete = res.CompleteBound == opts.Preemptions
 	}

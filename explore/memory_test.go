@@ -75,3 +75,38 @@ func TestExploreFindsLostUpdate(t *testing.T) {
 		})
 	}
 }
+
+// Eight workers doing x++ can finish in 8! orders without a preemption,
+// each a different trace (every pair of increments conflicts), far more
+// than a budget of 300 schedules. The budget is shared between the bounds,
+// so bound 1 still runs and finds the lost updates; spent on bound 0 alone,
+// it would report "8" as the only output.
+func TestBudgetReachesPreemptions(t *testing.T) {
+	const n = 8
+	main := func() {
+		x := 0
+		var wg engine.WaitGroup
+		for range n {
+			wg.Add(1, p(1))
+			engine.Go("main.worker", p(2), func() {
+				defer wg.Done(p(4))
+				engine.Update(&x, func(v int) int { return v + 1 }, p(3))
+			})
+		}
+		wg.Wait(p(5))
+		engine.Println(p(6), engine.Read(&x, p(6)))
+	}
+	r, err := Explore(context.Background(), []Runner{&InProcess{Program: engine.Program{Name: "eight", Main: main}}}, Options{Preemptions: 1, MaxSchedules: 300})
+	require.NoError(t, err)
+	assert.False(t, r.Complete)
+	assert.Equal(t, -1, r.CompleteBound, "bound 0 alone has more schedules than the budget")
+	assert.Equal(t, 300, r.Runs)
+	var lost []string
+	for _, o := range r.Outcomes {
+		if o.Stdout != "8\n" {
+			lost = append(lost, o.Stdout)
+			assert.Equal(t, 1, o.Preemptions)
+		}
+	}
+	assert.NotEmpty(t, lost, "no lost update found: %+v", r.Outcomes)
+}

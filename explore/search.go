@@ -60,6 +60,9 @@ type search struct {
 	err     error
 }
 
+// stoppedBudget is why a search that spent its share of MaxSchedules stopped.
+const stoppedBudget = "max schedules"
+
 func newSearch(bound int, naive bool, g *groups, budget int) *search {
 	s := &search{bound: bound, naive: naive, groups: g, budget: budget}
 	s.cond = sync.NewCond(&s.mu)
@@ -85,7 +88,7 @@ func (s *search) run(ctx context.Context, runners []Runner) (stopped string, err
 	case ctx.Err() != nil:
 		return stopReason(ctx), nil
 	case len(s.pending) > 0:
-		return "max schedules", nil
+		return stoppedBudget, nil
 	}
 	return "", nil
 }
