@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/engine"
 )
 
 // raceShown is what the page shows of data races at the step on screen.
@@ -81,6 +83,7 @@ func TestBrowserDataRace(t *testing.T) {
 	banner := eval[string](t, ctx, `document.querySelector("#banner").hidden ? "" : document.querySelector("#banner").innerText`)
 	assert.Contains(t, banner, "DATA RACE", "the banner flags the race")
 	assert.Contains(t, banner, "WARNING: DATA RACE", "with the report go run -race prints")
+	assert.Contains(t, banner, fmt.Sprintf("exit status %d", engine.ExitCodeRace), "and the exit status it ends with, though main returned")
 	assert.Contains(t, eval[string](t, ctx, `document.querySelector("#outcome-badge").textContent`), "DATA RACE", "the badge too")
 	shot(t, ctx, "data-race-end")
 }
