@@ -220,10 +220,7 @@ func (rt *runtime) raceSignal(from, to int32) {
 	if rt.race.off {
 		return
 	}
-	f := rt.clockOf(from)
-	var tmp vclock
-	f.releaseTo(&tmp)
-	rt.clockOf(to).acquire(tmp)
+	rt.clockOf(from).releaseTo(&rt.clockOf(to).vc) // acquiring a release clock is joining it
 }
 
 // raceTimerSet records that goroutine id set (or reset) timer obj.
