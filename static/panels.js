@@ -20,11 +20,11 @@ export const OUTCOME = {
 
 const shown = (o) => OUTCOME[o.outcome] ?? { icon: "•", word: o.outcome, cls: "" };
 
-/** RACE_WORD is how a run with data races is flagged, as go run -race's report heads them. */
-export const RACE_WORD = "DATA RACE";
+// RACE_WORD is how a run with data races is flagged, as go run -race's report heads them.
+const RACE_WORD = "DATA RACE";
 
-/** racesOf is how many data races an outcome message reports (0: none). */
-export const racesOf = (o) => o?.races?.length || (o?.raceReport ? 1 : 0);
+// racesOf is how many data races an outcome message reports (0: none).
+const racesOf = (o) => o?.races?.length || (o?.raceReport ? 1 : 0);
 
 /** RACE_EXIT is the exit status of a program built with -race that found races and would exit 0 (engine.ExitCodeRace). */
 export const RACE_EXIT = 66;
@@ -33,8 +33,9 @@ export const RACE_EXIT = 66;
 // would turn an exit status 0 into RACE_EXIT (engine/race.go raceEnd).
 const FOUND = /Found \d+ data race\(s\)\n?$/;
 
-/** exitStatusOf is the exit status go run -race would end outcome o with: o's own, or RACE_EXIT when its race report says so. */
-export const exitStatusOf = (o) => (FOUND.test(o.raceReport ?? "") ? RACE_EXIT : (o.exitCode ?? 0));
+// exitStatusOf is the exit status go run -race would end outcome o with:
+// o's own, or RACE_EXIT when its race report says so.
+const exitStatusOf = (o) => (FOUND.test(o.raceReport ?? "") ? RACE_EXIT : (o.exitCode ?? 0));
 
 /** badgeOf is the outcome badge for an outcome message, or for none yet: {cls, html, title}. */
 export function badgeOf(o) {
@@ -45,11 +46,9 @@ export function badgeOf(o) {
   return { cls: `badge ${d.cls}${race ? " raced" : ""}`, html: `<span class="icon" aria-hidden="true">${d.icon}</span> <span class="text">${escapeHTML(d.word)}</span>${race}`, title: o.message || d.word };
 }
 
-/**
- * raceHTML is the banner's part for a run with data races: the word and the
- * report as go run -race prints it on standard error.
- */
-export function raceHTML(o) {
+// raceHTML is the banner's part for a run with data races: the word and the
+// report as go run -race prints it on standard error.
+function raceHTML(o) {
   const n = racesOf(o);
   if (!n) return "";
   const count = o.races?.length ? ` <span class="race-count">${o.races.length === 1 ? "1 race" : `${o.races.length} races`}</span>` : "";
