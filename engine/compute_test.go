@@ -42,7 +42,7 @@ func TestSpinLoopEnds(t *testing.T) {
 	})
 	// Alone on the processor, the spinner pays for its iterations from its
 	// FreeComputes-th on, once: main wakes after the nap's worth of them, so
-	// a one-second spin records about 101,000 reads of the flag, well under
+	// a one-second nap would cost about 101,000 reads of the flag, well under
 	// the server's million events.
 	r := run(spinOnFlag, Config{Policy: PolicyGo})
 	reads := 0
