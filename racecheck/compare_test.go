@@ -104,8 +104,8 @@ func TestRacyProgramsAsGoRace(t *testing.T) {
 	for _, tc := range racyCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			native := runBinary(nativeBuild(t, tc.path, true), nil)
-			require.Equal(t, 66, native.code, "go build -race's binary exits 66: %s", native.stderr)
+			native := runRaced(nativeBuild(t, tc.path))
+			require.Equal(t, 66, native.code, "go build -race's binary exits 66 in one of %d runs: %s", goRaceTries, native.stderr)
 			bin := concvizBuild(t, tc.path)
 			for _, p := range policies {
 				for _, seed := range raceSeeds {

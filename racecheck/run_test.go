@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,6 +80,25 @@ func runBinary(bin string, env []string, args ...string) runOut {
 	return r
 }
 
+// goRaceTries is how many times a go build -race binary runs before its
+// silence counts: Go's detector sees only the one execution it watches, and
+// where the schedule decides whether an edge lies between the accesses (a
+// print's lock on stdout taken by one goroutine before the other's) some
+// runs report nothing.
+const goRaceTries = 5
+
+// runRaced runs a go build -race binary until it reports a race, at most
+// goRaceTries times, and returns that run, or the last.
+func runRaced(bin string) runOut {
+	var r runOut
+	for range goRaceTries {
+		if r = runBinary(bin, nil); r.raced() {
+			break
+		}
+	}
+	return r
+}
+
 // raceSpec is the environment entry that runs a program built on the
 // engine with in's inputs and the race detector on, as `concviz run --race`.
 func raceSpec(t testing.TB, in engine.RunInput) string {
@@ -88,22 +108,29 @@ func raceSpec(t testing.TB, in engine.RunInput) string {
 	return engine.SpecEnv + "=" + string(b)
 }
 
-// nativeBuild builds path (a .go file) with the real toolchain, with -race
-// if race, into a directory of the test's.
-func nativeBuild(t testing.TB, path string, race bool) string {
+// nativeBuild builds path (a .go file) with go build -race into a
+// directory of the test's.
+func nativeBuild(t testing.TB, path string) string {
 	t.Helper()
+	goCmd(t)
 	bin := filepath.Join(t.TempDir(), "native")
-	args := []string{"build", "-o", bin}
-	if race {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command(goCmd(t), append(args, path)...)
+	require.NoError(t, goRaceBuild(path, bin))
+	return bin
+}
+
+// goRaceBuild builds path with go build -race into bin, one of procs at a
+// time. It returns its failure rather than asserting it, so that it may run
+// on a goroutine other than the test's.
+func goRaceBuild(path, bin string) error {
+	cmd := exec.Command("go", "build", "-race", "-o", bin, path)
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local")
 	procs <- struct{}{}
 	out, err := cmd.CombinedOutput()
 	<-procs
-	require.NoError(t, err, "go build %s: %s", path, out)
-	return bin
+	if err != nil {
+		return fmt.Errorf("go build -race %s: %w: %s", path, err, out)
+	}
+	return nil
 }
 
 // concvizBuild rewrites and builds a program (a file or a directory) on the

@@ -46,6 +46,7 @@ var racyScenarios = map[string]string{
 func TestCatalogNoFalseAlarms(t *testing.T) {
 	for _, s := range scenarios.All() {
 		t.Run(s.ID, func(t *testing.T) {
+			how, racy := racyScenarios[s.ID]
 			raced, runs := 0, 0
 			for _, p := range policies {
 				for seed := range uint64(sweepSeeds) {
@@ -53,17 +54,16 @@ func TestCatalogNoFalseAlarms(t *testing.T) {
 					require.NoError(t, err)
 					res := engine.Run(s.Program, cfg)
 					runs++
-					if len(res.Outcome.Races) > 0 {
-						raced++
-					} else if _, racy := racyScenarios[s.ID]; !racy {
+					if len(res.Outcome.Races) == 0 {
 						continue
 					}
-					if _, racy := racyScenarios[s.ID]; !racy {
+					raced++
+					if !racy {
 						assert.Fail(t, "a false alarm", "%s seed %d: %s", p, seed, res.Outcome.RaceReport)
 					}
 				}
 			}
-			switch racyScenarios[s.ID] {
+			switch how {
 			case "every":
 				assert.Equal(t, runs, raced, "a race at every seed and policy")
 			case "some":
@@ -313,22 +313,18 @@ func TestProgramsNoFalseAlarms(t *testing.T) {
 	t.Logf("%d programs x %d seeds (1 for those marked %q) x %d policies = %d runs, %d programs with a race", len(included), sweepSeeds, "// runs: once", len(policies), len(lines), len(alarms))
 }
 
-// goRaceVerdict builds path with go build -race and runs it up to three
-// times: "" if Go reports a race, else what it did instead. It runs on
-// goroutines of parallel, so it reports a failure in its result.
+// goRaceVerdict builds path with go build -race and runs it up to
+// goRaceTries times: "" if Go reports a race, else what it did instead. It
+// runs on goroutines of parallel, so it reports a failure in its result.
 func goRaceVerdict(t *testing.T, path string) string {
 	bin := filepath.Join(t.TempDir(), "race")
-	cmd := exec.Command("go", "build", "-race", "-o", bin, path)
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Sprintf("and go build -race fails: %v: %s", err, out)
+	if err := goRaceBuild(path, bin); err != nil {
+		return "and " + err.Error()
 	}
-	for range 3 {
-		if r := runBinary(bin, nil); r.raced() {
-			return ""
-		}
+	if runRaced(bin).raced() {
+		return ""
 	}
-	return "but go build -race reports none in 3 runs"
+	return fmt.Sprintf("but go build -race reports none in %d runs", goRaceTries)
 }
 
 func firstLines(s string, n int) string {
