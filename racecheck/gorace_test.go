@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,6 +203,9 @@ func TestGoRaceTests(t *testing.T) {
 	}
 	for name := range knownMisses {
 		assert.True(t, hasRunnable(rows, name), "knownMisses names %s, which is not a case that runs", name)
+	}
+	for name, why := range tooSlow {
+		assert.True(t, slices.ContainsFunc(rows, func(r raceRow) bool { return r.Name == name && r.Skip == why }), "tooSlow names %s, which is not a case it leaves out", name)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-18s %-46s %-5s %-7s %-15s %-10s %s\n", "file", "case", "want", "races", "first", "result", "note")
