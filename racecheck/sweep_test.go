@@ -74,10 +74,6 @@ func TestCatalogNoFalseAlarms(t *testing.T) {
 	}
 }
 
-// sweepDirs are the directories of instrument/testdata whose programs run
-// in the instrument's conformance, fidelity and tutorial tests.
-var sweepDirs = []string{"features", "fidelity", "guide", "memory", "repro", "stdlib", "tutorials"}
-
 // goTestPrograms are the programs of $(go env GOROOT)/test that the
 // instrument's conformance test runs, read from its list so that they stay
 // the same.
@@ -95,24 +91,30 @@ func goTestPrograms(t *testing.T) []string {
 	return out
 }
 
-// sweepPrograms are the paths of every program of the sweep.
+// sweepPrograms are the paths of every program of the sweep: those of
+// instrument/testdata, a .go file or a directory at its top or in one of its
+// folders, as the instrument's conformance, fidelity and tutorial tests run
+// them, and Go's test programs.
 func sweepPrograms(t *testing.T) []string {
+	root, err := filepath.Abs(filepath.Join("..", "instrument", "testdata"))
+	require.NoError(t, err)
 	var paths []string
-	for _, d := range sweepDirs {
-		entries, err := os.ReadDir(filepath.Join("..", "instrument", "testdata", d))
+	top, err := os.ReadDir(root)
+	require.NoError(t, err)
+	for _, d := range top {
+		if !d.IsDir() {
+			if strings.HasSuffix(d.Name(), ".go") {
+				paths = append(paths, filepath.Join(root, d.Name()))
+			}
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(root, d.Name()))
 		require.NoError(t, err)
 		for _, e := range entries {
 			if e.IsDir() || strings.HasSuffix(e.Name(), ".go") {
-				p, err := filepath.Abs(filepath.Join("..", "instrument", "testdata", d, e.Name()))
-				require.NoError(t, err)
-				paths = append(paths, p)
+				paths = append(paths, filepath.Join(root, d.Name(), e.Name()))
 			}
 		}
-	}
-	for _, f := range []string{"s1_fixed.go", "sleep10.go"} {
-		p, err := filepath.Abs(filepath.Join("..", "instrument", "testdata", f))
-		require.NoError(t, err)
-		paths = append(paths, p)
 	}
 	return append(paths, goTestPrograms(t)...)
 }
