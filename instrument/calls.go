@@ -15,6 +15,11 @@ import (
 // before its arguments and post after them, keeping the original text
 // between the arguments (line breaks, comments, a trailing comma).
 func (r *rw) callText(c *ast.CallExpr, fun string, pre, post []string) string {
+	if len(pre)+len(post) > 0 {
+		if s, ok := r.spreadCall(c, fun, pre, post); ok {
+			return s
+		}
+	}
 	var b strings.Builder
 	b.WriteString(fun)
 	b.Write(r.src[r.off(c.Fun.End()) : r.off(c.Lparen)+1])
@@ -37,6 +42,45 @@ func (r *rw) callText(c *ast.CallExpr, fun string, pre, post []string) string {
 	}
 	b.Write(r.src[r.off(last.End()) : r.off(c.Rparen)+1])
 	return b.String()
+}
+
+// spreadCall renders f(g()), g returning several values, where pre or post
+// must join them: Go spreads a multi-value call only as a call's sole
+// argument, so a function literal with f's parameters receives them, as in
+// func(a ...any) (int, error) { return fun(pre, a..., post) }(g()).
+func (r *rw) spreadCall(c *ast.CallExpr, fun string, pre, post []string) (string, bool) {
+	if len(c.Args) != 1 {
+		return "", false
+	}
+	if _, ok := r.typeOf(c.Args[0]).(*types.Tuple); !ok {
+		return "", false
+	}
+	sig, ok := r.typeOf(c.Fun).(*types.Signature)
+	if !ok {
+		return "", false
+	}
+	ps, err := tupleTexts(sig.Params(), sig.Variadic(), r.typeText)
+	if err != nil {
+		return "", false
+	}
+	rs, err := tupleTexts(sig.Results(), false, r.typeText)
+	if err != nil {
+		return "", false
+	}
+	args := append([]string(nil), pre...)
+	for i, t := range ps {
+		name := r.temp("a")
+		ps[i] = name + " " + t
+		if strings.HasPrefix(t, "...") {
+			name += "..."
+		}
+		args = append(args, name)
+	}
+	body := fun + "(" + strings.Join(append(args, post...), ", ") + ")"
+	if len(rs) > 0 {
+		body = "return " + body
+	}
+	return "func(" + strings.Join(ps, ", ") + ")" + resultsText(rs) + " { " + body + " }(" + r.text(c.Args[0]) + ")", true
 }
 
 func (r *rw) pkgSel(sel *ast.SelectorExpr) (*types.PkgName, string) {
