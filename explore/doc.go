@@ -47,11 +47,12 @@
 // depth d with a known probability; its result is never complete.
 //
 // The budget (Options.MaxSchedules) is shared between the bounds: each
-// bound below K gets at most half of what is left, and K the rest. A program
-// whose goroutines can finish in more orders than the budget (a hundred
-// workers touching one counter) then still has its preemptions tried, where
-// a lost update or a deadlock hides; a bound's search covers the smaller
-// bounds', so the search is complete if the last bound's finishes.
+// bound below K gets at most three quarters of what is left, and K the
+// rest. A program whose goroutines can finish in more orders than the
+// budget (a hundred workers touching one counter) then still has its
+// preemptions tried, where a lost update or a deadlock hides; a bound's
+// search covers the smaller bounds', so the search is complete if the last
+// bound's finishes.
 //
 // A shared variable's read or write is a step touching the variable (two
 // reads of one variable count as dependent: sound, if less reduced). A

@@ -139,7 +139,7 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 		}
 		budget := opts.MaxSchedules
 		for k := 0; k <= opts.Preemptions; k++ {
-			// A bound below the last gets half of what is left: a program
+			// A bound below the last gets three quarters of what is left: a program
 			// whose goroutines can finish in more orders than the budget
 			// (a hundred workers touching one counter) still has its
 			// preemptions tried, where a lost update or a deadlock hides.
@@ -147,7 +147,7 @@ func Explore(ctx context.Context, runners []Runner, opts Options) (*Result, erro
 			// bound that finishes makes the search complete.
 			share := budget
 			if k < opts.Preemptions {
-				share = max(budget/2, 1)
+				share = max(budget*3/4, 1)
 			}
 			s := newSearch(k, opts.Naive, groups, share)
 			s.progress = progressFunc(opts.Progress, k, groups)
