@@ -18,6 +18,7 @@ const (
 // appends it to the run's output.
 func (rt *runtime) print(gg *g, stream uint8, pos Pos, text string) {
 	rt.record(Event{Kind: KindPrint, G: gg.id, Pos: pos, Flag: stream, VK: ValString, Val: rt.log.intern(text)})
+	rt.racePrint(gg.id, stream)
 	buf, live := &rt.stdout, rt.cfg.Stdout
 	if stream == StreamStderr {
 		buf, live = &rt.stderr, rt.cfg.Stderr
@@ -26,6 +27,19 @@ func (rt *runtime) print(gg *g, stream uint8, pos Pos, text string) {
 	if live != nil {
 		io.WriteString(live, text)
 	}
+}
+
+// racePrint orders goroutine id's write to stream after the writes before
+// it: Go's os.File takes a lock for each write, which a -race binary sees as
+// synchronisation, so two goroutines that print do not race on what they
+// did before printing.
+func (rt *runtime) racePrint(id int32, stream uint8) {
+	if rt.race.off || int(stream) >= len(rt.race.streams) {
+		return
+	}
+	c := rt.clockOf(id)
+	c.acquire(rt.race.streams[stream])
+	c.releaseTo(&rt.race.streams[stream])
 }
 
 // Println is fmt.Println: it prints a line to standard output as one step.

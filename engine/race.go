@@ -43,6 +43,7 @@ import (
 //   - timers: NewTimer, Reset and AfterFunc release into the timer; its
 //     firing acquires that, so setting a timer happens before its tick is
 //     received and before AfterFunc's f runs, as Go's runtime annotates.
+//   - output: one write to a stream before the next (racePrint).
 //
 // Besides shared variables, objects are memory where Go annotates them so:
 // a channel's send reads it and its close writes it, a WaitGroup's first
@@ -92,6 +93,8 @@ type raceState struct {
 	// pending holds the atomic accesses to addresses the run did not yet
 	// know as shared variables, until a plain access makes one (raceCheck).
 	pending map[unsafe.Pointer]*variable
+
+	streams [StreamStderr + 1]vclock // what the writes to each output stream released
 }
 
 // syncClocks are the clocks of one synchronising object.

@@ -312,6 +312,23 @@ func TestRaceLocks(t *testing.T) {
 func TestRaceAtomicsContextTimers(t *testing.T) {
 	checkEdges(t, []edge{
 		{
+			sentence: "Not the memory model's, Go's implementation: each write to os.Stdout takes the file's lock, which a -race binary sees, so a print is synchronized before the next print.",
+			synced: func() {
+				var x int
+				Go("main.worker", P(1), func() { Write(&x, 1, W(1)); Println(W(2), "worker") })
+				Sleep(10, P(2))
+				Println(P(3), "main")
+				Read(&x, P(4))
+			},
+			racy: func() {
+				var x int
+				Go("main.worker", P(1), func() { Write(&x, 1, W(1)); Println(W(2), "worker") })
+				Sleep(10, P(2))
+				Read(&x, P(4))
+				Println(P(3), "main")
+			},
+		},
+		{
 			sentence: "If the effect of an atomic operation A is observed by atomic operation B, then A is synchronized before B.",
 			synced: func() {
 				var x int
