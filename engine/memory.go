@@ -290,6 +290,24 @@ func MapDelete[M ~map[K]V, K comparable, V any](m M, k K, pos Pos) {
 	v.writing = 0
 }
 
+// MapClear is clear(m) on a shared map: a write of the whole map, which
+// spans a scheduling point as a map write does.
+func MapClear[M ~map[K]V, K comparable, V any](m M, pos Pos) {
+	if formatting() {
+		clear(m)
+		return
+	}
+	rt, gg := enter(pos)
+	if m == nil {
+		return
+	}
+	v := rt.mapVar(gg, mapPtr(m), true, pos)
+	write(rt, gg, v, struct{}{}, 0, pos)
+	rt.midWrite(gg, v)
+	clear(m)
+	v.writing = 0
+}
+
 // formatting reports whether the engine is in the middle of an operation,
 // formatting a value for its event with the program's own String or Error
 // method: memory accesses there are the visualizer's, not the program's (Go

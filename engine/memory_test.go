@@ -245,6 +245,7 @@ func TestConcurrentMapAccessIsFatal(t *testing.T) {
 		{"write during write", write, func(m map[int]int) { MapWrite(m, 2, 2, P(4)) }, "concurrent map writes"},
 		{"delete during write", write, func(m map[int]int) { MapDelete(m, 1, P(4)) }, "concurrent map writes"},
 		{"write during delete", func(m map[int]int) { MapDelete(m, 1, W(1)) }, func(m map[int]int) { MapWrite(m, 2, 2, P(4)) }, "concurrent map writes"},
+		{"clear during write", write, func(m map[int]int) { MapClear(m, P(4)) }, "concurrent map writes"},
 		{"update during write", write, func(m map[int]int) { MapUpdate(m, 1, func(v int) int { return v + 1 }, P(4)) }, "concurrent map writes"},
 		{"read during write", write, func(m map[int]int) { MapRead(m, 1, P(4)) }, "concurrent map read and map write"},
 		{"comma-ok read during write", write, func(m map[int]int) { MapRead2(m, 1, P(4)) }, "concurrent map read and map write"},

@@ -117,10 +117,10 @@ func (r *rw) mapBuiltin(c *ast.CallExpr, name string) (string, bool) {
 	m := c.Args[0]
 	pos := r.site(c.Lparen, r.orig(m))
 	switch name {
-	case "len", "clear":
-		// clear is recorded as a read of the whole map: the engine has no
-		// map-clearing write (see the package doc).
-		return name + "(" + r.eng + ".MapAll(" + r.text(m) + ", " + pos + "))", true
+	case "len":
+		return "len(" + r.eng + ".MapAll(" + r.text(m) + ", " + pos + "))", true
+	case "clear":
+		return r.eng + ".MapClear(" + r.text(m) + ", " + pos + ")", true
 	case "delete":
 		if len(c.Args) == 2 {
 			return r.eng + ".MapDelete(" + r.text(m) + ", " + r.mapKey(m, c.Args[1]) + ", " + pos + ")", true

@@ -45,9 +45,8 @@
 // holding them) are not instrumented; nor are accesses in generic code
 // through a type parameter, the elements copy and append read and write,
 // the elements a range with = reads, and package-level
-// initialisers Go runs before the run. clear(m) is recorded as a read of the
-// whole map. Where an assignment needs a type the rewrite cannot write down,
-// it stays plain.
+// initialisers Go runs before the run. Where an assignment needs a type the
+// rewrite cannot write down, it stays plain.
 //
 // Rewrite refuses programs that reach the outside world (see the allow-list
 // in check.go) before anything is compiled. Build compiles a rewritten

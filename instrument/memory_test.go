@@ -12,7 +12,7 @@ import (
 )
 
 // memOp matches a call of one of the engine's memory functions.
-var memOp = regexp.MustCompile(`engine\.(Read|Write|Update|MapRead2|MapRead|MapAll|MapWrite|MapUpdate|MapDelete|Compute)\(`)
+var memOp = regexp.MustCompile(`engine\.(Read|Write|Update|MapRead2|MapRead|MapAll|MapWrite|MapUpdate|MapDelete|MapClear|Compute)\(`)
 
 // memOps counts the engine memory calls in a rewritten program's user file.
 func memOps(res *Result) map[string]int {
@@ -134,9 +134,10 @@ func main() {
 		fmt.Println(k, m[k])
 	}
 	fmt.Println(len(m), v, ok)
+	clear(m)
 }
 `),
-			ops:   map[string]int{"MapWrite": 1, "MapRead2": 1, "MapUpdate": 1, "MapDelete": 1, "MapAll": 2, "MapRead": 1},
+			ops:   map[string]int{"MapWrite": 1, "MapRead2": 1, "MapUpdate": 1, "MapDelete": 1, "MapAll": 2, "MapRead": 1, "MapClear": 1},
 			exprs: []string{"m"},
 		},
 		{
