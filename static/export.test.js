@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { stateAt, lanes } from "./fold.js";
-import { newLog, addEvents, names } from "./runlog.js";
+import { names } from "./runlog.js";
 import { EVENT_KINDS, WAIT_REASONS } from "./vocab.js";
 import { recordingOf, logFromRecording } from "./recording.js";
 import { traceOf, STEP_US } from "./trace.js";
 import { standaloneHTML, exportName, EXPORT_FILES } from "./export.js";
-import { row, handLog, chan, gor, validateTrace, kindsProblem } from "./testkit.js";
+import { row, handLog, chan, gor, validateTrace, fixtureLog } from "./testkit.js";
 
 // Every real run in testdata: the pool and each built-in scenario, as the
 // server sends them (server's TestPageFixtures keeps them so).
@@ -16,18 +16,6 @@ const FIXTURES = [
   new URL("./testdata/pool.json", import.meta.url),
   ...readdirSync(scenarioDir).filter((f) => f.endsWith(".json")).map((f) => new URL(f, scenarioDir)),
 ];
-
-function fixtureLog(url) {
-  const fx = JSON.parse(readFileSync(url, "utf8"));
-  assert.equal(kindsProblem(fx.kinds), "", url.pathname);
-  let log;
-  for (const m of fx.messages) {
-    if (m.type === "run") log = newLog(m);
-    else if (m.type === "events") addEvents(log, m);
-    else if (m.type === "outcome") log.outcome = m;
-  }
-  return log;
-}
 
 const short = (url) => url.pathname.split("/").slice(-1)[0];
 const scenarioOf = (log) => ({ id: log.run.scenario, title: `The ${log.run.scenario} program`, layout: "free", knobs: [] });

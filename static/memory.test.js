@@ -11,9 +11,8 @@ import { scene, diff } from "./graph.js";
 import { layout } from "./layout.js";
 import { drawTimeline, geometry } from "./timeline.js";
 import { badgeOf, bannerOf, RACE_EXIT } from "./panels.js";
-import { row, handLog, gor, obj, kindsProblem } from "./testkit.js";
-import { newLog, addEvents, names, ev } from "./runlog.js";
-import { readFileSync } from "node:fs";
+import { row, handLog, gor, obj, fixtureLog } from "./testkit.js";
+import { names, ev } from "./runlog.js";
 
 // Lines: count = 0 at 10, count++ at 15, fmt.Println(count) at 19.
 const sites = [{ line: 0 }, { line: 10 }, { line: 15 }, { line: 19 }];
@@ -207,23 +206,9 @@ test("the banner shows DATA RACE and Go's report whatever the outcome, and the e
   assert.ok(bannerOf({ outcome: "ok", races: [{}], raceReport: "<script>" }, who).html.includes("&lt;script&gt;"), "the report is text");
 });
 
-// fixtureLog reads a run as the server sends it (static/testdata, kept by
-// server's TestPageFixtures): the log and the outcome.
-function fixtureLog(name) {
-  const fx = JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), "utf8"));
-  assert.equal(kindsProblem(fx.kinds), "");
-  let log;
-  for (const m of fx.messages) {
-    if (m.type === "run") log = newLog(m);
-    else if (m.type === "events") addEvents(log, m);
-    else if (m.type === "outcome") log.outcome = m;
-  }
-  return log;
-}
-
 test("a real racy counter (memory.json): the updates lost on screen are those missing from what it printed", () => {
   // Three workers add one to count twice each; main prints count, the map's size and an entry.
-  const log = fixtureLog("memory.json");
+  const log = fixtureLog(new URL("./testdata/memory.json", import.meta.url));
   const end = stateAt(log, log.events.length);
   const count = Object.values(end.objs).find((o) => o.name === "count");
   const printed = Number(log.outcome.stdout.split(" ")[0]);
@@ -251,7 +236,7 @@ test("a real racy counter (memory.json): the updates lost on screen are those mi
 });
 
 test("a memory access redraws the variable's box and its arrow, no other object (counter-race.json)", () => {
-  const log = fixtureLog("scenarios/counter-race.json");
+  const log = fixtureLog(new URL("./testdata/scenarios/counter-race.json", import.meta.url));
   const lay = layout(log, "free");
   let prev = scene(lay, stateAt(log, 0), log);
   let was = 0; // the object of the step before, whose box loses its highlight

@@ -1,4 +1,5 @@
 // testkit.js: helpers the JS tests share to write runs by hand.
+import { readFileSync } from "node:fs";
 import { newLog, addEvents } from "./runlog.js";
 import { EVENT_KINDS, FX, OBJECT_KINDS, WAIT_REASONS } from "./vocab.js";
 
@@ -11,6 +12,25 @@ import { EVENT_KINDS, FX, OBJECT_KINDS, WAIT_REASONS } from "./vocab.js";
 export function kindsProblem(kinds) {
   const i = kinds.findIndex((k, n) => EVENT_KINDS[n] !== k);
   return i < 0 ? "" : `the fixture's kind ${i} is “${kinds[i]}”, and the engine's is “${EVENT_KINDS[i]}”: regenerate it (go test ./server/ -run TestPageFixtures -update)`;
+}
+
+/**
+ * fixtureLog reads a run as the server sends it (a static/testdata file,
+ * kept by server's TestPageFixtures, at url): the log, with the outcome
+ * message as log.outcome. A fixture whose kinds disagree with vocab.js's
+ * throws, naming the fix.
+ */
+export function fixtureLog(url) {
+  const fx = JSON.parse(readFileSync(url, "utf8"));
+  const problem = kindsProblem(fx.kinds);
+  if (problem) throw new Error(`${url.pathname}: ${problem}`);
+  let log;
+  for (const m of fx.messages) {
+    if (m.type === "run") log = newLog(m);
+    else if (m.type === "events") addEvents(log, m);
+    else if (m.type === "outcome") log.outcome = m;
+  }
+  return log;
 }
 
 /**
