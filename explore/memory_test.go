@@ -10,6 +10,24 @@ import (
 	"github.com/concviz/concviz/engine"
 )
 
+// incrementers is §4's counter without its mutex: n workers each do x++,
+// main waits for them and prints x.
+func incrementers(n int) func() {
+	return func() {
+		x := 0
+		var wg engine.WaitGroup
+		for range n {
+			wg.Add(1, p(1))
+			engine.Go("main.worker", p(2), func() {
+				defer wg.Done(p(4))
+				engine.Update(&x, func(v int) int { return v + 1 }, p(3))
+			})
+		}
+		wg.Wait(p(5))
+		engine.Println(p(6), engine.Read(&x, p(6)))
+	}
+}
+
 // Shared-memory accesses are scheduling points (they start with the same
 // preempt as every operation), so the explorer can switch between the read
 // and the write of x++. DPOR's dependency relation (dpor.go, touch sets
@@ -24,19 +42,7 @@ func TestExploreFindsLostUpdate(t *testing.T) {
 		main func()
 		want []Outcome // Stdout, Outcome and Message of every outcome
 	}{
-		{"two workers do x++", func() {
-			x := 0
-			var wg engine.WaitGroup
-			for range 2 {
-				wg.Add(1, p(1))
-				engine.Go("main.worker", p(2), func() {
-					defer wg.Done(p(4))
-					engine.Update(&x, func(v int) int { return v + 1 }, p(3))
-				})
-			}
-			wg.Wait(p(5))
-			engine.Println(p(6), engine.Read(&x, p(6)))
-		}, []Outcome{
+		{"two workers do x++", incrementers(2), []Outcome{
 			{Stdout: "2\n", Outcome: engine.OutcomeOK},
 			{Stdout: "1\n", Outcome: engine.OutcomeOK}, // one increment lost
 		}},
@@ -82,21 +88,7 @@ func TestExploreFindsLostUpdate(t *testing.T) {
 // so bound 1 still runs and finds the lost updates; spent on bound 0 alone,
 // it would report "8" as the only output.
 func TestBudgetReachesPreemptions(t *testing.T) {
-	const n = 8
-	main := func() {
-		x := 0
-		var wg engine.WaitGroup
-		for range n {
-			wg.Add(1, p(1))
-			engine.Go("main.worker", p(2), func() {
-				defer wg.Done(p(4))
-				engine.Update(&x, func(v int) int { return v + 1 }, p(3))
-			})
-		}
-		wg.Wait(p(5))
-		engine.Println(p(6), engine.Read(&x, p(6)))
-	}
-	r, err := Explore(context.Background(), []Runner{&InProcess{Program: engine.Program{Name: "eight", Main: main}}}, Options{Preemptions: 1, MaxSchedules: 300})
+	r, err := Explore(context.Background(), []Runner{&InProcess{Program: engine.Program{Name: "eight", Main: incrementers(8)}}}, Options{Preemptions: 1, MaxSchedules: 300})
 	require.NoError(t, err)
 	assert.False(t, r.Complete)
 	assert.Equal(t, -1, r.CompleteBound, "bound 0 alone has more schedules than the budget")
