@@ -254,3 +254,42 @@ func TestRaceDetectionStopsPastGoroutineCap(t *testing.T) {
 		assert.Len(t, r.Outcome.Races, tc.races, "%d goroutines before the race", tc.extra)
 	}
 }
+
+func TestRaceManyUnorderedReaders(t *testing.T) {
+	// A hundred goroutines read x with nothing ordering them, then main
+	// writes it: ordered after every read (Wait), no race; ordered after
+	// none, a race with a read, as a -race binary reports one. The shadow
+	// keeps maxReads of the reads, so each read costs the same however many
+	// goroutines read before it.
+	const readers = 100
+	prog := func(synced bool) func() {
+		return func() {
+			var x int
+			var wg WaitGroup
+			for range readers {
+				wg.Add(1, P(1))
+				Go("main.reader", P(2), func() { Read(&x, W(1)); wg.Done(W(2)) })
+			}
+			if synced {
+				wg.Wait(P(3))
+			} else {
+				Sleep(10, P(4))
+			}
+			Write(&x, 1, P(5))
+		}
+	}
+	for _, synced := range []bool{true, false} {
+		for _, p := range []Policy{PolicyRandom, PolicyGo, PolicyFIFO} {
+			r := run(prog(synced), Config{Policy: p, Seed: 3})
+			if synced {
+				assert.Empty(t, r.Outcome.Races, "write after Wait, %v", p)
+				continue
+			}
+			require.Len(t, r.Outcome.Races, 1, "write after a sleep, %v", p)
+			race := r.Outcome.Races[0]
+			assert.True(t, race.Access.Write, "the write is the racing access")
+			assert.False(t, race.Previous.Write, "the previous access is a read")
+			assert.Equal(t, P(5), race.Access.Pos, "main's write")
+		}
+	}
+}
