@@ -82,7 +82,7 @@ export function standaloneHTML({ page, css, bundle, recording, icon = "" }) {
   const tokens = { style: "\u0000style\u0000", script: "\u0000script\u0000" };
   if (page.includes("\u0000")) throw new Error("the page holds a NUL character");
   let html = once(page, /<link\b[^>]*\shref="\/static\/style\.css"[^>]*>/g, tokens.style, "a <link> to /static/style.css");
-  html = once(html, /<script\b[^>]*\ssrc="\/static\/app\.js"[^>]*>\s*<\/script>/g, tokens.script, `a <script type="module" src="/static/app.js">`);
+  html = once(html, /<script\b[^>]*\ssrc="\/static\/(?:bundle|app)\.js"[^>]*>\s*<\/script>/g, tokens.script, `a <script type="module" src="/static/bundle.js"> (or app.js)`);
   html = inlineIcon(html, icon);
   const left = /\b(?:src|href)="(\/static\/[^"]*)"/.exec(html);
   if (left) throw new Error(`the page loads ${left[1]} from the server, which standaloneHTML does not inline`);

@@ -385,11 +385,19 @@ test("without an icon the standalone page leaves it out", () => {
   assert.match(html, /<a class="brand" href="\/" title="All programs"> concviz<\/a>/);
 });
 
+test("standaloneHTML takes a page that loads its modules one by one, as it does when the server cannot bundle them", () => {
+  const { recording } = standalone();
+  assert.match(page, /<script type="module" src="\/static\/bundle.js"><\/script>/);
+  const html = standaloneHTML({ page: page.replace("/static/bundle.js", "/static/app.js"), css, bundle: "print(1)", recording });
+  assert.doesNotMatch(html, /\/static\//);
+  assert.match(html, /<script type="module">print\(1\)<\/script>/);
+});
+
 test("standaloneHTML refuses a page it cannot make standalone", () => {
   const { recording } = standalone();
   const make = (p) => () => standaloneHTML({ page: p, css, bundle: "", recording });
   assert.throws(make(page.replace(/<link rel="stylesheet"[^>]*>/, "")), /the page has no a <link> to \/static\/style.css/);
-  assert.throws(make(page.replace("</body>", `<script type="module" src="/static/app.js"></script></body>`)), /has 2 a <script type="module" src="\/static\/app.js">/);
+  assert.throws(make(page.replace("</body>", `<script type="module" src="/static/app.js"></script></body>`)), /has 2 a <script type="module" src="\/static\/bundle.js"> \(or app.js\)/);
   assert.throws(make(page.replace("</head>", `<link rel="preload" href="/static/fold.js"></head>`)), /the page loads \/static\/fold.js from the server/);
   assert.throws(make(page.replace('<meta charset="utf-8">', "")), /no <meta charset="utf-8">/);
   assert.throws(() => standaloneHTML({ page, css, recording }), /needs bundle as a string/);

@@ -1,10 +1,12 @@
 package web
 
 // bundle_esbuild.go: the page's ES modules as one module script, made by
-// esbuild in this process. A standalone page (an exported .html opened from
-// disk) cannot import ./fold.js: a file:// page may not load modules from
-// its directory. So the export carries the page's modules inline, as the
-// script served at /static/bundle.js.
+// esbuild in this process. The scenario page loads it: one request instead
+// of a waterfall of some thirty modules, each found only when the one
+// importing it has arrived (about 250 ms of a page's load). And a
+// standalone page (an exported .html opened from disk) cannot import
+// ./fold.js at all: a file:// page may not load modules from its
+// directory, so the export carries the same script inline.
 
 import (
 	"errors"
@@ -20,9 +22,9 @@ import (
 	"github.com/concviz/concviz/static"
 )
 
-// bundleFile bundles the page's modules once per process, when
-// /static/bundle.js is first asked for (by a standalone export), so that
-// the server's start does not wait for it. A variable, so that a test can
+// bundleFile bundles the page's modules once per process, when a scenario
+// page or /static/bundle.js is first asked for (about 20 ms), so that the
+// server's start does not wait for it. A variable, so that a test can
 // give the handler a bundle that fails.
 var bundleFile = sync.OnceValues(func() (staticFile, error) { return bundleFileOf(static.FS) })
 
@@ -40,9 +42,19 @@ func bundleFileOf(fsys fs.FS) (staticFile, error) {
 // it imports.
 const bundleEntry = "app.js"
 
+// pageScript is the module script the scenario page loads: the bundle, or,
+// when it cannot be made, the entry module, which loads the same modules
+// one by one.
+func pageScript() string {
+	if _, err := bundleFile(); err != nil {
+		return "/static/" + bundleEntry
+	}
+	return "/static/bundle.js"
+}
+
 // serveBundle serves /static/bundle.js as any other static file, or a 500
-// that says why it could not be made: the pages work without the bundle,
-// only the standalone export needs it.
+// that says why it could not be made: the pages still work without the
+// bundle (pageScript), only the standalone export needs it.
 func serveBundle(w http.ResponseWriter, r *http.Request) {
 	f, err := bundleFile()
 	if err != nil {

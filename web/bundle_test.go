@@ -168,8 +168,9 @@ func TestStaticBundleFailureKeepsThePage(t *testing.T) {
 	res, body := get(t, h, "/static/bundle.js")
 	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
 	assert.Contains(t, body, "app.js:1:19: imports nope.js, which cannot be read")
-	res, _ = get(t, h, "/s/pool")
+	res, page := get(t, h, "/s/pool")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, page, `<script type="module" src="/static/`+bundleEntry+`">`, "the page loads the modules one by one")
 	res, _ = get(t, h, "/static/app.js")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 }
@@ -198,7 +199,7 @@ func TestStaticStandalonePageFixture(t *testing.T) {
 	slices.Sort(want)
 	slices.Sort(got)
 	assert.Equal(t, want, got, "%s loads other things from /static/ than the page: go test -run StaticStandalone -update-page ./web", file)
-	assert.Contains(t, want, `<script type="module" src="/static/`+bundleEntry+`">`)
+	assert.Contains(t, want, `<script type="module" src="/static/bundle.js">`)
 }
 
 // BenchmarkBundlePage is what the first handler costs the server's start:

@@ -14,6 +14,9 @@ type scenarioView struct {
 	Caps  []scenarios.Knob // channel capacities
 	Knobs []scenarios.Knob // everything else
 	Data  pageData         // handed to the page's script as JSON
+	// Script is the module the page loads: the bundle, or the entry
+	// module (which imports the rest) when the bundle cannot be made.
+	Script string
 }
 
 // pageData is the scenario as the page's script needs it.

@@ -80,7 +80,9 @@ func (h *handler) scenario(w http.ResponseWriter, r *http.Request) {
 		render(w, r, http.StatusNotFound, notFoundPage(id))
 		return
 	}
-	render(w, r, http.StatusOK, scenarioPage(newScenarioView(s)))
+	v := newScenarioView(s)
+	v.Script = pageScript()
+	render(w, r, http.StatusOK, scenarioPage(v))
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
