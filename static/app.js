@@ -29,6 +29,8 @@ const FLASH_MS = 1200;
 const COPIED_MS = 1800;
 const REDRAW_EVERY = 200;
 const RELAYOUT_EVERY = 3000;
+const ADOPT_LATEST = 100; // what arrived is adopted at the next frame, or after this
+const FIRST_WAIT = 150; // a run streaming in is first shown this long after it could be
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);
@@ -147,7 +149,7 @@ const session = new Session({
       showNotice(`<strong>The run could not finish.</strong> ${escapeHTML(RUN_ERRORS[m.code] ?? "")} <span class="detail">${escapeHTML(m.message)}</span>`, "error");
       setStatus("error");
     },
-    progress: () => adopt(),
+    progress: () => adoptSoon(),
     status: (text) => setStatus(text),
     closed(code, reason) {
       showNotice(`<strong>The connection to the server closed</strong> (${code}${reason ? ": " + escapeHTML(reason) : ""}). Reload the page to try again.`, "error");
@@ -167,14 +169,40 @@ function startRun(from = 0) {
   publish();
 }
 
+// adoptSoon adopts what has arrived once a frame: a run streams in many
+// messages, often several between two frames, and each adoption may lay
+// the graph out and draw it. The timeout stands in for the frame in a tab
+// that draws none (hidden), so that a run still ends there.
+let adoptSched = null;
+function adoptSoon() {
+  if (adoptSched) return;
+  const run = () => {
+    cancelAnimationFrame(adoptSched.frame);
+    clearTimeout(adoptSched.timer);
+    adoptSched = null;
+    adopt();
+  };
+  adoptSched = { frame: requestAnimationFrame(run), timer: setTimeout(run, ADOPT_LATEST) };
+}
+
 // adopt shows the pending log once it reaches the step the user is on (the
-// new run is the same as the old one up to there), or once it is complete.
+// new run is the same as the old one up to there), or once it is complete;
+// a run still streaming in, at most FIRST_WAIT ms after it reached that
+// step, so that a run that arrives whole within that time is laid out and
+// drawn once rather than once as it starts and again as it ends.
 function adopt() {
   const p = session.pending;
   const target = wantEnd ? Infinity : wantStep;
   const ready = p.outcome || p.events.length >= target;
   if (p !== log) {
     if (!ready) return;
+    if (!p.outcome) {
+      if (p._showAt === undefined) {
+        p._showAt = performance.now() + FIRST_WAIT;
+        setTimeout(() => session.pending === p && adoptSoon(), FIRST_WAIT);
+      }
+      if (performance.now() < p._showAt) return;
+    }
     log = p;
     lay = layout(log, data.layout);
     lay.at = performance.now();

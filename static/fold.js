@@ -15,8 +15,9 @@
 // of a thousand goroutines is two shallow copies, and five hundred
 // snapshots of them hold each record once until it changes.
 
-import { kindName, objectKind, ev, lineOf } from "./runlog.js";
-import { FX, WAIT_REASON, WAIT_REASONS } from "./vocab.js";
+import { objectKind, ev, lineOf } from "./runlog.js";
+import { EVENT_KINDS, FX, WAIT_REASON, WAIT_REASONS } from "./vocab.js";
+import { columnsOf } from "./frames.js";
 import { applyMemory, initMemory, isShared, timelineMark } from "./memory.js";
 
 export const SNAPSHOT_EVERY = 256;
@@ -492,12 +493,15 @@ export function consoleAt(log, state) {
  */
 export function printsOf(log) {
   const c = (log._prints ??= { n: 0, list: [] });
+  const kinds = columnsOf(log.events).kind; // a row is made only for a print
   for (; c.n < log.events.length; c.n++) {
+    if (kinds[c.n] !== PRINT) continue;
     const r = log.events.at(c.n);
-    if (kindName(r[2]) === "print") c.list.push({ seq: c.n, g: r[1], text: String(r[5]), stream: r[6] === 2 ? "stderr" : "stdout" });
+    c.list.push({ seq: c.n, g: r[1], text: String(r[5]), stream: r[6] === 2 ? "stderr" : "stdout" });
   }
   return c.list;
 }
+const PRINT = EVENT_KINDS.indexOf("print");
 
 /**
  * lanes summarises the whole log for the timeline: for each goroutine the

@@ -114,13 +114,12 @@ const K = Object.fromEntries(
 // whom: kept on the log and read on from where it stopped, so laying out a
 // log that grows costs its new events only.
 function flowOf(log) {
-  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map(), edges: 0 });
-  const { out, inn, parent } = f; // g -> Set(chan) senders; chan -> Set(g) receivers; g -> its starter
-  const add = (m, k, v) => {
-    const set = m.get(k) ?? m.set(k, new Set()).get(k);
-    if (!set.has(v)) f.edges++;
-    set.add(v);
-  };
+  // seen holds each (goroutine, channel, direction) met, as one number: a
+  // run repeats the same few pairs over and over, and a number is the
+  // cheapest thing to look up. chans: whether each object is a channel.
+  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map(), edges: 0, seen: new Set(), chans: new Map() });
+  const { out, inn, parent, seen, chans } = f; // g -> Set(chan) senders; chan -> Set(g) receivers; g -> its starter
+  const add = (m, k, v) => (m.get(k) ?? m.set(k, new Set()).get(k)).add(v);
   const E = columnsOf(log.events);
   for (let i = f.n; i < E.length; i++) {
     const g = E.g[i];
@@ -130,10 +129,23 @@ function flowOf(log) {
       parent.set(E.peer[i], g || 1);
       f.edges++;
     }
-    if (!obj || objectKind(log.objects.get(obj)) !== "chan") continue;
+    if (!obj) continue;
+    let chan = chans.get(obj);
+    if (chan === undefined) {
+      const d = log.objects.get(obj);
+      chan = objectKind(d) === "chan";
+      if (d) chans.set(obj, chan);
+    }
+    if (!chan) continue;
     const sendCase = k === K.selectCase && E.flag[i] === 1;
-    if (k === K.send || k === K.sendBlock || sendCase) add(out, g, obj);
-    else if (k === K.recv || k === K.recvBlock || (k === K.selectCase && !sendCase)) add(inn, obj, g);
+    const dir = k === K.send || k === K.sendBlock || sendCase ? 1 : k === K.recv || k === K.recvBlock || k === K.selectCase ? 2 : 0;
+    if (!dir) continue;
+    const key = (g * 2 ** 31 + obj) * 4 + dir; // ids are int32s, goroutines far fewer than 2^20
+    if (seen.has(key)) continue;
+    seen.add(key);
+    f.edges++;
+    if (dir === 1) add(out, g, obj);
+    else add(inn, obj, g);
   }
   f.n = E.length;
   return f;

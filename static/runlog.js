@@ -77,13 +77,15 @@ export function lineOf(log, site) {
  * (so an anonymous go func() that calls worker is "worker 2"), with its id.
  */
 export function names(log) {
-  const c = (log._names ??= { n: 0, fn: new Map() });
+  // Which sites are in a named function, read once per site: a run's
+  // events are many, its sites few.
+  const c = (log._names ??= { n: 0, fn: new Map(), named: log.sites.map((s) => (s?.func && s.func !== "main.main" && !/\.func\d+$/.test(s.func) ? s.func : "")) });
   const E = columnsOf(log.events);
   for (; c.n < E.length; c.n++) {
+    const f = c.named[E.site[c.n]];
+    if (!f) continue;
     const id = E.g[c.n];
-    if (!id || id === 1 || c.fn.has(id)) continue;
-    const f = log.sites[E.site[c.n]]?.func ?? "";
-    if (f && f !== "main.main" && !/\.func\d+$/.test(f)) c.fn.set(id, f);
+    if (id && id !== 1 && !c.fn.has(id)) c.fn.set(id, f);
   }
   const out = new Map();
   for (const [id, d] of log.goroutines) out.set(id, displayName(id, c.fn.get(id) ?? d.name));

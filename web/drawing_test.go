@@ -91,6 +91,10 @@ func TestBrowserCrowdDotsOnCanvas(t *testing.T) {
 		return { step: -1, id: 0 };
 	})())`)), &at))
 	require.Positive(t, at.Step, "some step lets the user choose a worker")
+	// The offer of who runs next takes room from the graph, which is fitted
+	// again when the browser has laid the page out: where the dot is, is
+	// known after that.
+	eval[bool](t, ctx, `new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise)
 	d := shownDots(t, ctx, at.ID)
 	require.NotNil(t, d.At, "worker %d's dot is a button in the SVG", at.ID)
 	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, d.At.X, d.At.Y)))

@@ -154,7 +154,7 @@ func TestScenarioPageHasControlsAndData(t *testing.T) {
 	assert.Contains(t, body, `type="checkbox" id="knob-a.example"`)
 	assert.Contains(t, body, `<script id="scenario-data" type="application/json">{"id":"fetch"`)
 	assert.Contains(t, body, `"runnable":false`, "no program: the page says so instead of waiting")
-	assert.Contains(t, body, `<script type="module" src="/static/app.js"></script>`)
+	assert.Contains(t, body, `<script type="module" src="/static/bundle.js"></script>`, "the page loads its modules bundled")
 	assert.Contains(t, body, "§2")
 	assert.NotContains(t, body, "http://", "nothing from other sites: the page works offline")
 	assert.NotContains(t, body, "https://")
