@@ -60,8 +60,14 @@ export function initialState(runMessage) {
 }
 
 function newG(id, name, parent) {
-  return { id, name, parent, state: "runnable", reason: "", waitOn: [], line: 0, site: 0, selCases: [], wake: null, ops: 0 };
+  return { id, name, parent, state: "runnable", reason: "", waitOn: NONE, line: 0, site: 0, selCases: NONE, wake: null, ops: 0 };
 }
+
+// NONE is a goroutine's empty list of objects it waits on or select cases:
+// one array for every goroutine and every snapshot of it (a run of a
+// million events keeps a thousand snapshots of a thousand goroutines).
+// A goroutine's lists are replaced, never changed in place.
+const NONE = Object.freeze([]);
 
 function newObj(decl, id) {
   const kind = objectKind(decl);
@@ -145,7 +151,7 @@ function own(s, table, id) {
   const mine = owned.get(s);
   if (!x || !mine || mine.has(x)) return x;
   const c = { ...x };
-  for (const k of ARRAYS) if (c[k]) c[k] = c[k].slice();
+  for (const k of ARRAYS) if (c[k] && c[k] !== NONE) c[k] = c[k].slice();
   table[id] = c;
   mine.add(c);
   return c;
@@ -226,9 +232,9 @@ function park(s, x, e, o) {
   if (e.kind === "sleep") x.wake = e.time + Number(e.value);
   if (e.kind === "select.block") {
     x.waitOn = x.selCases;
-    x.selCases = [];
+    x.selCases = NONE;
   } else {
-    x.waitOn = o ? [o.id] : [];
+    x.waitOn = o ? [o.id] : NONE;
   }
   if (s.running === x.id) s.running = 0;
 }
@@ -238,7 +244,7 @@ function ready(s, x) {
   leaveWaits(s, x);
   x.state = "runnable";
   x.reason = "";
-  x.waitOn = [];
+  x.waitOn = NONE;
   x.wake = null;
 }
 
@@ -267,7 +273,7 @@ export function applyInPlace(s, row, log) {
     s.running = actor.id;
     actor.state = "running";
     actor.reason = "";
-    actor.waitOn = [];
+    actor.waitOn = NONE;
   }
   if (WOKEN.has(e.kind) && actor) ready(s, actor);
   if (o?.buf) {
@@ -327,14 +333,14 @@ export function applyInPlace(s, row, log) {
       o.cap = Number(e.value);
       break;
     case "select.case":
-      actor.selCases.push(e.obj);
+      actor.selCases = [...actor.selCases, e.obj];
       if (o) {
         if (e.flag === 1) o.sendq.push({ g: e.g, value: "", sel: true });
         else o.recvq.push({ g: e.g, sel: true });
       }
       break;
     case "select.default":
-      actor.selCases = [];
+      actor.selCases = NONE;
       break;
 
     // Locks; a Once is one whose holder runs its function.
@@ -452,11 +458,16 @@ export function prepare(log, events = 4096) {
   if (snaps.length === 0) snaps.push(initialState(log.run));
   const want = () => Math.floor(log.events.length / snapEvery(log)) + 1;
   if (snaps.length >= want()) return true;
-  const s = clone(snaps[snaps.length - 1]);
+  // Folded on from where the last call stopped: with snapshots further
+  // apart than events, starting each call from the last snapshot would
+  // never reach the next.
+  let s = log._preparing;
+  if (!s || s.step < snaps[snaps.length - 1].step || s.step > log.events.length) s = clone(snaps[snaps.length - 1]);
   for (let n = 0; n < events && snaps.length < want(); n++) {
     applyInPlace(s, log.events.at(s.step), log);
-    if (s.step % snapEvery(log) === 0) keepSnapshot(log, s);
+    if (s.step % snapEvery(log) === 0 && s.step / snapEvery(log) === snaps.length) keepSnapshot(log, s);
   }
+  log._preparing = snaps.length >= want() ? null : s;
   return snaps.length >= want();
 }
 
