@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -48,10 +49,22 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 		t.Skip("a measurement, not a test: set CONCVIZ_BENCH=1 to run it")
 	}
 	ctx := tab(t, chromium(t))
-	start := time.Now()
-	open(t, ctx, liveServer(t)+"/s/bench-1000?step=0")
-	ready(t, ctx)
-	load := time.Since(start)
+	srv := liveServer(t)
+	// As a user comes to it: the server has served pages (another
+	// scenario's, which bundles the modules), the browser shows the
+	// catalog, and the scenario is opened from there. Then the same page
+	// again, its run now in the server's cache.
+	res, err := http.Get(srv + "/s/pool")
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
+	open(t, ctx, srv+"/")
+	var loads []string
+	for range 2 {
+		start := time.Now()
+		open(t, ctx, srv+"/s/bench-1000?step=0")
+		ready(t, ctx)
+		loads = append(loads, fmt.Sprintf("%v as the test saw it (%s)", time.Since(start).Round(time.Millisecond), loadSteps(t, ctx)))
+	}
 	total := eval[int](t, ctx, "concviz.total")
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#speed", "120")))
 	type run struct {
@@ -79,7 +92,7 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	}
 	scrub := scrubJumps(t, ctx, 100)
 	heap, pss := memory(t, ctx)
-	t.Logf("events %d; load to ready %v (%s)", total, load.Round(time.Millisecond), loadSteps(t, ctx))
+	t.Logf("events %d; load to ready from the catalog: %s; again, the run cached: %s", total, loads[0], loads[1])
 	for i, p := range figures {
 		t.Logf("%s (step %d on; CPU stolen by the host %s): %d frames in %.1f s, %d steps (%.0f a second) drawn in %d frames; frame interval p50 %.1f ms p95 %.1f ms, %d over 20 ms; a frame's own work p50 %.1f ms p95 %.1f ms, %d of %d over 16 ms; main thread between frames p50 %.1f ms p95 %.1f ms (mean: scripts and other %.1f, style %.1f, layout %.1f, paint %.1f; other threads' raster and compositing %.1f ms CPU)",
 			runs[i].name, p.From, percent(p.Stolen), len(p.Intervals), p.Seconds, p.Steps, float64(p.Steps)/p.Seconds, p.Drawn,
@@ -139,15 +152,16 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 
 // loadSteps says when, after the page was asked for, its HTML had
 // arrived, its modules had run (DOMContentLoaded), and the run's messages
-// came: the run message, the first events, the first frame drawn and the
-// outcome (performance marks the page sets, "concviz:…").
+// came: the run message, the first events, the first frame drawn, the
+// outcome, and when the page held the whole run with a step drawn, ready
+// (performance marks the page sets, "concviz:…").
 func loadSteps(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	return eval[string](t, ctx, `(() => {
 		const n = performance.getEntriesByType("navigation")[0];
 		const at = (name) => { const m = performance.getEntriesByName("concviz:" + name)[0]; return m ? Math.round(m.startTime) + " ms" : "-"; };
 		return "HTML " + Math.round(n.responseEnd) + " ms, modules run " + Math.round(n.domContentLoadedEventEnd) + " ms, run message " + at("run") +
-			", first events " + at("first-events") + ", first frame drawn " + at("first-frame") + ", outcome " + at("outcome");
+			", first events " + at("first-events") + ", first frame drawn " + at("first-frame") + ", outcome " + at("outcome") + ", ready " + at("ready");
 	})()`)
 }
 
