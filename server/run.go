@@ -122,6 +122,9 @@ func (r *Runner) overMemory(what, stopped string, compiled bool) *RunError {
 }
 
 // Runner executes runs in supervised child processes and caches their logs.
+// Callers asking for the same inputs while a run is in flight share its
+// child (see runFlight), and Prefetch starts a run before anyone asks for it:
+// the scenario page's, as its HTML is requested.
 type Runner struct {
 	// Command returns the command that starts a child: ChildMain must run in it.
 	Command func(ctx context.Context) *exec.Cmd
@@ -135,40 +138,63 @@ type Runner struct {
 
 	once sync.Once
 	sem  chan struct{}
+
+	mu      sync.Mutex
+	flights map[string]*runFlight // by run key, while their child runs
+	closed  bool
+	wg      sync.WaitGroup // the flights' goroutines
 }
 
-// Run executes req, or serves it from the cache, calling emit with the log
-// each time more of it has arrived (on the caller's goroutine for a cache
-// hit, on the reading goroutine otherwise; emit must not keep the log). It
-// returns the complete log, or a *RunError.
+// Run executes req, or serves it from the cache, or joins the run of the
+// same inputs in flight, calling emit with the log each time more of it
+// has arrived (on the caller's goroutine with what had arrived before it
+// asked, on the reading goroutine after that; emit must be quick and must
+// not keep the log). It returns the complete log, or a *RunError. A
+// caller whose ctx ends returns at once; the child is killed when nobody
+// is left watching it.
 func (r *Runner) Run(ctx context.Context, req engine.RunInput, emit func(*RunLog)) (*RunLog, error) {
+	key, req := r.prepare(req)
+	if l, ok := r.cached(key); ok {
+		emit(l)
+		return l, nil
+	}
+	r.mu.Lock()
+	if f := r.flights[key]; f != nil {
+		return r.watch(ctx, f, r.join(f, emit))
+	}
+	r.mu.Unlock()
+	if err := r.acquire(ctx); err != nil {
+		return nil, err
+	}
+	l, f, w, err := r.begin(key, req, emit)
+	switch {
+	case err != nil:
+		return nil, err
+	case l != nil:
+		emit(l)
+		return l, nil
+	}
+	return r.watch(ctx, f, w)
+}
+
+// prepare bounds req's events by the limit and returns its key, taken
+// before MaxWall, which the server sets, not the run's author: the run
+// ends itself, output and log kept, before the kill.
+func (r *Runner) prepare(req engine.RunInput) (string, engine.RunInput) {
 	if req.MaxEvents <= 0 || req.MaxEvents > r.Limits.Events {
 		req.MaxEvents = r.Limits.Events
 	}
-	key := runKey(req)                          // before MaxWall, which the server sets, not the run's author
-	req.MaxWall = engine.RunWall(r.Limits.Wall) // the run ends itself, output and log kept, before the kill
-	if r.Cache != nil {
-		if l, ok := r.Cache.Get(key); ok {
-			emit(l)
-			return l, nil
-		}
+	key := runKey(req)
+	req.MaxWall = engine.RunWall(r.Limits.Wall)
+	return key, req
+}
+
+// cached returns the cached log of the run key names, if any.
+func (r *Runner) cached(key string) (*RunLog, bool) {
+	if r.Cache == nil {
+		return nil, false
 	}
-	r.initSlots()
-	wait := time.NewTimer(r.Limits.Queue)
-	defer wait.Stop()
-	select {
-	case r.sem <- struct{}{}:
-	case <-wait.C:
-		return nil, &RunError{codeBusy, fmt.Sprintf("the server is running %d programs already; try again in a moment", cap(r.sem))}
-	case <-ctx.Done():
-		return nil, &RunError{codeCancelled, "run cancelled"}
-	}
-	defer func() { <-r.sem }()
-	l, err := r.runChild(ctx, req, emit)
-	if err == nil && r.Cache != nil && (l.End == nil || !engine.WallLimited(l.End.Outcome.Message)) {
-		r.Cache.Put(key, l)
-	}
-	return l, err
+	return r.Cache.Get(key)
 }
 
 func (r *Runner) initSlots() {

@@ -81,6 +81,7 @@ type Server struct {
 	rooms     *roomRegistry
 	guesses   *guessLimiter
 	conns     connCounter
+	preruns   connCounter // prefetched runs going, in total and per address (prefetch)
 	landing   string
 	publicURL string // ends with "/", or empty
 	builder   *Builder
@@ -194,10 +195,13 @@ func selfCommand(ctx context.Context) *exec.Cmd {
 }
 
 // Handler returns the server's routes: /ws for the protocol, /r/CODE and
-// /join for rooms' join links, the page for the rest.
+// /join for rooms' join links, the page for the rest. A scenario's page
+// (/s/{id}) first starts the run its URL asks for, which the page's
+// WebSocket then joins or finds cached.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /s/{id}", s.servePage)
 	mux.HandleFunc("GET /r/{code}", s.serveRoomLink)
 	mux.HandleFunc("GET /join", s.serveJoin)
 	mux.HandleFunc("GET /build", s.serveBuildInfo)
@@ -279,7 +283,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // Close ends every room (its viewers and presenter get room.closed with
 // the reason shutdown), then every session with a close frame, cancelling
-// their runs (and killing the children), and waits for them to finish.
+// their runs (and killing the children), and waits for them to finish;
+// then it ends the runs left in flight (prefetched ones) and waits for
+// their children.
 // It takes at most the shutdown time and a little more: connections whose
 // close frame cannot be written by then are closed under their writers.
 func (s *Server) Close() {
@@ -297,15 +303,15 @@ func (s *Server) Close() {
 	}()
 	select {
 	case <-done:
-		return
 	case <-time.After(time.Until(deadline)):
+		s.mu.Lock()
+		for sess := range s.sessions {
+			sess.conn.UnderlyingConn().Close()
+		}
+		s.mu.Unlock()
+		<-done
 	}
-	s.mu.Lock()
-	for sess := range s.sessions {
-		sess.conn.UnderlyingConn().Close()
-	}
-	s.mu.Unlock()
-	<-done
+	s.runner.Close() // the prefetched runs, and any a request other than a session's left
 }
 
 // inputLimits are the server's bounds on a run's inputs, beyond the engine's.
