@@ -198,9 +198,17 @@ export function render(svg, lay, state, log, opts = {}) {
   }
   let v = views.get(svg);
   const placed = lay.placed ?? lay; // a fitted layout's placement
+  // A new layout of a growing run is often the very picture on screen (a
+  // thousand workers where they were): then it is patched like a step,
+  // not drawn again whole. The crowds' canvases are what patching cannot
+  // change.
+  if (v && v.lay !== placed && v.layers.edges.g.parentNode === svg && v.crowds === crowdsKey(sc.crowds)) {
+    v.lay = placed;
+    v.layers.dots.crowds = sc.crowds;
+  }
   if (!v || v.lay !== placed || v.layers.edges.g.parentNode !== svg) {
     svg.innerHTML = markup(sc, { canvases: true });
-    v = { lay: placed, vb: "", layers: {} };
+    v = { lay: placed, vb: "", layers: {}, crowds: crowdsKey(sc.crowds) };
     for (const l of LAYERS) {
       const g = svg.querySelector(`:scope > g.${l}`);
       v.layers[l] = l === "dots" ? dotsLayer(g, sc.crowds) : { g, html: sc.layers[l], els: index(g, sc.layers[l]) };
@@ -221,6 +229,12 @@ export function render(svg, lay, state, log, opts = {}) {
     });
   }
   return sc;
+}
+
+// crowdsKey names the crowds of a scene: where each one's canvas is and
+// which goroutines it holds, in order.
+function crowdsKey(crowds) {
+  return canvasMarkup(crowds) + crowds.map((c) => [c.left, c.top, c.step, c.per, c.gap, c.ids.join(",")].join(" ")).join("|");
 }
 
 // pixelsPerUnit is how many of the screen's pixels one unit of the graph
