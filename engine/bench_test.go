@@ -189,6 +189,59 @@ func BenchmarkManyGoroutines(b *testing.B) {
 	})
 }
 
+// BenchmarkThousandWorkers: one op is one number through a pool of a
+// thousand workers (jobs in, results out, both buffered), the page's load
+// test: every channel operation joins vector clocks a thousand wide and
+// every send and receive reads the channel for the race detector.
+func BenchmarkThousandWorkers(b *testing.B) {
+	const workers = 1000
+	compare(b, func(n int) {
+		jobs, results := make(chan int, 16), make(chan int, 16)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					results <- j
+				}
+			}()
+		}
+		go func() {
+			for i := range n {
+				jobs <- i
+			}
+			close(jobs)
+		}()
+		go func() { wg.Wait(); close(results) }()
+		for range results {
+		}
+	}, func(n int) *Result {
+		return Run(Program{Main: func() {
+			jobs, results := MakeChan[int]("jobs", 16, 0), MakeChan[int]("results", 16, 0)
+			var wg WaitGroup
+			for range workers {
+				wg.Add(1, 0)
+				Go("worker", 0, func() {
+					defer wg.Done(0)
+					for j := range jobs.Range(0) {
+						results.Send(j, 0)
+					}
+				})
+			}
+			Go("producer", 0, func() {
+				for i := range n {
+					jobs.Send(i, 0)
+				}
+				jobs.Close(0)
+			})
+			Go("closer", 0, func() { wg.Wait(0); results.Close(0) })
+			for range results.Range(0) {
+			}
+		}}, bigLimits())
+	})
+}
+
 // memWorkers is how many goroutines share memory in BenchmarkSharedMemory.
 const memWorkers = 4
 
