@@ -30,7 +30,6 @@ const COPIED_MS = 1800;
 const REDRAW_EVERY = 200;
 const RELAYOUT_EVERY = 3000;
 const ADOPT_LATEST = 100; // what arrived is adopted at the next frame, or after this
-const FIRST_WAIT = 150; // a run streaming in is first shown this long after it could be
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);
@@ -186,23 +185,13 @@ function adoptSoon() {
 }
 
 // adopt shows the pending log once it reaches the step the user is on (the
-// new run is the same as the old one up to there), or once it is complete;
-// a run still streaming in, at most FIRST_WAIT ms after it reached that
-// step, so that a run that arrives whole within that time is laid out and
-// drawn once rather than once as it starts and again as it ends.
+// new run is the same as the old one up to there), or once it is complete.
 function adopt() {
   const p = session.pending;
   const target = wantEnd ? Infinity : wantStep;
   const ready = p.outcome || p.events.length >= target;
   if (p !== log) {
     if (!ready) return;
-    if (!p.outcome) {
-      if (p._showAt === undefined) {
-        p._showAt = performance.now() + FIRST_WAIT;
-        setTimeout(() => session.pending === p && adoptSoon(), FIRST_WAIT);
-      }
-      if (performance.now() < p._showAt) return;
-    }
     log = p;
     lay = layout(log, data.layout);
     lay.at = performance.now();
