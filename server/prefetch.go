@@ -16,6 +16,11 @@ import (
 // from one address then holds one run slot, not all of them.
 const prefetchesPerAddr = 1
 
+// prefetchSlots is how many of the server's run slots prefetches may hold
+// at once: all but one, so that a run a page asks for never waits behind
+// runs nobody may ever ask for.
+func prefetchSlots(concurrent int) int { return max(concurrent-1, 1) }
+
 // servePage serves a scenario's page (/s/{id}) after starting the run the
 // page's script will ask for over its WebSocket, so that the run is under
 // way, or done, by the time the page asks: the page's modules take longer
@@ -43,7 +48,7 @@ func (s *Server) prefetch(r *http.Request) bool {
 	if perr != nil {
 		return false
 	}
-	release, _, _, _ := s.preruns.acquire(addrKey(r.RemoteAddr), ClassLimits{Conns: s.runner.Limits.Concurrent, ConnsPerAddr: prefetchesPerAddr})
+	release, _, _, _ := s.preruns.acquire(addrKey(r.RemoteAddr), ClassLimits{Conns: prefetchSlots(s.runner.Limits.Concurrent), ConnsPerAddr: prefetchesPerAddr})
 	if release == nil {
 		return false
 	}

@@ -157,6 +157,10 @@ func TestPrefetchesAreBounded(t *testing.T) {
 			{"/s/gated?seed=1", "192.0.2.1", true},
 			{"/s/gated?seed=2", "192.0.2.2", false},
 		}},
+		{"one run slot stays for the pages' own runs", 2, []ask{
+			{"/s/gated?seed=1", "192.0.2.1", true},
+			{"/s/gated?seed=2", "192.0.2.2", false},
+		}},
 		{"one prefetch per address", 4, []ask{
 			{"/s/gated?seed=1", "192.0.2.1", true},
 			{"/s/gated?seed=2", "192.0.2.1", false},
