@@ -15,7 +15,8 @@ import { Player, DEFAULT_SPEED } from "./player.js";
 import { View, ANIMATE_UP_TO } from "./view.js";
 import { bindTransport, KEYS } from "./transport.js";
 import { escapeHTML } from "./html.js";
-import { RUN_ERRORS, ROOM_ERRORS, roomBarHTML, roomClosedHTML, joinURL } from "./panels.js";
+import { RUN_ERRORS, ROOM_ERRORS } from "./panels.js";
+import { bindRoomBar } from "./roombar.js";
 import { readURL, withinLimits, urlQuery, withIntervention, runRequest } from "./settings.js";
 import { logFromRecording } from "./recording.js";
 import { exportBody, exportName, bindExportMenu } from "./export.js";
@@ -428,13 +429,12 @@ window.addEventListener("resize", () => {
 // ---- Rooms: present to a class, or follow one ------------------------------
 
 const ROOM_REQUESTS = new Set(["present", "claim", "view", "follow", "unfollow", "close"]);
-const roomBar = $("#room-bar");
 let followStep = null; // a presenter's step the run on screen has yet to reach
 
 room = new Room({
   send: (m) => session.send(m),
   apply: (v) => applyView(v),
-  onChange: () => drawRoomBar(),
+  onChange: () => drawRoomBar(), // bound below, before any message can come
 });
 
 // publish sends the presenter's view (the Room sends only changes).
@@ -483,48 +483,7 @@ function roomError(m) {
   showNotice(`<strong>${escapeHTML(why ?? "The class room refused that.")}</strong> <span class="detail">${escapeHTML(m.message)}</span>`, "error");
 }
 
-function drawRoomBar() {
-  const r = room;
-  document.body.classList.toggle("presenting", r.role === "presenter");
-  document.body.classList.toggle("following", r.role === "viewer" && r.following);
-  $("#present-room").textContent = r.role === "presenter" ? "Stop presenting" : "Present to class";
-  $("#present-room").hidden = r.role === "viewer" || standalone;
-  if (r.closed && !r.role) {
-    showNotice(roomClosedHTML(r.closed), "info");
-    r.closed = null;
-  }
-  if (!r.role) {
-    roomBar.hidden = true;
-    writeURL();
-    return;
-  }
-  roomBar.innerHTML = roomBarHTML(r, location.origin);
-  roomBar.hidden = false;
-  writeURL();
-}
-
-roomBar.addEventListener("click", async (e) => {
-  const b = e.target.closest("button[data-room]");
-  if (!b) return;
-  const act = b.dataset.room;
-  if (act === "stop" || act === "leave") room.stop();
-  else if (act === "detach") room.detach();
-  else if (act === "refollow") room.refollow();
-  else if (act === "copy") {
-    const url = joinURL(room, location.origin);
-    try {
-      await navigator.clipboard.writeText(url);
-      b.textContent = "Copied ✓";
-    } catch {
-      showNotice(`Share this link: <input class="link-box" readonly value="${escapeHTML(url)}" size="40">`, "info");
-    }
-  }
-});
-
-$("#present-room").addEventListener("click", () => {
-  if (room.role === "presenter") return room.stop();
-  room.present(data.id);
-});
+const drawRoomBar = bindRoomBar(document, { room, scenario: data.id, standalone, notice: showNotice, writeURL });
 if (room.saved()) drawRoomBar();
 
 // A viewer who touches a control explores on their own: the presenter's
