@@ -22,9 +22,9 @@ import (
 	"github.com/concviz/concviz/static"
 )
 
-// bundleFile bundles the page's modules once per process, when a scenario
-// page or /static/bundle.js is first asked for (about 20 ms), so that the
-// server's start does not wait for it. A variable, so that a test can
+// bundleFile bundles the page's modules once per process (about 20 ms,
+// warm), started when a handler is made (New) so that neither the server's
+// start nor the first page waits for it. A variable, so that a test can
 // give the handler a bundle that fails.
 var bundleFile = sync.OnceValues(func() (staticFile, error) { return bundleFileOf(static.FS) })
 

@@ -42,6 +42,11 @@ func New(opts Options) http.Handler {
 		opts.Lookup = scenarios.Lookup
 	}
 	h := &handler{opts: opts, files: loadStatic()}
+	// The first scenario page needs the bundle: made now, beside the
+	// server's start rather than in that page's request (esbuild's first
+	// build, cold, took 150-200 ms there while a new browser loaded).
+	warm := bundleFile
+	go func() { _, _ = warm() }()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.catalog)
 	mux.HandleFunc("GET /s/{id}", h.scenario)
