@@ -322,10 +322,6 @@ export function applyInPlace(s, row, log) {
     case "recv.block":
       if (o) o.recvq.push({ g: e.g, sel: false });
       break;
-    case "recv.done":
-    case "http.done":
-      actor.got = e.value;
-      break;
     case "close":
       o.closed = true;
       break;
