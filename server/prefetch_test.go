@@ -85,15 +85,14 @@ func TestPageRequestStartsItsRun(t *testing.T) {
 // only that: a URL the page would complain about, or run otherwise, starts
 // nothing.
 func TestPagePrefetchesOnlyThePagesRun(t *testing.T) {
-	seed := func(v uint64) *uint64 { return &v }
 	tests := []struct {
 		target string
 		want   *runFields // nil: nothing starts
 	}{
-		{"/s/gated?seed=3&policy=go", &runFields{Seed: seed(3), Policy: "go"}},
+		{"/s/gated?seed=3&policy=go", &runFields{Seed: ptr[uint64](3), Policy: "go"}},
 		{"/s/gated", &runFields{}},
-		{"/s/gated?seed=3&step=end&projector=1&present=0", &runFields{Seed: seed(3)}},
-		{"/s/gated?seed=1&seed=2", &runFields{Seed: seed(2)}},
+		{"/s/gated?seed=3&step=end&projector=1&present=0", &runFields{Seed: ptr[uint64](3)}},
+		{"/s/gated?seed=1&seed=2", &runFields{Seed: ptr[uint64](2)}},
 		{"/s/gated?iv=9:r2,3:c1=0,,5:s1&iv=4:r1", &runFields{Interventions: []engine.InterventionSpec{
 			{Step: 3, Chan: 1, Cap: ptr(0)}, {Step: 4, Run: 1}, {Step: 5, Case: ptr(1)}, {Step: 9, Run: 2}}}},
 		{"/s/pool?c.jobs=0&k.workers=4", &runFields{Caps: map[string]int{"jobs": 0}, Knobs: map[string]int64{"workers": 4}}},

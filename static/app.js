@@ -25,12 +25,13 @@ import { mountWhatCan } from "./whatcan.js";
 
 // How long, in milliseconds: a line linked from the banner flashes; "Link
 // copied" shows; between redrawings while a run streams in; between new
-// layouts of a growing run (the layout follows its data flow).
+// layouts of a growing run (the layout follows its data flow); the longest
+// wait before what arrived is adopted (adoptSoon).
 const FLASH_MS = 1200;
 const COPIED_MS = 1800;
 const REDRAW_EVERY = 200;
 const RELAYOUT_EVERY = 3000;
-const ADOPT_LATEST = 100; // what arrived is adopted at the next frame, or after this
+const ADOPT_LATEST = 100;
 
 const $ = (sel) => document.querySelector(sel);
 const data = JSON.parse($("#scenario-data").textContent);

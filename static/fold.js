@@ -30,6 +30,9 @@ export const MAX_SNAPSHOTS = 1024;
 // snapEvery is the spacing of a log's snapshots: snapshots[i] is the state at step i*snapEvery.
 const snapEvery = (log) => log.snapEvery ?? SNAPSHOT_EVERY;
 
+// snapshotDue says whether state s is at the step of the log's next snapshot.
+const snapshotDue = (log, s) => s.step === log.snapshots.length * snapEvery(log);
+
 // keepSnapshot adds s as the log's next snapshot, thinning them out in
 // place when there would be too many.
 function keepSnapshot(log, s) {
@@ -437,7 +440,7 @@ export function stateAt(log, step) {
   if (!s || s.step > step || s.step < snaps[k].step) s = clone(snaps[k]);
   while (s.step < step) {
     applyInPlace(s, log.events.at(s.step), log);
-    if (s.step % snapEvery(log) === 0 && s.step / snapEvery(log) === snaps.length) keepSnapshot(log, s);
+    if (snapshotDue(log, s)) keepSnapshot(log, s);
   }
   log._cursor = s;
   return clone(s);
@@ -461,7 +464,7 @@ export function prepare(log, events = 4096) {
   if (!s || s.step < snaps[snaps.length - 1].step || s.step > log.events.length) s = clone(snaps[snaps.length - 1]);
   for (let n = 0; n < events && snaps.length < want(); n++) {
     applyInPlace(s, log.events.at(s.step), log);
-    if (s.step % snapEvery(log) === 0 && s.step / snapEvery(log) === snaps.length) keepSnapshot(log, s);
+    if (snapshotDue(log, s)) keepSnapshot(log, s);
   }
   log._preparing = snaps.length >= want() ? null : s;
   return snaps.length >= want();
