@@ -217,7 +217,7 @@ for (const url of FIXTURES) {
     const by = slicesBy(trace);
     for (const lane of sum.lanes) {
       const list = by.get(lane.id);
-      assert.equal(list[0].ts, lane.changes[0][0] * STEP_US, `goroutine ${lane.id} starts where its lane does`);
+      assert.equal(list[0].ts, lane.steps[0] * STEP_US, `goroutine ${lane.id} starts where its lane does`);
       for (let k = 1; k < list.length; k++) assert.equal(list[k].ts, list[k - 1].ts + list[k - 1].dur, `goroutine ${lane.id}: no gap or overlap`);
       assert.equal(list.at(-1).ts + list.at(-1).dur, (n + 1) * STEP_US, `goroutine ${lane.id} lasts to the end`);
       for (const e of list) {

@@ -69,8 +69,12 @@ function newG(id, name, parent) {
 // NONE is a goroutine's empty list of objects it waits on or select cases:
 // one array for every goroutine and every snapshot of it (a run of a
 // million events keeps a thousand snapshots of a thousand goroutines).
-// A goroutine's lists are replaced, never changed in place.
+// A goroutine's lists are replaced, never changed in place, so a copy of
+// its record (own) shares them, and waiting on one object is one shared
+// list per object (onlyOn).
 const NONE = Object.freeze([]);
+const ONLY = [];
+const onlyOn = (id) => (ONLY[id] ??= Object.freeze([id]));
 
 function newObj(decl, id) {
   const kind = objectKind(decl);
@@ -154,13 +158,14 @@ function own(s, table, id) {
   const mine = owned.get(s);
   if (!x || !mine || mine.has(x)) return x;
   const c = { ...x };
-  for (const k of ARRAYS) if (c[k] && c[k] !== NONE) c[k] = c[k].slice();
+  for (const k of ARRAYS) if (c[k]) c[k] = c[k].slice();
   table[id] = c;
   mine.add(c);
   return c;
 }
-// The arrays a record holds; their entries are never changed in place.
-const ARRAYS = ["waitOn", "selCases", "buf", "sendq", "recvq", "queue", "readers", "waiters"];
+// The arrays an object's record holds and changes in place (a goroutine's
+// are replaced instead: NONE); their entries are never changed in place.
+const ARRAYS = ["buf", "sendq", "recvq", "queue", "readers", "waiters"];
 
 function made(s, x) {
   owned.get(s)?.add(x);
@@ -237,7 +242,7 @@ function park(s, x, e, o) {
     x.waitOn = x.selCases;
     x.selCases = NONE;
   } else {
-    x.waitOn = o ? [o.id] : NONE;
+    x.waitOn = o ? onlyOn(o.id) : NONE;
   }
   if (s.running === x.id) s.running = 0;
 }
@@ -515,7 +520,9 @@ const PRINT = EVENT_KINDS.indexOf("print");
 
 /**
  * lanes summarises the whole log for the timeline: for each goroutine the
- * steps at which its state changed, as [step, state] pairs, plus the
+ * steps at which its state changed and the state it changed to (steps[k]
+ * and states[k]: two flat arrays, as a million-event run makes about a
+ * million changes, and a pair array each cost four times as much), plus the
  * hand-offs between goroutines ({step, from, to, obj}), the data races
  * and the lost updates (memory.js timelineMark).
  */
@@ -544,14 +551,17 @@ export function lanes(log) {
     if (e.kind === "exit") for (const id in s.gs) mark(out, s.gs[id], i + 1);
   }
   c.n = log.events.length;
-  const ls = [...out.values()].sort((a, b) => a.id - b.id).map((l) => ({ ...l, changes: l.changes.slice() }));
+  const ls = [...out.values()].sort((a, b) => a.id - b.id).map((l) => ({ ...l, steps: l.steps.slice(), states: l.states.slice() }));
   return { lanes: ls, handoffs: handoffs.slice(), races: races.slice(), lost: lost.slice(), steps: log.events.length };
 }
 
 // mark records goroutine x's state at step in its lane, if it changed.
 function mark(out, x, step) {
   let l = out.get(x.id);
-  if (!l) out.set(x.id, (l = { id: x.id, name: x.name, changes: [] }));
+  if (!l) out.set(x.id, (l = { id: x.id, name: x.name, steps: [], states: [] }));
   const st = x.state;
-  if (l.changes.length === 0 || l.changes[l.changes.length - 1][1] !== st) l.changes.push([step, st]);
+  if (l.states.length === 0 || l.states[l.states.length - 1] !== st) {
+    l.steps.push(step);
+    l.states.push(st);
+  }
 }

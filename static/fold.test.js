@@ -246,9 +246,15 @@ test("lanes record each goroutine's state changes and the hand-offs", () => {
   const l = lanes(log);
   assert.equal(l.lanes.length, 4);
   const main = l.lanes[0];
-  assert.deepEqual(main.changes[0], [0, "runnable"]);
-  assert.equal(main.changes.at(-1)[1], "blocked");
-  for (const lane of l.lanes.slice(1)) assert.equal(lane.changes.at(-1)[1], "done");
+  assert.deepEqual([main.steps[0], main.states[0]], [0, "runnable"]);
+  assert.equal(main.states.at(-1), "blocked");
+  for (const lane of l.lanes.slice(1)) {
+    assert.equal(lane.states.at(-1), "done");
+    assert.equal(lane.steps.length, lane.states.length);
+    // A change is a change: no state follows itself, and steps only grow.
+    lane.states.forEach((st, k) => k && assert.notEqual(st, lane.states[k - 1]));
+    lane.steps.forEach((step, k) => k && assert.ok(step >= lane.steps[k - 1]));
+  }
 });
 
 // Every built-in scenario's real run, as the page would hold it.

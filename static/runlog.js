@@ -27,7 +27,10 @@ export function objectKind(decl) {
  */
 export function ev(row, seq = 0) {
   const [time, g, kind, obj, peer, value, flag, site, vk, reason = 0, fx = 0] = row;
-  return { seq, time, g, kind: kindName(kind), obj, peer, value, flag, site, vk, reason, fx };
+  // A row read from the columns holds doubles (its time is one), and a
+  // double kept in a record costs a box of its own: the ids are made
+  // small integers again, as the records that keep them are many.
+  return { seq, time, g: g | 0, kind: kindName(kind), obj: obj | 0, peer: peer | 0, value, flag: flag | 0, site: site | 0, vk: vk | 0, reason, fx };
 }
 
 /** newLog starts the log of a run from its `run` message. */

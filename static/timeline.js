@@ -110,15 +110,16 @@ export function drawTimeline(svg, summary, names, { width = 800, ticks = [] } = 
     // One path per state a lane was in: a long run draws at most one
     // segment per pixel, and a lane costs a handful of elements.
     const paths = new Map();
-    const ch = lane.changes;
+    const { steps, states } = lane;
     let drawnTo = -1;
-    for (let k = 0; k < ch.length; k++) {
-      const [from, st] = ch[k];
-      const to = k + 1 < ch.length ? ch[k + 1][0] : end;
+    for (let k = 0; k < steps.length; k++) {
+      const from = steps[k];
+      const st = states[k];
+      const to = k + 1 < steps.length ? steps[k + 1] : end;
       if (to <= from) continue;
       const x1 = Math.max(drawnTo, Math.floor(X(from)));
       const x2 = Math.max(x1 + 1, Math.round(X(to)));
-      if (x1 >= x2 || (x1 === drawnTo && x2 - x1 <= 1 && k + 1 < ch.length && summary.steps > 2000)) continue;
+      if (x1 >= x2 || (x1 === drawnTo && x2 - x1 <= 1 && k + 1 < steps.length && summary.steps > 2000)) continue;
       drawnTo = x2;
       if (st === "done") continue;
       paths.set(st, (paths.get(st) ?? "") + `M${x1} ${y}h${x2 - x1}v${laneH}h${x1 - x2}z`);

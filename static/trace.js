@@ -61,8 +61,10 @@ const timeAt = (log, step) => (step > 0 ? log.events.at(step - 1)[0] : 0);
 // slicesOf turns a lane's changes into complete events up to end.
 function slicesOf(log, lane, end, why) {
   const out = [];
-  lane.changes.forEach(([from, st], k) => {
-    const to = k + 1 < lane.changes.length ? lane.changes[k + 1][0] : end;
+  const { steps, states } = lane;
+  steps.forEach((from, k) => {
+    const st = states[k];
+    const to = k + 1 < steps.length ? steps[k + 1] : end;
     if (to <= from) return;
     const args = { first_step: from, last_step: to - 1, time_ns: timeAt(log, from), ...why.get(`${lane.id}@${from}`) };
     out.push({ name: st, cat: "state", ph: "X", pid: 1, tid: lane.id, ts: from * STEP_US, dur: (to - from) * STEP_US, cname: STATE_COLOR[st] ?? "generic_work", args });
@@ -75,7 +77,9 @@ function slicesOf(log, lane, end, why) {
 function reasons(log, sum) {
   const want = new Map(); // step -> goroutine ids
   for (const lane of sum.lanes) {
-    for (const [step, st] of lane.changes) if (st === "blocked" || st === "sleeping") want.set(step, [...(want.get(step) ?? []), lane.id]);
+    lane.states.forEach((st, k) => {
+      if (st === "blocked" || st === "sleeping") want.set(lane.steps[k], [...(want.get(lane.steps[k]) ?? []), lane.id]);
+    });
   }
   const out = new Map();
   const s = initialState(log.run);
