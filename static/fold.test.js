@@ -286,7 +286,7 @@ test("snapshots share the goroutines that did not change between them", () => {
   const rows = [row("make", 1, { obj: 1, value: 1 })];
   const goroutines = [];
   for (let id = 2; id <= 301; id++) {
-    rows.push(row("go", 1, { peer: id }), row("recv.block", id, { obj: 1 }));
+    rows.push(row("go", 1, { peer: id }), row("recv.block", id, { obj: 1, reason: "chan receive" }));
     goroutines.push(gor(id, "main.worker"));
   }
   for (let i = 0; i < 600; i++) rows.push(row("atomic", 1, { obj: 2, value: i }));
@@ -297,6 +297,11 @@ test("snapshots share the goroutines that did not change between them", () => {
   assert.equal(s3.gs[150], s2.gs[150], "an idle goroutine's record is shared, not copied");
   assert.notEqual(s3.objs[2], s2.objs[2], "the atomic that changed has a record of its own");
   assert.deepEqual(stateAt(log, 700), foldAll(log, 700));
+  // What each of the 300 waits on is one list, which nothing may change.
+  const s = stateAt(log, 700);
+  assert.deepEqual(s.gs[2].waitOn, [1]);
+  assert.equal(s.gs[2].waitOn, s.gs[301].waitOn, "one list for every goroutine waiting on channel 1");
+  assert.ok(Object.isFrozen(s.gs[2].waitOn));
 });
 
 test("stateAt steps forward, back and jumps to the same states as folding from the start", () => {
