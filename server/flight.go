@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -235,10 +237,7 @@ func (r *Runner) Prefetch(ctx context.Context, req engine.RunInput, ended func()
 func (r *Runner) Close() {
 	r.mu.Lock()
 	r.closed = true
-	flights := make([]*runFlight, 0, len(r.flights))
-	for _, f := range r.flights {
-		flights = append(flights, f)
-	}
+	flights := slices.Collect(maps.Values(r.flights))
 	r.mu.Unlock()
 	for _, f := range flights {
 		f.cancel()

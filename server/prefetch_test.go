@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,11 +51,7 @@ func keyOf(t *testing.T, s *Server, f runFields) string {
 func inFlight(r *Runner) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var keys []string
-	for k := range r.flights {
-		keys = append(keys, k)
-	}
-	return keys
+	return slices.Collect(maps.Keys(r.flights))
 }
 
 // Asking for a scenario's page starts its run; the page's WebSocket, asking
@@ -296,4 +294,25 @@ func jsString(t *testing.T, s string) string {
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// A link's interventions are written by engine.InterventionSpec.String
+// (explore.Link, rooms); the page's prefetch reads them back as they were.
+func TestPageRunReadsTheEngineInterventions(t *testing.T) {
+	ivs := []engine.InterventionSpec{
+		{Step: 3, Run: 4},
+		{Step: 3, Chan: 2, Cap: ptr(0)},
+		{Step: 9, Chan: 1, Cap: ptr(1000)},
+		{Step: 12, Case: ptr(1)},
+		{Step: 0, Run: 1},
+	}
+	texts := make([]string, len(ivs))
+	for i, iv := range ivs {
+		texts[i] = iv.String()
+	}
+	f, ok := pageRun("pool", "iv="+url.QueryEscape(strings.Join(texts, ",")))
+	require.True(t, ok, "iv=%s", strings.Join(texts, ","))
+	want := slices.Clone(ivs)
+	slices.SortStableFunc(want, func(a, b engine.InterventionSpec) int { return int(a.Step - b.Step) })
+	assert.Equal(t, want, f.Interventions)
 }

@@ -441,14 +441,20 @@ export function stateAt(log, step) {
   // From the last state asked for when it is on the way (playing forward,
   // stepping), else from the snapshot. That state stays private: callers
   // get a clone.
-  let s = log._cursor;
-  if (!s || s.step > step || s.step < snaps[k].step) s = clone(snaps[k]);
+  const s = resume(log._cursor, snaps[k], step);
   while (s.step < step) {
     applyInPlace(s, log.events.at(s.step), log);
     if (snapshotDue(log, s)) keepSnapshot(log, s);
   }
   log._cursor = s;
   return clone(s);
+}
+
+// resume is the state to fold on from towards step `to`: the private state
+// kept from an earlier fold if it lies between snapshot `from` and `to`,
+// else a copy of the snapshot.
+function resume(kept, from, to) {
+  return kept && kept.step >= from.step && kept.step <= to ? kept : clone(from);
 }
 
 /**
@@ -465,8 +471,7 @@ export function prepare(log, events = 4096) {
   // Folded on from where the last call stopped: with snapshots further
   // apart than events, starting each call from the last snapshot would
   // never reach the next.
-  let s = log._preparing;
-  if (!s || s.step < snaps[snaps.length - 1].step || s.step > log.events.length) s = clone(snaps[snaps.length - 1]);
+  const s = resume(log._preparing, snaps[snaps.length - 1], log.events.length);
   for (let n = 0; n < events && snaps.length < want(); n++) {
     applyInPlace(s, log.events.at(s.step), log);
     if (snapshotDue(log, s)) keepSnapshot(log, s);

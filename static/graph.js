@@ -201,14 +201,15 @@ export function render(svg, lay, state, log, opts = {}) {
   // A new layout of a growing run is often the very picture on screen (a
   // thousand workers where they were): then it is patched like a step,
   // not drawn again whole. The crowds' canvases are what patching cannot
-  // change.
-  if (v && v.lay !== placed && v.layers.edges.g.parentNode === svg && v.crowds === crowdsKey(sc.crowds)) {
+  // change. The key is made only when the layout is new, once.
+  const crowds = v?.lay !== placed ? crowdsKey(sc.crowds) : v.crowds;
+  if (v && v.lay !== placed && v.layers.edges.g.parentNode === svg && v.crowds === crowds) {
     v.lay = placed;
     v.layers.dots.crowds = sc.crowds;
   }
   if (!v || v.lay !== placed || v.layers.edges.g.parentNode !== svg) {
     svg.innerHTML = markup(sc, { canvases: true });
-    v = { lay: placed, vb: "", layers: {}, crowds: crowdsKey(sc.crowds) };
+    v = { lay: placed, vb: "", layers: {}, crowds };
     for (const l of LAYERS) {
       const g = svg.querySelector(`:scope > g.${l}`);
       v.layers[l] = l === "dots" ? dotsLayer(g, sc.crowds) : { g, html: sc.layers[l], els: index(g, sc.layers[l]) };
