@@ -64,31 +64,32 @@ export function fit(lay, width, height) {
 function fitTo(an, width, height) {
   let best = null;
   let bestScore = -1;
-  let current = null;
   let currentScore = -1;
   const crowd = Math.max(0, ...[...an.cols.values()].map((col) => col.filter((n) => n.type === "g" && !n.ghost).length).filter((n) => n > CROWD));
   const rows = crowd ? [8, 12, 16, 20, 25, 30, 40, 50, 64].filter((r) => r <= Math.max(8, crowd)) : [PERROW];
   // A ring's shape follows the view's; columns do not depend on it.
   const aspect = an.ring ? Math.round((width / height) * 5) / 5 : 0;
+  // The candidates are compared by their sizes alone: placing a crowd's
+  // every dot (a thousand positions) is left to the one chosen.
   DENSITY.forEach((P, d) => {
     for (const perrow of rows) {
       const key = `${d}:${perrow}:${aspect}`;
-      let lay = an.placed.get(key);
-      if (!lay) an.placed.set(key, (lay = place(an, P, perrow, aspect || 1.6)));
-      const scale = Math.min(width / lay.width, height / lay.height);
+      let size = an.sizes.get(key);
+      if (!size) an.sizes.set(key, (size = place(an, P, perrow, aspect || 1.6, { sizeOnly: true })));
+      const scale = Math.min(width / size.width, height / size.height);
       const score = Math.min(scale, MAX_SCALE) * (1 - 0.03 * d);
       if (score > bestScore) {
-        best = lay;
+        best = { key, P, perrow };
         bestScore = score;
       }
-      if (lay === an.current) {
-        current = lay;
-        currentScore = score;
-      }
+      if (key === an.current?.key) currentScore = score;
     }
   });
-  if (current && currentScore >= bestScore * 0.92) best = current;
+  if (currentScore >= 0 && currentScore >= bestScore * 0.92) best = an.current;
   an.current = best;
+  let placed = an.placed.get(best.key);
+  if (!placed) an.placed.set(best.key, (placed = place(an, best.P, best.perrow, aspect || 1.6)));
+  best = placed;
   // A small graph grows up to MAX_SCALE: the view box is then larger than
   // the graph, which sits in its middle.
   const scale = Math.min(width / best.width, height / best.height);
@@ -114,11 +115,12 @@ const K = Object.fromEntries(
 // whom: kept on the log and read on from where it stopped, so laying out a
 // log that grows costs its new events only.
 function flowOf(log) {
-  // seen holds each (goroutine, channel, direction) met, as one number: a
-  // run repeats the same few pairs over and over, and a number is the
-  // cheapest thing to look up. chans: whether each object is a channel.
-  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map(), edges: 0, seen: new Set(), chans: new Map() });
-  const { out, inn, parent, seen, chans } = f; // g -> Set(chan) senders; chan -> Set(g) receivers; g -> its starter
+  // seen holds, for each channel, the directions each goroutine was met
+  // in (bit 1 sends, bit 2 receives): a run repeats the same few pairs
+  // over and over, and small-integer keys are looked up without
+  // allocating (null: an object that is not a channel).
+  const f = (log._flow ??= { n: 0, out: new Map(), inn: new Map(), parent: new Map(), edges: 0, seen: new Map() });
+  const { out, inn, parent, seen } = f; // g -> Set(chan) senders; chan -> Set(g) receivers; g -> its starter; channel -> g -> directions
   const add = (m, k, v) => (m.get(k) ?? m.set(k, new Set()).get(k)).add(v);
   const E = columnsOf(log.events);
   for (let i = f.n; i < E.length; i++) {
@@ -130,19 +132,19 @@ function flowOf(log) {
       f.edges++;
     }
     if (!obj) continue;
-    let chan = chans.get(obj);
-    if (chan === undefined) {
+    let met = seen.get(obj);
+    if (met === undefined) {
       const d = log.objects.get(obj);
-      chan = objectKind(d) === "chan";
-      if (d) chans.set(obj, chan);
+      met = objectKind(d) === "chan" ? new Map() : null;
+      if (d) seen.set(obj, met);
     }
-    if (!chan) continue;
+    if (!met) continue;
     const sendCase = k === K.selectCase && E.flag[i] === 1;
     const dir = k === K.send || k === K.sendBlock || sendCase ? 1 : k === K.recv || k === K.recvBlock || k === K.selectCase ? 2 : 0;
     if (!dir) continue;
-    const key = (g * 2 ** 31 + obj) * 4 + dir; // ids are int32s, goroutines far fewer than 2^20
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const was = met.get(g) ?? 0;
+    if (was & dir) continue;
+    met.set(g, was | dir);
     f.edges++;
     if (dir === 1) add(out, g, obj);
     else add(inn, obj, g);
@@ -220,12 +222,12 @@ function analyse(log, hint) {
   for (const n of nodes) (cols.get(n.col) ?? cols.set(n.col, []).get(n.col)).push(n);
   const caps = new Map(chans.map((c) => [c, log.objects.get(c).cap || 0]));
   const kinds = new Map(shelf.map((id) => [id, objectKind(log.objects.get(id))]));
-  return { gids, chans, shelf, kinds, caps, cols, ghosts, ring, edges: dataEdges(out, inn, ghosts), fits: new Map(), placed: new Map(), current: null };
+  return { gids, chans, shelf, kinds, caps, cols, ghosts, ring, edges: dataEdges(out, inn, ghosts), fits: new Map(), sizes: new Map(), placed: new Map(), current: null };
 }
 
 // place lays the analysed graph out with the spacing P and crowds of
-// perrow dots a row.
-function place(an, P, perrow, aspect = 1.6) {
+// perrow dots a row; with sizeOnly, only as far as its width and height.
+function place(an, P, perrow, aspect = 1.6, { sizeOnly = false } = {}) {
   const { gids, shelf, kinds, caps, ghosts } = an;
   const GW = P.gw;
   const pos = { g: new Map(), ghost: new Map(), c: new Map(), o: new Map() };
@@ -312,15 +314,15 @@ function place(an, P, perrow, aspect = 1.6) {
     x += w + P.colgap;
   }
   width = Math.max(x - P.colgap + PAD, 320);
-  // Centre each column vertically.
-  for (const k of colKeys) {
+  // Centre each column vertically (sizes alone need not).
+  for (const k of sizeOnly ? [] : colKeys) {
     const col = cols.get(k);
     const ps = col.map((n) => (n.type === "crowd" ? crowds.find((c) => c.ids === n.ids) : n.type === "c" ? pos.c.get(n.id) : n.ghost ? pos.ghost.get(n.id) : pos.g.get(n.id)));
     const bottom = Math.max(...ps.map((p) => p.y + p.h));
     const shift = (height - PAD - bottom) / 2;
     for (const p of ps) p.y += shift;
   }
-  for (const c of crowds) {
+  for (const c of sizeOnly ? [] : crowds) {
     // The dots sit centred in the box.
     const left = c.x + (c.w - Math.min(c.per, c.ids.length) * STEP + P.dotgap) / 2;
     // Where the dots are, to find the one under the pointer (crowd.js).
