@@ -233,12 +233,13 @@ func (r *Runner) Prefetch(ctx context.Context, req engine.RunInput, ended func()
 
 // Close ends every run in flight, prefetched or watched (their watchers
 // get the cancelled error), refuses runs from now on, and waits for the
-// children to be gone.
+// children to be gone, the spare's too.
 func (r *Runner) Close() {
 	r.mu.Lock()
 	r.closed = true
 	flights := slices.Collect(maps.Values(r.flights))
 	r.mu.Unlock()
+	r.spare.close()
 	for _, f := range flights {
 		f.cancel()
 	}

@@ -126,7 +126,9 @@ func (r *Runner) overMemory(what, stopped string, compiled bool) *RunError {
 // child (see runFlight), and Prefetch starts a run before anyone asks for it:
 // the scenario page's, as its HTML is requested.
 type Runner struct {
-	// Command returns the command that starts a child: ChildMain must run in it.
+	// Command returns the command that starts a child: ChildMain must run
+	// in it. A run's child may be started before the run (a spare), under
+	// a context no run ends; the run kills it itself.
 	Command func(ctx context.Context) *exec.Cmd
 	Limits  Limits
 	Sites   func(scenario string) int // number of positions of a scenario's program, to check events against
@@ -143,6 +145,8 @@ type Runner struct {
 	flights map[string]*runFlight // by run key, while their child runs
 	closed  bool
 	wg      sync.WaitGroup // the flights' goroutines
+
+	spare spareSlot // the next scenario run's child, started ahead of need
 }
 
 // Run executes req, or serves it from the cache, or joins the run of the
@@ -204,12 +208,14 @@ func (r *Runner) initSlots() {
 func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*RunLog)) (*RunLog, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
 	defer cancel()
-	var stderr limitedBuffer
-	cmd, out, compiled, err := r.start(ctx, req, &stderr)
+	cmd, out, stderr, compiled, err := r.start(ctx, req)
 	if err != nil {
 		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}
 	defer out.Close()
+	// A spare child was started under no run's context: kill it when this
+	// run's ends.
+	defer context.AfterFunc(ctx, func() { cmd.Process.Kill() })()
 	overMemory := make(chan struct{})
 	stopWatch := make(chan struct{})
 	var watchers sync.WaitGroup
@@ -289,24 +295,26 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 }
 
 // start starts req's child: the program's own binary when req names a
-// compiled program, else this binary resolving a scenario. out carries the
-// run's frames.
-func (r *Runner) start(ctx context.Context, req engine.RunInput, stderr io.Writer) (cmd *exec.Cmd, out io.ReadCloser, compiled bool, err error) {
+// compiled program, else this binary resolving a scenario, the Runner's
+// spare if it has one (see scenarioChild). out carries the run's frames,
+// stderr keeps the start of what the child says there.
+func (r *Runner) start(ctx context.Context, req engine.RunInput) (cmd *exec.Cmd, out io.ReadCloser, stderr *limitedBuffer, compiled bool, err error) {
 	if r.Binary != nil {
 		if path, ok := r.Binary(req.Program); ok {
+			stderr = &limitedBuffer{}
 			cmd, out, err = r.startBinary(ctx, path, req, stderr)
-			return cmd, out, true, err
+			return cmd, out, stderr, true, err
 		}
 	}
-	cmd = r.Command(ctx)
-	cmd.Env = append(cmd.Environ(), ChildEnv+"=1", "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
-	body, _ := json.Marshal(req)
-	cmd.Stdin = strings.NewReader(string(body))
-	cmd.Stderr = stderr
-	if out, err = cmd.StdoutPipe(); err != nil {
-		return nil, nil, false, err
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, nil, nil, false, err
 	}
-	return cmd, out, false, cmd.Start()
+	c, err := r.scenarioChild(body)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	return c.cmd, c.out, c.stderr, false, nil
 }
 
 // startBinary starts a compiled program, which reads its run's inputs from
