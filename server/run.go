@@ -213,8 +213,8 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}
 	defer out.Close()
-	// A spare child was started under no run's context: kill it when this
-	// run's ends.
+	// A scenario's child is started under no run's context (it may be the
+	// spare, started before this run): kill it when this run's ctx ends.
 	defer context.AfterFunc(ctx, func() { cmd.Process.Kill() })()
 	overMemory := make(chan struct{})
 	stopWatch := make(chan struct{})

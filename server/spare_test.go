@@ -94,6 +94,7 @@ func TestSecondRunTakesTheSpare(t *testing.T) {
 			warm := resultOf(t, l, err)
 			assert.Equal(t, 1+spare+1, kids.count(), "the second run started only the next spare")
 			assert.NotNil(t, kids.cmd(1).ProcessState, "the spare ran the second run and is gone")
+			assert.Same(t, kids.cmd(2), readySpare(t, s.runner).cmd, "the next spare waits")
 
 			fresh, _, freshKids := gatedServer(t, testLimits())
 			l, err = fresh.runner.Run(context.Background(), req, func(*RunLog) {})
@@ -215,17 +216,13 @@ func TestCloseKillsTheSpare(t *testing.T) {
 			s, _, kids := gatedServer(t, testLimits())
 			r := s.runner
 			r.refillSpare()
-			var sp *child
 			if tc.ready {
-				sp = readySpare(t, r)
+				readySpare(t, r)
 			}
 			r.Close()
-			assert.Nil(t, r.spare.ready)
-			assert.Nil(t, r.spare.starting)
-			if sp != nil {
-				require.NotNil(t, sp.cmd.ProcessState, "the spare was waited for")
-				assert.False(t, sp.cmd.ProcessState.Exited(), "killed")
-			}
+			sp := kids.cmd(0)
+			require.NotNil(t, sp.ProcessState, "the spare was waited for")
+			assert.False(t, sp.ProcessState.Exited(), "killed")
 			r.refillSpare()
 			assert.Nil(t, r.spare.starting, "a closed Runner starts no spare")
 			assert.Nil(t, r.spare.ready)
