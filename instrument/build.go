@@ -23,7 +23,7 @@ import (
 
 // Builds live under os.UserCacheDir()/concviz (CacheDir overrides it):
 //
-//	engine-<hash>/          go.mod + engine/*.go, written from engine.Source
+//	engine-<hash>/          go.mod + engine/*.go and *.s, written from engine.Source
 //	prog-<hash>/            go.mod, the rewritten files, the binary "prog" and "meta.json" (its knobs)
 //
 // Directories are keyed by content and never change once complete, so the Go
@@ -64,7 +64,7 @@ func EngineDir() (string, error) {
 		var names []string
 		files := map[string][]byte{}
 		err = fs.WalkDir(engine.Source, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".s")) || strings.HasSuffix(p, "_test.go") {
 				return err
 			}
 			b, err := engine.Source.ReadFile(p)

@@ -2,9 +2,11 @@ package instrument
 
 import (
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"io/fs"
 	"strings"
 	"sync"
@@ -36,8 +38,15 @@ func (im engineImporter) Import(path string) (*types.Package, error) {
 	enginePkgOnce.Do(func() {
 		fset := token.NewFileSet()
 		var files []*ast.File
+		// The files the go command would build here: an architecture's own
+		// (vclock_amd64.go) or the others' (vclock_other.go), not both.
+		bc := build.Default
+		bc.OpenFile = func(p string) (io.ReadCloser, error) { return engine.Source.Open(p) }
 		enginePkgErr = fs.WalkDir(engine.Source, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			if ok, err := bc.MatchFile(".", p); err != nil || !ok {
 				return err
 			}
 			src, err := engine.Source.ReadFile(p)
