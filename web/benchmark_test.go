@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/systeminfo"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -47,7 +48,7 @@ func TestBrowserBenchmarkThousandGoroutines(t *testing.T) {
 	if os.Getenv("CONCVIZ_BENCH") == "" {
 		t.Skip("a measurement, not a test: set CONCVIZ_BENCH=1 to run it")
 	}
-	ctx := tab(t, chromium(t))
+	ctx := userTab(t, chromium(t))
 	srv := liveServer(t)
 	// Three loads, from the request to the page holding the whole run with
 	// a step drawn: the first page a new browser shows; then, after another
@@ -124,7 +125,7 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	if os.Getenv("CONCVIZ_BENCH") == "" {
 		t.Skip("a measurement, not a test: set CONCVIZ_BENCH=1 to run it")
 	}
-	ctx := tab(t, chromium(t))
+	ctx := userTab(t, chromium(t))
 	srv := liveServer(t)
 	open(t, ctx, srv+"/s/worker-pool-fixed")
 	ready(t, ctx)
@@ -157,6 +158,22 @@ func TestBrowserBenchmarkMillionEvents(t *testing.T) {
 	t.Logf("scrub jump p50 %.1f ms p95 %.1f ms, %d of %d over 16.7 ms; JS heap %.0f MB; renderer PSS %.0f MB; event store %.0f bytes an event", pct(scrub, 50), pct(scrub, 95), over(scrub, 16.7), len(scrub), heap/1e6, pss/1e6,
 		eval[float64](t, ctx, "concviz.loaded.bytes / concviz.total"))
 	shot(t, ctx, "bench-1m")
+}
+
+// userTab is a tab as a user's browser has it: without the network events
+// chromedp asks every tab for. With them, chromium sends the test each
+// WebSocket message the page receives, a run's megabytes encoded again in
+// the protocol's JSON: that cost a load of the 1,001-goroutine run about
+// 150 ms of chromium's CPU and 60 ms of the test process's, which is also
+// the server, on two cores (loads of 428-548 ms with them, 338-482 without,
+// alternating). Nothing the benchmarks read needs them.
+func userTab(t *testing.T, alloc context.Context) context.Context {
+	t.Helper()
+	ctx := tab(t, alloc)
+	require.NoError(t, chromedp.Do(ctx), "open the tab")
+	_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Target, network.Disable, cdp.Empty{})
+	require.NoError(t, err, "turn off the network events")
+	return ctx
 }
 
 // loadSteps says when, after the page was asked for, its HTML had
