@@ -269,8 +269,7 @@ function place(an, P, perrow, aspect = 1.6, { sizeOnly = false } = {}) {
     width = Math.max(width, x);
     return { pos, width, height, ghosts, crowds: [], edges: an.edges, ring: true, P, an, vb: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}` };
   }
-  const DOT = P.dot;
-  const STEP = P.dot + P.dotgap;
+  const STEP = dotStep(P);
   const cols = new Map();
   for (const [k, c] of an.cols) cols.set(k, c);
   const colKeys = [...cols.keys()].sort((a, b) => a - b);
@@ -314,25 +313,7 @@ function place(an, P, perrow, aspect = 1.6, { sizeOnly = false } = {}) {
     x += w + P.colgap;
   }
   width = Math.max(x - P.colgap + PAD, 320);
-  // Centre each column vertically (sizes alone need not).
-  for (const k of sizeOnly ? [] : colKeys) {
-    const col = cols.get(k);
-    const ps = col.map((n) => (n.type === "crowd" ? crowds.find((c) => c.ids === n.ids) : n.type === "c" ? pos.c.get(n.id) : n.ghost ? pos.ghost.get(n.id) : pos.g.get(n.id)));
-    const bottom = Math.max(...ps.map((p) => p.y + p.h));
-    const shift = (height - PAD - bottom) / 2;
-    for (const p of ps) p.y += shift;
-  }
-  for (const c of sizeOnly ? [] : crowds) {
-    // The dots sit centred in the box.
-    const left = c.x + (c.w - Math.min(c.per, c.ids.length) * STEP + P.dotgap) / 2;
-    // Where the dots are, to find the one under the pointer (crowd.js).
-    Object.assign(c, { left, top: c.y + 42, step: STEP, gap: P.dotgap });
-    c.ids.forEach((id, i) => {
-      const r = Math.floor(i / c.per);
-      const q = i % c.per;
-      pos.g.set(id, { x: left + q * STEP, y: c.top + r * STEP, w: DOT, h: DOT, crowd: c.index });
-    });
-  }
+  if (!sizeOnly) settle(cols, colKeys, crowds, pos, height, P);
   if (shelf.length) {
     // The shelf wraps onto more rows rather than widen the picture.
     const perRow = Math.max(1, Math.floor((Math.max(width, P.objw + 2 * PAD) - 2 * PAD + P.objgap) / (P.objw + P.objgap)));
@@ -347,6 +328,35 @@ function place(an, P, perrow, aspect = 1.6, { sizeOnly = false } = {}) {
     width = Math.max(width, PAD + Math.min(shelf.length, perRow) * (P.objw + P.objgap) - P.objgap + PAD);
   }
   return { pos, width, height, ghosts, crowds, edges: an.edges, P, an, vb: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}` };
+}
+
+// dotStep is the distance from one dot of a crowd to the next.
+const dotStep = (P) => P.dot + P.dotgap;
+
+// settle centres each column of a placement vertically in its height and
+// seats each crowd's dots in its box: what a placement's size does not
+// depend on, so fitTo's candidates skip it.
+function settle(cols, colKeys, crowds, pos, height, P) {
+  const PAD = P.pad;
+  const STEP = dotStep(P);
+  for (const k of colKeys) {
+    const col = cols.get(k);
+    const ps = col.map((n) => (n.type === "crowd" ? crowds.find((c) => c.ids === n.ids) : n.type === "c" ? pos.c.get(n.id) : n.ghost ? pos.ghost.get(n.id) : pos.g.get(n.id)));
+    const bottom = Math.max(...ps.map((p) => p.y + p.h));
+    const shift = (height - PAD - bottom) / 2;
+    for (const p of ps) p.y += shift;
+  }
+  for (const c of crowds) {
+    // The dots sit centred in the box.
+    const left = c.x + (c.w - Math.min(c.per, c.ids.length) * STEP + P.dotgap) / 2;
+    // Where the dots are, to find the one under the pointer (crowd.js).
+    Object.assign(c, { left, top: c.y + 42, step: STEP, gap: P.dotgap });
+    c.ids.forEach((id, i) => {
+      const r = Math.floor(i / c.per);
+      const q = i % c.per;
+      pos.g.set(id, { x: left + q * STEP, y: c.top + r * STEP, w: P.dot, h: P.dot, crowd: c.index });
+    });
+  }
 }
 
 function dataEdges(out, inn, ghosts) {
