@@ -310,11 +310,12 @@ function patch(layer, next) {
     layer.els.get(k)?.remove();
     layer.els.delete(k);
   }
-  // Most changes keep a piece's shape (a card's state, a channel's values,
-  // an edge turning hot): then only the attributes and texts that differ
-  // change, read from the markup, and the browser lays out those texts
-  // alone. The others are parsed and, if they still have the piece's
-  // shape (an empty text filled), morphed into it, or else replace it.
+  // Most changes keep a piece's shape (a card's state, a line of it filled
+  // or emptied, a card becoming a button, a channel's values, an edge
+  // turning hot): then only the attributes and texts that differ change,
+  // read from the markup, and the browser lays out those texts alone. The
+  // others are parsed and, if they still have the piece's shape, morphed
+  // into it, or else replace it.
   const remake = change.filter((k) => !morphMarkup(layer.els.get(k), layer.html.get(k), next.get(k)));
   const made = parse(layer.g, [...remake, ...add].map((k) => next.get(k)));
   remake.forEach((k, i) => {

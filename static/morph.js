@@ -64,8 +64,11 @@ const ENTITY_RE = new RegExp(Object.keys(ENTITY).join("|"), "g");
 const decode = (s) => (s.includes("&") ? s.replace(ENTITY_RE, (e) => ENTITY[e]) : s);
 
 // tokens reads markup into its tags and texts: [kind, name, attrs|text],
-// kind "<" an opening tag, "/" a closing one, "t" a text; null if the
-// markup is not all tags and texts as the page writes them.
+// kind "<" an opening tag, "/" a closing one, "t" a text, and "l" an
+// element that holds text alone or nothing (a leaf: [kind, name, attrs,
+// text]); null if the markup is not all tags and texts as the page writes
+// them. A leaf is one token whatever its text, so that a label that comes
+// and goes (an empty line of a card filled) keeps the piece's shape.
 function tokens(html) {
   const out = [];
   let at = 0;
@@ -73,11 +76,12 @@ function tokens(html) {
     if (m.index !== at) return null;
     at = m.index + m[0].length;
     if (m[5] !== undefined) out.push(["t", "", m[5]]);
-    else if (m[1]) out.push(["/", m[2], ""]);
-    else {
-      out.push(["<", m[2], m[3]]);
-      if (m[4]) out.push(["/", m[2], ""]);
-    }
+    else if (m[1]) {
+      const n = out.length;
+      if (out[n - 1]?.[0] === "<" && out[n - 1][1] === m[2]) out[n - 1] = ["l", m[2], out[n - 1][2], ""];
+      else if (out[n - 1]?.[0] === "t" && out[n - 2]?.[0] === "<" && out[n - 2][1] === m[2]) out.splice(n - 2, 2, ["l", m[2], out[n - 2][2], out[n - 1][2]]);
+      else out.push(["/", m[2], ""]);
+    } else out.push(m[4] ? ["l", m[2], m[3], ""] : ["<", m[2], m[3]]);
   }
   return at === html.length ? out : null;
 }
@@ -85,8 +89,9 @@ function tokens(html) {
 /**
  * morphMarkup changes the nodes on screen that markup was drew into those
  * markup now describes, without parsing it into new nodes: possible when
- * the two have the same tags, attribute names and texts in the same places
- * (it then returns true); otherwise it changes nothing and returns false.
+ * the two have the same tags and texts in the same places (attributes may
+ * differ, and an element holding only text may hold another, or none; it
+ * then returns true); otherwise it changes nothing and returns false.
  * With self, root is the markup's first element; without, the markup is
  * root's children.
  */
@@ -96,33 +101,42 @@ export function morphMarkup(root, was, now, { self = true } = {}) {
   if (!b || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     if (a[i][0] !== b[i][0] || a[i][1] !== b[i][1]) return false;
-    if (a[i][0] === "<" && a[i][2] !== b[i][2] && names(a[i][2]) !== names(b[i][2])) return false;
   }
-  // The nodes in document order, as the tokens are.
+  // The nodes in document order, as the tokens are (a leaf's text, if it
+  // has one, goes with it).
   const walk = root.ownerDocument.createTreeWalker(root, 5 /* elements and texts */);
   const nodes = self ? [root] : [];
   while (walk.nextNode()) nodes.push(walk.currentNode);
-  const opened = a.filter((t) => t[0] !== "/").length;
-  if (nodes.length !== opened) return false;
+  const at = [];
   let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    const [kind, tag] = a[i];
+  for (const [kind, tag] of a) {
     if (kind === "/") continue;
     const node = nodes[n++];
-    if (kind === "t" ? node.nodeType !== 3 : node.nodeType !== 1 || node.localName !== tag) return false;
+    if (!node || (kind === "t" ? node.nodeType !== 3 : node.nodeType !== 1 || node.localName !== tag)) return false;
+    if (kind === "l" && nodes[n]?.parentNode === node) {
+      if (nodes[n].nodeType !== 3 || nodes[n + 1]?.parentNode === node) return false;
+      n++;
+    }
+    at.push(node);
   }
+  if (n !== nodes.length) return false;
   n = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i][0] === "/") continue;
-    const node = nodes[n++];
-    if (a[i][2] === b[i][2]) continue;
-    if (a[i][0] === "t") node.data = decode(b[i][2]);
-    else for (const m of b[i][2].matchAll(ATTR)) if (node.getAttribute(m[1]) !== decode(m[2])) node.setAttribute(m[1], decode(m[2]));
+    const node = at[n++];
+    if (a[i][0] === "t") {
+      if (a[i][2] !== b[i][2]) node.data = decode(b[i][2]);
+      continue;
+    }
+    if (a[i][2] !== b[i][2]) {
+      const kept = new Set();
+      for (const m of b[i][2].matchAll(ATTR)) {
+        kept.add(m[1]);
+        if (node.getAttribute(m[1]) !== decode(m[2])) node.setAttribute(m[1], decode(m[2]));
+      }
+      for (const m of a[i][2].matchAll(ATTR)) if (!kept.has(m[1])) node.removeAttribute(m[1]);
+    }
+    if (a[i][0] === "l" && a[i][3] !== b[i][3]) node.textContent = decode(b[i][3]);
   }
   return true;
-}
-
-// names is the attribute names of an opening tag's attributes.
-function names(attrs) {
-  return [...attrs.matchAll(ATTR)].map((m) => m[1]).join(" ");
 }

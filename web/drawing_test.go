@@ -179,3 +179,58 @@ func TestBrowserDrawnStepByStepEqualsDrawnAfresh(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserMorphMarkupMatchesParsing changes a piece on screen from one
+// markup to another in place (static/morph.js morphMarkup) and compares it
+// with the new markup parsed afresh; where the two differ in shape the
+// piece must be left as it was, and morphMarkup must say so. (Attributes
+// are compared in name order: one added in place comes last.)
+func TestBrowserMorphMarkupMatchesParsing(t *testing.T) {
+	ctx := tab(t, chromium(t))
+	open(t, ctx, liveServer(t)+"/s/worker-pool-fixed?step=0")
+	ready(t, ctx)
+	card := func(line2, line3 string) string {
+		return `<g class="gnode" data-g="2"><title>w: ` + line2 + `</title>
+    <rect class="card" width="90" height="62"/><text x="14" y="39" class="gstate">` + line2 + `</text>
+    <text x="14" y="55" class="gline">` + line3 + `</text></g>`
+	}
+	tests := []struct {
+		name     string
+		was, now string
+		morphs   bool
+	}{
+		{"a text changed", card("running", "line 3"), card("blocked", "line 4"), true},
+		{"an empty line filled", card("running", ""), card("blocked", "holds 7 · line 9"), true},
+		{"a line emptied", card("blocked", "holds 7 · line 9"), card("done", ""), true},
+		{"escaped text", card("a &lt; b", ""), card("x &amp; y", "&quot;q&quot; &gt;"), true},
+		{"an attribute's value", `<g class="chan" data-chan="3"><rect width="10"/><text>1</text></g>`, `<g class="chan closed" data-chan="3"><rect width="12"/><text>2</text></g>`, true},
+		{"attributes come and go", `<g class="gnode"><rect width="10"/></g>`, `<g class="gnode choosable" role="button" tabindex="0" data-run="2"><rect width="10" rx="2"/></g>`, true},
+		{"attributes go", `<g class="gnode choosable" role="button" tabindex="0" data-run="2"><rect width="10" rx="2"/></g>`, `<g class="gnode"><rect width="10"/></g>`, true},
+		{"another tag", `<g class="chan"><rect width="10"/></g>`, `<g class="chan"><circle r="10"/></g>`, false},
+		{"a child more", `<g class="chan"><text>1</text></g>`, `<g class="chan"><text>1</text><text>2</text></g>`, false},
+		{"text beside an element comes", `<g><text><tspan>a</tspan></text></g>`, `<g><text>b<tspan>a</tspan></text></g>`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got struct {
+				Morphed       bool
+				Shown, Parsed string
+			}
+			js := fmt.Sprintf(`(async (was, now) => {
+				const { morphMarkup } = await import("/static/morph.js");
+				const svg = (html) => {
+					const g = document.createElementNS("http://www.w3.org/2000/svg", "g");
+					g.innerHTML = html;
+					return g;
+				};
+				const canonical = (n) => n.nodeType === 3 ? n.data : "<" + n.localName + [...n.attributes].map((a) => " " + a.name + "=" + JSON.stringify(a.value)).sort().join("") + ">" + [...n.childNodes].map(canonical).join("") + "</>";
+				const host = svg(was);
+				const morphed = morphMarkup(host.firstElementChild, was, now);
+				return JSON.stringify({ morphed, shown: canonical(host), parsed: canonical(svg(morphed ? now : was)) });
+			})(%q, %q)`, tt.was, tt.now)
+			require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, js, chromedp.EvalAwaitPromise)), &got))
+			assert.Equal(t, tt.morphs, got.Morphed)
+			assert.Equal(t, got.Parsed, got.Shown, "on screen after morphMarkup")
+		})
+	}
+}
