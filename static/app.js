@@ -284,8 +284,13 @@ const player = new Player({
     // A still page shows the choice of who runs next, and the URL.
     still: () => log && cur && draw({}),
     changed(on, was) {
-      playBtn.textContent = on ? "❚❚" : "▶︎";
-      playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+      // Called at each pause, playing or not (a jump pauses): the button
+      // changes only when it says something else.
+      const label = on ? "❚❚" : "▶︎";
+      if (playBtn.textContent !== label) {
+        playBtn.textContent = label;
+        playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+      }
       if (on || was) publish();
     },
   },

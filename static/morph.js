@@ -136,7 +136,11 @@ export function morphMarkup(root, was, now, { self = true } = {}) {
       }
       for (const m of a[i][2].matchAll(ATTR)) if (!kept.has(m[1])) node.removeAttribute(m[1]);
     }
-    if (a[i][0] === "l" && a[i][3] !== b[i][3]) node.textContent = decode(b[i][3]);
+    if (a[i][0] !== "l" || a[i][3] === b[i][3]) continue;
+    // A text that stays is changed in place: replacing its node would make
+    // the browser build its layout again.
+    if (node.firstChild && b[i][3]) node.firstChild.data = decode(b[i][3]);
+    else node.textContent = decode(b[i][3]);
   }
   return true;
 }

@@ -54,7 +54,11 @@ const LANES_GUESS = 0.005;
 
 // setText changes an element's text only when it differs.
 function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
+  if (el.textContent === text) return;
+  // The text node changed in place: a new one would be laid out afresh.
+  const t = el.firstChild;
+  if (t && t === el.lastChild && t.nodeType === 3 && text) t.data = text;
+  else el.textContent = text;
 }
 
 /**
@@ -205,7 +209,8 @@ export class View {
     // Narration: the event that led here. Playing fast or dragging the
     // slider, a few sentences a second are all anyone reads (and each costs
     // a layout of the page).
-    els.narration.setAttribute("aria-live", (playing && speed > READ_UP_TO) || dragging ? "off" : "polite");
+    const live = (playing && speed > READ_UP_TO) || dragging ? "off" : "polite";
+    if (els.narration.getAttribute("aria-live") !== live) els.narration.setAttribute("aria-live", live);
     let said;
     if ((fastPlay || dragging) && now() - (was.saidAt ?? 0) < NARRATION_EVERY) {
       said = was.said;
@@ -224,8 +229,10 @@ export class View {
     // the offer keeps its place, unseen, until it is let go: coming and
     // going, it would resize the graph (and have it drawn again) at each
     // step of the drag.
-    els.choose.style.visibility = dragging ? "hidden" : "";
-    els.choose.inert = dragging;
+    if (els.choose.inert !== dragging) {
+      els.choose.style.visibility = dragging ? "hidden" : "";
+      els.choose.inert = dragging;
+    }
     if (!dragging) this.drawChoice(playing ? [] : [...choosable], who);
 
     // The outcome, when it (or the names in it) changed.
