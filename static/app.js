@@ -556,6 +556,11 @@ window.concviz = {
   get ready() {
     return !!(log && log.outcome && cur);
   },
+  // The server's key of the run on screen: it changes when another run
+  // replaces it (a seed, a policy, a replayed schedule).
+  get run() {
+    return log?.run?.run ?? "";
+  },
   // How far loading has come: a step shown (the rest may still stream),
   // every snapshot taken, the whole run's timeline drawn, the bytes the events take.
   get loaded() {

@@ -63,8 +63,12 @@ func TestBrowserWhatCanHappen(t *testing.T) {
 	assert.Contains(t, status, "Every schedule with at most 2 forced switches", "the search covered the bound")
 	assert.True(t, eval[bool](t, ctx, `document.querySelector("#explore-cancel").hidden`), "no Cancel once done")
 
+	// The old run is ready too until the replay's replaces it (a frame
+	// after its outcome arrives): wait for the run on screen to change.
+	was := eval[string](t, ctx, "concviz.run")
+	require.NotEmpty(t, was)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#explore-bars li:first-child button[data-replay]`)))
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`concviz.settings.policy === "go" && concviz.ready && document.body.dataset.status !== "running…"`,
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`concviz.run !== %q && concviz.settings.policy === "go" && concviz.ready && document.body.dataset.status !== "running…"`, was),
 		chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err, "the replay runs")
 	assert.Equal(t, "deadlock", eval[string](t, ctx, "concviz.outcome"))
