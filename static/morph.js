@@ -31,10 +31,22 @@ export function morph(a, b) {
   for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
   for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
   if (!a.firstElementChild && !b.firstElementChild) {
-    if (a.textContent !== b.textContent) a.textContent = b.textContent;
+    setText(a, b.textContent);
     return;
   }
   for (let i = 0; i < a.childNodes.length; i++) morph(a.childNodes[i], b.childNodes[i]);
+}
+
+/**
+ * setText makes an element's text (an element holding text alone, or
+ * nothing) text, when it differs. A text that stays is changed in place:
+ * a new text node would make the browser build its layout again.
+ */
+export function setText(el, text) {
+  if (el.textContent === text) return;
+  const t = el.firstChild;
+  if (t && t === el.lastChild && t.nodeType === 3 && text) t.data = text;
+  else el.textContent = text;
 }
 
 /**
@@ -136,11 +148,7 @@ export function morphMarkup(root, was, now, { self = true } = {}) {
       }
       for (const m of a[i][2].matchAll(ATTR)) if (!kept.has(m[1])) node.removeAttribute(m[1]);
     }
-    if (a[i][0] !== "l" || a[i][3] === b[i][3]) continue;
-    // A text that stays is changed in place: replacing its node would make
-    // the browser build its layout again.
-    if (node.firstChild && b[i][3]) node.firstChild.data = decode(b[i][3]);
-    else node.textContent = decode(b[i][3]);
+    if (a[i][0] === "l" && a[i][3] !== b[i][3]) setText(node, decode(b[i][3]));
   }
   return true;
 }

@@ -16,6 +16,7 @@ import { fit } from "./layout.js";
 import { drawTimeline, moveNow, stepAtClick, timeTicks, MAXLANES } from "./timeline.js";
 import { markCode, forgetCode } from "./code.js";
 import { escapeHTML } from "./html.js";
+import { setText } from "./morph.js";
 import { badgeOf, bannerOf, choiceHTML } from "./panels.js";
 import { DEFAULT_SPEED } from "./player.js";
 
@@ -51,15 +52,6 @@ const IDLE_SLICE = 8;
 // event until the first piece has measured the cost.
 const LANES_LEAST = 256;
 const LANES_GUESS = 0.005;
-
-// setText changes an element's text only when it differs.
-function setText(el, text) {
-  if (el.textContent === text) return;
-  // The text node changed in place: a new one would be laid out afresh.
-  const t = el.firstChild;
-  if (t && t === el.lastChild && t.nodeType === 3 && text) t.data = text;
-  else el.textContent = text;
-}
 
 /**
  * View draws into the page's elements (els: graph, code, console,

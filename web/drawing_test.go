@@ -184,7 +184,8 @@ func TestBrowserDrawnStepByStepEqualsDrawnAfresh(t *testing.T) {
 // markup to another in place (static/morph.js morphMarkup) and compares it
 // with the new markup parsed afresh; where the two differ in shape the
 // piece must be left as it was, and morphMarkup must say so. (Attributes
-// are compared in name order: one added in place comes last.)
+// are compared in name order: one added in place comes last.) A text that
+// stays keeps its node: only a text where there was none is a new one.
 func TestBrowserMorphMarkupMatchesParsing(t *testing.T) {
 	ctx := tab(t, chromium(t))
 	open(t, ctx, liveServer(t)+"/s/worker-pool-fixed?step=0")
@@ -198,23 +199,25 @@ func TestBrowserMorphMarkupMatchesParsing(t *testing.T) {
 		name     string
 		was, now string
 		morphs   bool
+		newTexts int // text nodes made: one for each element that had no text
 	}{
-		{"a text changed", card("running", "line 3"), card("blocked", "line 4"), true},
-		{"an empty line filled", card("running", ""), card("blocked", "holds 7 · line 9"), true},
-		{"a line emptied", card("blocked", "holds 7 · line 9"), card("done", ""), true},
-		{"escaped text", card("a &lt; b", ""), card("x &amp; y", "&quot;q&quot; &gt;"), true},
-		{"an attribute's value", `<g class="chan" data-chan="3"><rect width="10"/><text>1</text></g>`, `<g class="chan closed" data-chan="3"><rect width="12"/><text>2</text></g>`, true},
-		{"attributes come and go", `<g class="gnode"><rect width="10"/></g>`, `<g class="gnode choosable" role="button" tabindex="0" data-run="2"><rect width="10" rx="2"/></g>`, true},
-		{"attributes go", `<g class="gnode choosable" role="button" tabindex="0" data-run="2"><rect width="10" rx="2"/></g>`, `<g class="gnode"><rect width="10"/></g>`, true},
-		{"another tag", `<g class="chan"><rect width="10"/></g>`, `<g class="chan"><circle r="10"/></g>`, false},
-		{"a child more", `<g class="chan"><text>1</text></g>`, `<g class="chan"><text>1</text><text>2</text></g>`, false},
-		{"text beside an element comes", `<g><text><tspan>a</tspan></text></g>`, `<g><text>b<tspan>a</tspan></text></g>`, false},
+		{"a text changed", card("running", "line 3"), card("blocked", "line 4"), true, 0},
+		{"an empty line filled", card("running", ""), card("blocked", "holds 7 · line 9"), true, 1},
+		{"a line emptied", card("blocked", "holds 7 · line 9"), card("done", ""), true, 0},
+		{"escaped text", card("a &lt; b", ""), card("x &amp; y", "&quot;q&quot; &gt;"), true, 1},
+		{"an attribute's value", `<g class="chan" data-chan="3"><rect width="10"/><text>1</text></g>`, `<g class="chan closed" data-chan="3"><rect width="12"/><text>2</text></g>`, true, 0},
+		{"attributes come and go", `<g class="gnode"><rect width="10"/></g>`, `<g class="gnode choosable" role="button" tabindex="0" data-run="2"><rect width="10" rx="2"/></g>`, true, 0},
+		{"attributes go", `<g class="gnode choosable" role="button" tabindex="0" data-run="2"><rect width="10" rx="2"/></g>`, `<g class="gnode"><rect width="10"/></g>`, true, 0},
+		{"another tag", `<g class="chan"><rect width="10"/></g>`, `<g class="chan"><circle r="10"/></g>`, false, 0},
+		{"a child more", `<g class="chan"><text>1</text></g>`, `<g class="chan"><text>1</text><text>2</text></g>`, false, 0},
+		{"text beside an element comes", `<g><text><tspan>a</tspan></text></g>`, `<g><text>b<tspan>a</tspan></text></g>`, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got struct {
 				Morphed       bool
 				Shown, Parsed string
+				NewTexts      int
 			}
 			js := fmt.Sprintf(`(async (was, now) => {
 				const { morphMarkup } = await import("/static/morph.js");
@@ -224,13 +227,17 @@ func TestBrowserMorphMarkupMatchesParsing(t *testing.T) {
 					return g;
 				};
 				const canonical = (n) => n.nodeType === 3 ? n.data : "<" + n.localName + [...n.attributes].map((a) => " " + a.name + "=" + JSON.stringify(a.value)).sort().join("") + ">" + [...n.childNodes].map(canonical).join("") + "</>";
+				const texts = (root) => { const w = document.createTreeWalker(root, 4), out = []; while (w.nextNode()) out.push(w.currentNode); return out; };
 				const host = svg(was);
+				const before = new Set(texts(host));
 				const morphed = morphMarkup(host.firstElementChild, was, now);
-				return JSON.stringify({ morphed, shown: canonical(host), parsed: canonical(svg(morphed ? now : was)) });
+				const newTexts = texts(host).filter((n) => !before.has(n)).length;
+				return JSON.stringify({ morphed, shown: canonical(host), parsed: canonical(svg(morphed ? now : was)), newTexts });
 			})(%q, %q)`, tt.was, tt.now)
 			require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, js, chromedp.EvalAwaitPromise)), &got))
 			assert.Equal(t, tt.morphs, got.Morphed)
 			assert.Equal(t, got.Parsed, got.Shown, "on screen after morphMarkup")
+			assert.Equal(t, tt.newTexts, got.NewTexts, "text nodes made rather than changed")
 		})
 	}
 }
