@@ -61,7 +61,7 @@ const layers = new WeakMap(); // canvas -> its layer, for the pointer
  */
 export function dotsLayer(g, crowds) {
   const canvases = [...g.querySelectorAll("canvas[data-crowd]")];
-  const layer = { g, html: new Map(), crowds, canvases, probe: g.querySelector(".dot-probe"), k: 0, look: "", styles: new Map(), stamps: new Map(), pieces: new Map(), describe: null };
+  const layer = { g, html: new Map(), crowds, canvases, probe: g.querySelector(".dot-probe"), k: 0, look: "", styles: new Map(), stamps: new Map(), strips: new Map(), grids: new Map(), pieces: new Map(), describe: null };
   for (const cv of canvases) {
     layers.set(cv, layer);
     cv.addEventListener("pointermove", hover);
@@ -80,6 +80,9 @@ export function dotsLayer(g, crowds) {
  * canvas of its own, a stamp; the crowd is those stamps put down at whole
  * pixels. A thousand stamps cost less than a thousand paths, and a dot
  * drawn again alone is the very same pixels as when the whole crowd is.
+ * Drawn whole, a crowd is copied a run at a time from a row of stamps of
+ * each kind (a strip): a far jump of a thousand goroutines changes most
+ * dots, and a thousand copies took more of a frame than the rest of it.
  */
 export function drawDots(layer, next, lay, { k, look, describe }) {
   layer.describe = describe;
@@ -89,6 +92,8 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
     layer.look = look;
     layer.styles.clear();
     layer.stamps.clear();
+    layer.strips.clear();
+    layer.grids.clear();
   }
   if (layer.pieces.size > 20000) layer.pieces.clear();
   layer.canvases.forEach((cv, i) => {
@@ -102,18 +107,42 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
     const ctx = cv.getContext("2d");
     const sx = cv.width / c.w;
     const sy = cv.height / c.h;
-    // Where a dot's stamp goes, in the bitmap's pixels: its top left.
-    const at = (id) => {
-      const p = lay.pos.g.get(id);
-      return [Math.round((p.x - c.x) * sx), Math.round((p.y - c.y) * sy)];
-    };
     const stamp = (id) => {
       const piece = pieceFor(layer, next.get(id));
       return piece && stampOf(layer, c, lay.pos.g.get(id), piece, sx, sy);
     };
-    if (changed.length * 8 < c.ids.length) {
-      // A few: each one's place is cleared and stamped again, with the
-      // neighbours (should rounding have made them touch), inside it.
+    const few = changed.length * 8 < c.ids.length;
+    const grid = gridOf(layer, c, lay, sx, sy);
+    if (grid && few) {
+      // A few, apart from their neighbours: each one's place cleared and
+      // stamped again.
+      for (const id of changed) {
+        const [x, y] = grid.at(id);
+        ctx.clearRect(x, y, grid.w, grid.h);
+        const st = stamp(id);
+        if (st) ctx.drawImage(st, x, y);
+      }
+      return;
+    }
+    if (grid) {
+      // Many (a jump, a new scale): the whole crowd again, each run of
+      // neighbours of a kind in a row copied from that kind's strip at once.
+      ctx.clearRect(0, 0, cv.width, cv.height);
+      runs(c, (id) => pieceFor(layer, next.get(id)), (from, to, piece) => {
+        const [x, y] = grid.at(c.ids[from]);
+        const w = grid.at(c.ids[to - 1])[0] + grid.w - x;
+        ctx.drawImage(stripOf(layer, c, lay.pos.g.get(c.ids[from]), grid, piece, sx, sy), x, 0, w, grid.h, x, y, w, grid.h);
+      });
+      return;
+    }
+    // Stamps that may touch (a crowd drawn very small): a dot's neighbours
+    // are drawn again inside its place, in the order a whole draw puts
+    // them down, so either way gives the same pixels.
+    const at = (id) => {
+      const p = lay.pos.g.get(id);
+      return [Math.round((p.x - c.x) * sx), Math.round((p.y - c.y) * sy)];
+    };
+    if (few) {
       for (const id of changed) {
         const [x, y] = at(id);
         const own = stamp(id);
@@ -133,7 +162,6 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
       }
       return;
     }
-    // Many (a jump, a new scale): the whole crowd again.
     ctx.clearRect(0, 0, cv.width, cv.height);
     for (const id of c.ids) {
       const st = stamp(id);
@@ -141,6 +169,70 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
     }
   });
   layer.html = next;
+}
+
+// gridOf is where crowd c's dots go on its bitmap at this scale, in whole
+// pixels, if they are a grid whose stamps never touch: at(id) is a dot's
+// top left, w and h a dot's size. Null otherwise (very small, gaps under a
+// pixel could round to nothing). Stamps apart can each be cleared and
+// stamped alone, and a row's run of dots copied from a strip.
+function gridOf(layer, c, lay, sx, sy) {
+  if (layer.grids.has(c.index)) return layer.grids.get(c.index);
+  const px = (id) => {
+    const p = lay.pos.g.get(id);
+    return [Math.round((p.x - c.x) * sx), Math.round((p.y - c.y) * sy), Math.max(2, Math.round(p.w * sx)), Math.max(2, Math.round(p.h * sy))];
+  };
+  const [, , w, h] = px(c.ids[0]);
+  const xs = [];
+  const ys = [];
+  const at = new Map();
+  let grid = { w, h, at: (id) => at.get(id) };
+  c.ids.forEach((id, i) => {
+    const [x, y, pw, ph] = px(id);
+    const q = i % c.per;
+    const r = Math.floor(i / c.per);
+    if (r === 0) xs.push(x);
+    if (q === 0) ys.push(y);
+    if (pw !== w || ph !== h || x !== xs[q] || y !== ys[r]) grid = null;
+    at.set(id, [x, y]);
+  });
+  for (let q = 1; q < xs.length; q++) if (xs[q] - xs[q - 1] < w) grid = null;
+  for (let r = 1; r < ys.length; r++) if (ys[r] - ys[r - 1] < h) grid = null;
+  if (grid) grid.xs = xs;
+  layer.grids.set(c.index, grid);
+  return grid;
+}
+
+// runs calls draw(from, to, piece) for each run of c's dots (indices from
+// up to to) side by side in a row with the same kind of dot.
+function runs(c, pieceOf, draw) {
+  const n = c.ids.length;
+  let i = 0;
+  while (i < n) {
+    const piece = pieceOf(c.ids[i]);
+    const end = Math.min(n, (Math.floor(i / c.per) + 1) * c.per);
+    let j = i + 1;
+    while (j < end && pieceOf(c.ids[j])?.cls === piece?.cls) j++;
+    if (piece) draw(i, j, piece);
+    i = j;
+  }
+}
+
+// stripOf is a row of crowd c's dots of one kind (that of piece, the dot
+// at p), stamped at the columns of the grid: a run of such dots is one copy
+// from it, the very pixels the stamps put one by one would make.
+function stripOf(layer, c, p, grid, piece, sx, sy) {
+  const key = `${c.index} ${piece.cls}`;
+  let strip = layer.strips.get(key);
+  if (strip) return strip;
+  const st = stampOf(layer, c, p, piece, sx, sy);
+  strip = layer.g.ownerDocument.createElement("canvas");
+  strip.width = grid.xs[grid.xs.length - 1] + grid.w;
+  strip.height = grid.h;
+  const ctx = strip.getContext("2d");
+  for (const x of grid.xs) ctx.drawImage(st, x, 0);
+  layer.strips.set(key, strip);
+  return strip;
 }
 
 // stampOf is the stamp of a kind of dot of crowd c at this scale: the
