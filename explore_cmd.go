@@ -181,7 +181,7 @@ func writeOutcomes(w io.Writer, program string, r *explore.Result) {
 		case o.Link != "":
 			fmt.Fprintf(w, "   replay: %s\n", o.Link)
 		case len(o.Schedule) > 0:
-			fmt.Fprintf(w, "   replay: --policy go with interventions %s\n", ivList(o.Schedule))
+			fmt.Fprintf(w, "   replay: --policy go with interventions %s\n", engine.JoinInterventions(o.Schedule))
 		default:
 			fmt.Fprintln(w, "   replay: --policy go")
 		}
@@ -199,14 +199,6 @@ func clipText(s string) string {
 		return string(r[:most-1]) + "…"
 	}
 	return q
-}
-
-func ivList(ivs []engine.InterventionSpec) string {
-	texts := make([]string, len(ivs))
-	for i, iv := range ivs {
-		texts[i] = iv.String()
-	}
-	return strings.Join(texts, ",")
 }
 
 func plural(n int) string {

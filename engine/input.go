@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -181,4 +182,14 @@ func (s InterventionSpec) String() string {
 		return fmt.Sprintf("%d:c%d=%d", s.Step, s.Chan, *s.Cap)
 	}
 	return fmt.Sprintf("%d:r%d", s.Step, s.Run)
+}
+
+// JoinInterventions writes a list of interventions as a link's iv
+// parameter holds them: each one's String, comma-separated.
+func JoinInterventions(ivs []InterventionSpec) string {
+	texts := make([]string, len(ivs))
+	for i, iv := range ivs {
+		texts[i] = iv.String()
+	}
+	return strings.Join(texts, ",")
 }

@@ -18,11 +18,7 @@ func Link(scenario string, seed uint64, ivs []engine.InterventionSpec) string {
 	b.WriteString(strconv.FormatUint(seed, 10))
 	b.WriteString("&policy=" + engine.PolicyGo.String())
 	if len(ivs) > 0 {
-		texts := make([]string, len(ivs))
-		for i, iv := range ivs {
-			texts[i] = iv.String()
-		}
-		b.WriteString("&iv=" + url.QueryEscape(strings.Join(texts, ",")))
+		b.WriteString("&iv=" + url.QueryEscape(engine.JoinInterventions(ivs)))
 	}
 	b.WriteString("&step=end")
 	return b.String()

@@ -308,12 +308,8 @@ func TestPageRunReadsTheEngineInterventions(t *testing.T) {
 		{Step: 12, Case: ptr(1)},
 		{Step: 0, Run: 1},
 	}
-	texts := make([]string, len(ivs))
-	for i, iv := range ivs {
-		texts[i] = iv.String()
-	}
-	f, ok := pageRun("pool", "iv="+url.QueryEscape(strings.Join(texts, ",")))
-	require.True(t, ok, "iv=%s", strings.Join(texts, ","))
+	f, ok := pageRun("pool", "iv="+url.QueryEscape(engine.JoinInterventions(ivs)))
+	require.True(t, ok, "iv=%s", engine.JoinInterventions(ivs))
 	want := slices.Clone(ivs)
 	slices.SortStableFunc(want, func(a, b engine.InterventionSpec) int { return int(a.Step - b.Step) })
 	assert.Equal(t, want, f.Interventions)
