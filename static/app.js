@@ -119,6 +119,7 @@ let wantStep = settings.step;
 let wantEnd = settings.toEnd;
 let firstRun = true; // the run the URL asked for, not one the user made since
 let lastRender = 0;
+let endedRun = null; // the run whose end the session said, until it is on screen
 
 // The connection and the run it receives (session.js); its pending log is
 // that of a newer run until it reaches the step on screen.
@@ -151,7 +152,9 @@ const session = new Session({
       setStatus("error");
     },
     progress: () => adoptSoon(),
-    status: (text) => setStatus(text),
+    // The end of a run ("") is said when the page shows that run (adopt):
+    // until the next frame the old one is still on screen.
+    status: (text) => (text ? setStatus(text) : (endedRun = session.pending)),
     closed(code, reason) {
       showNotice(`<strong>The connection to the server closed</strong> (${code}${reason ? ": " + escapeHTML(reason) : ""}). Reload the page to try again.`, "error");
     },
@@ -232,6 +235,10 @@ function adopt() {
   if (lay) {
     lay.objs = log.objects.size;
     lay.gs = log.goroutines.size;
+  }
+  if (endedRun && endedRun === log) {
+    endedRun = null;
+    setStatus("");
   }
   // The page's first run is whole and drawn: what the benchmark times.
   if (p === log && log.outcome && !performance.getEntriesByName("concviz:ready").length) performance.mark("concviz:ready");

@@ -190,6 +190,33 @@ func TestBrowserEveryScenarioPlaysToItsOutcome(t *testing.T) {
 	}
 }
 
+// TestBrowserStatusEndsWithTheRunOnScreen changes the seed and watches the
+// page's status (body[data-status], what tests and scripts wait on): it
+// says "running…" while the new run streams, and is cleared only once that
+// run is the one on screen, not while the old one still is.
+func TestBrowserStatusEndsWithTheRunOnScreen(t *testing.T) {
+	ctx := tab(t, chromium(t))
+	open(t, ctx, liveServer(t)+"/s/worker-pool-deadlock?seed=1&step=end")
+	ready(t, ctx)
+	was := eval[string](t, ctx, "concviz.run")
+	eval[bool](t, ctx, `(() => {
+		window.statuses = [];
+		new MutationObserver(() => statuses.push({ status: document.body.dataset.status, run: concviz.run })).observe(document.body, { attributes: true, attributeFilter: ["data-status"] });
+		const seed = document.querySelector("#seed");
+		seed.value = "2";
+		seed.dispatchEvent(new Event("change", { bubbles: true }));
+		return true;
+	})()`)
+	poll(t, ctx, fmt.Sprintf(`concviz.run !== %q && concviz.ready && document.body.dataset.status === ""`, was), "the new run is shown and finished")
+	type change struct{ Status, Run string }
+	var got []change
+	require.NoError(t, json.Unmarshal([]byte(eval[string](t, ctx, "JSON.stringify(statuses)")), &got))
+	now := eval[string](t, ctx, "concviz.run")
+	require.NotEmpty(t, got)
+	assert.Equal(t, change{"running…", was}, got[0], "running, the old run still on screen")
+	assert.Equal(t, change{"", now}, got[len(got)-1], "finished when the new run is on screen")
+}
+
 func TestBrowserStepBackRestoresThePreviousState(t *testing.T) {
 	ctx := tab(t, chromium(t))
 	open(t, ctx, liveServer(t)+"/s/worker-pool-deadlock?seed=1&step=17")
