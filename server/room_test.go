@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -387,12 +388,71 @@ func TestFollowingAnotherRoomLeavesTheFirst(t *testing.T) {
 
 func TestSlotKeepsOnlyTheLatest(t *testing.T) {
 	sl := slot{ready: make(chan struct{}, 1)}
+	a, b := &room{}, &room{}
 	for i := range 1000 {
-		sl.offer([]byte(fmt.Sprint(i))) // never blocks
+		sl.offer([]byte(fmt.Sprint(i)), a) // never blocks
 	}
 	<-sl.ready
+	assert.False(t, sl.holdsOther(a))
+	assert.True(t, sl.holdsOther(b), "what it holds is a's")
 	assert.Equal(t, "999", string(sl.take()))
 	assert.Nil(t, sl.take())
+	assert.False(t, sl.holdsOther(b), "it holds nothing")
+}
+
+// A seat taken (a claim, or a presenter's new room) is followed by a
+// resync of the presenter's counts, which may come after the class has
+// already changed and the new count been sent: the count is not sent
+// twice. A count of the former room still unsent, which may have replaced
+// the new room's, is replaced by the new room's count again.
+func TestSeatResyncSendsEachCountOnce(t *testing.T) {
+	srv, ts := newTestServer(t, testLimits())
+	r := srv.rooms.lookup(present(t, ts, "pool").code)
+	former := srv.rooms.lookup(present(t, ts, "pool").code)
+	require.NotNil(t, r)
+	require.NotNil(t, former)
+	count := func(b []byte) (code string, n int) {
+		var m struct {
+			Type, Code string
+			Count      int
+		}
+		require.NoError(t, json.Unmarshal(b, &m))
+		require.Equal(t, "viewers", m.Type)
+		return m.Code, m.Count
+	}
+	bare := func(addr string) *session { return newSession(srv, nil, addr, nil, "") }
+
+	t.Run("a count sent before the resync", func(t *testing.T) {
+		s := bare("192.0.2.1")
+		require.Nil(t, r.seat(s))
+		require.Nil(t, r.join(bare("192.0.2.2"))) // the class grows before the resync
+		code, n := count(s.counts.take())         // and the pump sends the count
+		assert.Equal(t, r.code, code)
+		assert.Equal(t, 1, n)
+		r.resyncPresenter(s)
+		assert.Nil(t, s.counts.take(), "nothing more to send")
+	})
+	t.Run("a count replaced by the former room's", func(t *testing.T) {
+		s := bare("192.0.2.3")
+		require.Nil(t, former.seat(s))
+		require.Nil(t, r.seat(s))
+		require.Nil(t, r.join(bare("192.0.2.4")))      // r's count...
+		require.Nil(t, former.join(bare("192.0.2.5"))) // ...replaced before it is sent
+		former.unseat(s)
+		r.resyncPresenter(s)
+		code, n := count(s.counts.take())
+		assert.Equal(t, r.code, code, "the new room's count again")
+		assert.Equal(t, 2, n)
+	})
+	t.Run("the former room's count, the reply's holding", func(t *testing.T) {
+		s := bare("192.0.2.6")
+		require.Nil(t, former.seat(s))
+		require.Nil(t, r.seat(s))
+		require.Nil(t, former.join(bare("192.0.2.7")))
+		former.unseat(s)
+		r.resyncPresenter(s)
+		assert.Nil(t, s.counts.take(), "the room reply's count holds")
+	})
 }
 
 // Listening on every interface, the page is often opened on localhost;

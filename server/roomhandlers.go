@@ -80,15 +80,14 @@ func (s *session) claim(m *clientMessage) *protoError {
 // takeSeat moves r's presenter seat here. A connection holds one seat:
 // its former room stays open, for a claim from elsewhere, until it expires.
 func (s *session) takeSeat(r *room) *protoError {
-	n, perr := r.seat(s)
-	if perr != nil {
+	if perr := r.seat(s); perr != nil {
 		return perr
 	}
 	if old := s.presenting; old != nil && old != r {
 		old.unseat(s)
 	}
 	s.presenting = r
-	r.resyncPresenter(s, n)
+	r.resyncPresenter(s)
 	return nil
 }
 

@@ -13,13 +13,15 @@ import (
 type slot struct {
 	mu    sync.Mutex
 	msg   []byte
+	from  *room         // the room that offered msg
 	ready chan struct{} // capacity 1: msg may hold something
 }
 
-// offer replaces the slot's message and wakes the write pump.
-func (sl *slot) offer(b []byte) {
+// offer replaces the slot's message with b, from room r, and wakes the
+// write pump.
+func (sl *slot) offer(b []byte, r *room) {
 	sl.mu.Lock()
-	sl.msg = b
+	sl.msg, sl.from = b, r
 	sl.mu.Unlock()
 	select {
 	case sl.ready <- struct{}{}:
@@ -27,12 +29,20 @@ func (sl *slot) offer(b []byte) {
 	}
 }
 
+// holdsOther reports whether the slot holds an unsent message from a room
+// other than r.
+func (sl *slot) holdsOther(r *room) bool {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return sl.msg != nil && sl.from != r
+}
+
 // take empties the slot and returns what it held, nil if nothing.
 func (sl *slot) take() []byte {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	b := sl.msg
-	sl.msg = nil
+	sl.msg, sl.from = nil, nil
 	return b
 }
 
@@ -69,6 +79,7 @@ type room struct {
 	viewers   map[*session]struct{}
 	seats     map[string]int // viewers by address
 	presenter *session       // where viewer counts go; nil while no connection holds the seat
+	told      bool           // a count has been offered to the presenter since the seat's room reply
 	closed    bool
 }
 
@@ -223,10 +234,10 @@ func (r *room) closeLocked(reason string) {
 	}
 	r.closedMsg = b
 	for v := range r.viewers {
-		v.views.offer(b)
+		v.views.offer(b, r)
 	}
 	if r.presenter != nil {
-		r.presenter.counts.offer(b)
+		r.presenter.counts.offer(b, r)
 	}
 	r.latest = nil
 }
@@ -238,7 +249,8 @@ func (r *room) countChangedLocked() {
 	}
 	b, err := json.Marshal(viewersMessage{Type: "viewers", Code: r.code, Count: len(r.viewers)})
 	if err == nil {
-		r.presenter.counts.offer(b)
+		r.presenter.counts.offer(b, r)
+		r.told = true
 	}
 }
 
@@ -259,7 +271,7 @@ func (r *room) publish(v view) *protoError {
 	r.latest = b
 	r.active = time.Now()
 	for s := range r.viewers {
-		s.views.offer(b)
+		s.views.offer(b, r)
 	}
 	return nil
 }
@@ -296,9 +308,9 @@ func (r *room) resyncViewer(s *session) {
 	defer r.mu.Unlock()
 	switch {
 	case r.closed:
-		s.views.offer(r.closedMsg)
+		s.views.offer(r.closedMsg, r)
 	case r.latest != nil:
-		s.views.offer(r.latest)
+		s.views.offer(r.latest, r)
 	default:
 		s.views.clear()
 	}
@@ -319,25 +331,28 @@ func (r *room) leave(s *session) {
 }
 
 // seat makes s the presenter's connection, where viewer counts go, and
-// queues the room reply; it returns the count the reply carries.
-func (r *room) seat(s *session) (int, *protoError) {
+// queues the room reply with the count of viewers.
+func (r *room) seat(s *session) *protoError {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return 0, unknownRoom(r.code)
+		return unknownRoom(r.code)
 	}
 	r.presenter = s
+	r.told = false
 	r.active = time.Now()
 	r.vacant = time.Time{}
-	n := len(r.viewers)
 	s.enqueue(roomMessage{Type: "room", Code: r.code, Role: "presenter", Secret: r.secret, URL: s.joinURL(r.code),
-		Viewers: n, IdleMillis: r.reg.lim.RoomIdle.Milliseconds()})
-	return n, nil
+		Viewers: len(r.viewers), IdleMillis: r.reg.lim.RoomIdle.Milliseconds()})
+	return nil
 }
 
 // resyncPresenter sets s's count slot for r once s's former room can no
-// longer offer to it: empty if the room reply's count still holds.
-func (r *room) resyncPresenter(s *session, replied int) {
+// longer offer to it. A count of that room still unsent is dropped (the
+// page reads only its own room's counts), and r's latest count, which it
+// may have replaced, offered again; a count of r's own, sent or not, is
+// left alone: the page has it, or will, and once is enough.
+func (r *room) resyncPresenter(s *session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.presenter != s {
@@ -345,11 +360,12 @@ func (r *room) resyncPresenter(s *session, replied int) {
 	}
 	switch {
 	case r.closed:
-		s.counts.offer(r.closedMsg)
-	case len(r.viewers) != replied:
+		s.counts.offer(r.closedMsg, r)
+	case !s.counts.holdsOther(r):
+	case r.told:
 		r.countChangedLocked()
 	default:
-		s.counts.clear()
+		s.counts.clear() // the room reply's count holds
 	}
 }
 
