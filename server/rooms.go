@@ -362,6 +362,7 @@ func (r *room) resyncPresenter(s *session) {
 	case r.closed:
 		s.counts.offer(r.closedMsg, r)
 	case !s.counts.holdsOther(r):
+		// r's own count, or nothing, is in the slot: nothing is stale.
 	case r.told:
 		r.countChangedLocked()
 	default:

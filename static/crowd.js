@@ -204,15 +204,16 @@ function gridOf(layer, c, lay, sx, sy) {
 }
 
 // runs calls draw(from, to, piece) for each run of c's dots (indices from
-// up to to) side by side in a row with the same kind of dot.
-function runs(c, pieceOf, draw) {
+// up to to) side by side in a row with the same kind of dot (kindOf(id):
+// its piece, whose class is its kind).
+function runs(c, kindOf, draw) {
   const n = c.ids.length;
   let i = 0;
   while (i < n) {
-    const piece = pieceOf(c.ids[i]);
+    const piece = kindOf(c.ids[i]);
     const end = Math.min(n, (Math.floor(i / c.per) + 1) * c.per);
     let j = i + 1;
-    while (j < end && pieceOf(c.ids[j])?.cls === piece?.cls) j++;
+    while (j < end && kindOf(c.ids[j])?.cls === piece?.cls) j++;
     if (piece) draw(i, j, piece);
     i = j;
   }
