@@ -442,7 +442,7 @@ func TestSeatResyncSendsEachCountOnce(t *testing.T) {
 		r.resyncPresenter(s)
 		code, n := count(s.counts.take())
 		assert.Equal(t, r.code, code, "the new room's count again")
-		assert.Equal(t, 2, n)
+		assert.Equal(t, 2, n, "its viewer and the one before's")
 	})
 	t.Run("the former room's count, the reply's holding", func(t *testing.T) {
 		s := bare("192.0.2.6")

@@ -129,8 +129,8 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
       // neighbours of a kind in a row copied from that kind's strip at once.
       ctx.clearRect(0, 0, cv.width, cv.height);
       runs(c, (id) => pieceFor(layer, next.get(id)), (from, to, piece) => {
-        const [x, y] = grid.at(c.ids[from]);
-        const w = grid.at(c.ids[to - 1])[0] + grid.w - x;
+        const [x, y] = grid.cell(from);
+        const w = grid.cell(to - 1)[0] + grid.w - x;
         ctx.drawImage(stripOf(layer, c, lay.pos.g.get(c.ids[from]), grid, piece, sx, sy), x, 0, w, grid.h, x, y, w, grid.h);
       });
       return;
@@ -172,10 +172,11 @@ export function drawDots(layer, next, lay, { k, look, describe }) {
 }
 
 // gridOf is where crowd c's dots go on its bitmap at this scale, in whole
-// pixels, if they are a grid whose stamps never touch: at(id) is a dot's
-// top left, w and h a dot's size. Null otherwise (very small, gaps under a
-// pixel could round to nothing). Stamps apart can each be cleared and
-// stamped alone, and a row's run of dots copied from a strip.
+// pixels, if they are a grid whose stamps never touch: cell(i) is the top
+// left of the dot in slot i (c.ids order), at(id) that of goroutine id's, w
+// and h a dot's size, xs the columns' lefts. Null otherwise (very small,
+// gaps under a pixel could round to nothing). Stamps apart can each be
+// cleared and stamped alone, and a row's run of dots copied from a strip.
 function gridOf(layer, c, lay, sx, sy) {
   if (layer.grids.has(c.index)) return layer.grids.get(c.index);
   const px = (id) => {
@@ -185,20 +186,19 @@ function gridOf(layer, c, lay, sx, sy) {
   const [, , w, h] = px(c.ids[0]);
   const xs = [];
   const ys = [];
-  const at = new Map();
-  let grid = { w, h, at: (id) => at.get(id) };
+  let apart = true;
   c.ids.forEach((id, i) => {
     const [x, y, pw, ph] = px(id);
     const q = i % c.per;
     const r = Math.floor(i / c.per);
     if (r === 0) xs.push(x);
     if (q === 0) ys.push(y);
-    if (pw !== w || ph !== h || x !== xs[q] || y !== ys[r]) grid = null;
-    at.set(id, [x, y]);
+    if (pw !== w || ph !== h || x !== xs[q] || y !== ys[r]) apart = false;
   });
-  for (let q = 1; q < xs.length; q++) if (xs[q] - xs[q - 1] < w) grid = null;
-  for (let r = 1; r < ys.length; r++) if (ys[r] - ys[r - 1] < h) grid = null;
-  if (grid) grid.xs = xs;
+  for (let q = 1; q < xs.length; q++) if (xs[q] - xs[q - 1] < w) apart = false;
+  for (let r = 1; r < ys.length; r++) if (ys[r] - ys[r - 1] < h) apart = false;
+  const cell = (i) => [xs[i % c.per], ys[Math.floor(i / c.per)]];
+  const grid = apart ? { w, h, xs, cell, at: (id) => cell(slotOf(c, id)) } : null;
   layer.grids.set(c.index, grid);
   return grid;
 }
@@ -260,8 +260,7 @@ function stampOf(layer, c, p, piece, sx, sy) {
 
 // around is a dot of crowd c and the dots next to it, in rows and columns.
 function around(c, id) {
-  c.slots ??= new Map(c.ids.map((g, i) => [g, i]));
-  const i = c.slots.get(id);
+  const i = slotOf(c, id);
   const r = Math.floor(i / c.per);
   const q = i % c.per;
   const out = [];
@@ -273,6 +272,12 @@ function around(c, id) {
     }
   }
   return out;
+}
+
+// slotOf is goroutine id's place among crowd c's dots (c.ids order).
+function slotOf(c, id) {
+  c.slots ??= new Map(c.ids.map((g, i) => [g, i]));
+  return c.slots.get(id);
 }
 
 // pieceFor is a dot's markup read, kept: the same markup comes back each
