@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -128,6 +129,12 @@ func AppendFrames(b []byte, l *Log, c *FrameCursor, maxEvents int) ([]byte, erro
 	}
 	const perFrame = maxFrame / eventSize
 	end := min(l.Len(), c.Events+max(maxEvents, 0))
+	if n := end - c.Events; n > 0 {
+		// Room for every event at once: the server appends a page's batch
+		// (up to 1.2 MB) to a new slice, which would otherwise be copied as
+		// it doubled, about twice over.
+		b = slices.Grow(b, n*eventSize+(n/perFrame+1)*(1+binary.MaxVarintLen64))
+	}
 	for c.Events < end {
 		n := min(end-c.Events, perFrame)
 		b = append(b, frameEvents)
@@ -229,6 +236,7 @@ type FrameReader struct {
 	r     *bufio.Reader
 	rec   *Recording
 	sites int // number of source positions events may refer to; 0: as the stream's sites frame says
+	buf   []byte
 }
 
 // NewFrameReader returns a reader of the frames on r into rec. sites, if
@@ -256,7 +264,12 @@ func (fr *FrameReader) Next() error {
 	if n > maxFrame {
 		return fmt.Errorf("%w: frame of %d bytes", ErrGarbled, n)
 	}
-	payload := make([]byte, n)
+	// The payload is read into a buffer kept from frame to frame (nothing
+	// below keeps it): a run's events come in frames of up to 1 MB.
+	if uint64(cap(fr.buf)) < n {
+		fr.buf = make([]byte, n)
+	}
+	payload := fr.buf[:n]
 	if _, err := io.ReadFull(fr.r, payload); err != nil {
 		return fmt.Errorf("%w: truncated frame: %v", ErrGarbled, err)
 	}
