@@ -94,9 +94,15 @@ export class EventStore {
     return COLUMNS.reduce((n, [col]) => n + this[col].byteLength, 0);
   }
 
-  /** trim gives back the room the store grew into and will not use: the run is complete. */
+  /**
+   * trim gives back the room the store grew into and will not use (the run
+   * is complete) when that room is more than a quarter of the store. Less
+   * is not worth the copy: trimming the 124,000 events of the browser
+   * benchmark's run, 5% of its store, took the page 20 ms (new memory is
+   * slow to touch), between its last events and its outcome.
+   */
   trim() {
-    if (this.cap > this.length) this.alloc(Math.max(1, this.length));
+    if (this.cap - this.length > this.cap / 4) this.alloc(Math.max(1, this.length));
   }
 
   reserve(n) {
