@@ -245,6 +245,9 @@ func (s *session) writePump(ctx context.Context) {
 			if !write(b) {
 				return
 			}
+			if b[0] == binaryEvents {
+				recycleBinary(b)
+			}
 			continue
 		}
 		ok := true
