@@ -16,9 +16,10 @@ import (
 // prefetches that started it for a page about to ask. It ends when its
 // child does, or as soon as nobody watches it and no prefetch holds it.
 type runFlight struct {
-	key    string
-	cancel context.CancelFunc
-	done   chan struct{} // closed once log and err are set
+	key        string
+	prefetched bool // started by a page's prefetch, not by a caller of Run
+	cancel     context.CancelFunc
+	done       chan struct{} // closed once log and err are set
 
 	mu       sync.Mutex
 	snap     RunLog // the log as far as it has arrived, copied on the reading goroutine
@@ -131,7 +132,7 @@ func (r *Runner) begin(key string, req engine.RunInput, emit func(*RunLog)) (*Ru
 // with a first watcher w or pins prefetches. It is called with r.mu held.
 func (r *Runner) launch(key string, req engine.RunInput, w *watcher, pins int, ended func()) *runFlight {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &runFlight{key: key, cancel: cancel, done: make(chan struct{}), watchers: map[*watcher]struct{}{}, pins: pins, ended: ended}
+	f := &runFlight{key: key, prefetched: w == nil, cancel: cancel, done: make(chan struct{}), watchers: map[*watcher]struct{}{}, pins: pins, ended: ended}
 	if w != nil {
 		f.watchers[w] = struct{}{}
 	}
@@ -148,7 +149,7 @@ func (r *Runner) launch(key string, req engine.RunInput, w *watcher, pins int, e
 // result to the watchers.
 func (r *Runner) fly(ctx context.Context, f *runFlight, req engine.RunInput) {
 	defer r.wg.Done()
-	l, err := r.runChild(ctx, req, f.publish)
+	l, err := r.runChild(ctx, req, f.prefetched, f.publish)
 	f.cancel()
 	<-r.sem
 	if err == nil && r.Cache != nil && (l.End == nil || !engine.WallLimited(l.End.Outcome.Message)) {

@@ -146,7 +146,8 @@ type Runner struct {
 	closed  bool
 	wg      sync.WaitGroup // the flights' goroutines
 
-	spare spareSlot // the next scenario run's child, started ahead of need
+	spare              spareSlot     // the next scenario run's child, started ahead of need
+	spareAfterPrefetch time.Duration // if set, a test's spareAfterPrefetch
 }
 
 // Run executes req, or serves it from the cache, or joins the run of the
@@ -205,10 +206,10 @@ func (r *Runner) initSlots() {
 	r.once.Do(func() { r.sem = make(chan struct{}, max(r.Limits.Concurrent, 1)) })
 }
 
-func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*RunLog)) (*RunLog, error) {
+func (r *Runner) runChild(ctx context.Context, req engine.RunInput, prefetched bool, emit func(*RunLog)) (*RunLog, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
 	defer cancel()
-	cmd, out, stderr, compiled, err := r.start(ctx, req)
+	cmd, out, stderr, compiled, err := r.start(ctx, req, prefetched)
 	if err != nil {
 		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}
@@ -296,9 +297,10 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, emit func(*R
 
 // start starts req's child: the program's own binary when req names a
 // compiled program, else this binary resolving a scenario, the Runner's
-// spare if it has one (see scenarioChild). out carries the run's frames,
-// stderr keeps the start of what the child says there.
-func (r *Runner) start(ctx context.Context, req engine.RunInput) (cmd *exec.Cmd, out io.ReadCloser, stderr *limitedBuffer, compiled bool, err error) {
+// spare if it has one (see scenarioChild; prefetched says the run is a
+// page's prefetch). out carries the run's frames, stderr keeps the start of
+// what the child says there.
+func (r *Runner) start(ctx context.Context, req engine.RunInput, prefetched bool) (cmd *exec.Cmd, out io.ReadCloser, stderr *limitedBuffer, compiled bool, err error) {
 	if r.Binary != nil {
 		if path, ok := r.Binary(req.Program); ok {
 			stderr = &limitedBuffer{}
@@ -310,7 +312,7 @@ func (r *Runner) start(ctx context.Context, req engine.RunInput) (cmd *exec.Cmd,
 	if err != nil {
 		return nil, nil, nil, false, err
 	}
-	c, err := r.scenarioChild(body)
+	c, err := r.scenarioChild(body, prefetched)
 	if err != nil {
 		return nil, nil, nil, false, err
 	}

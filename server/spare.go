@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // child is a scenario run's child process, started and blocked reading
@@ -44,9 +45,19 @@ type spareSlot struct {
 	mu       sync.Mutex
 	ready    *child        // started, blocked reading its request
 	starting chan struct{} // while a spare starts: closed once it is ready (or failed to start)
+	later    *time.Timer   // a refill waiting for a prefetched run's page to load (refillSpareLater)
 	closed   bool          // the Runner is closed: no more spares
 	wg       sync.WaitGroup
 }
+
+// spareAfterPrefetch is how long a prefetched run waits before it starts
+// the next spare. The page that asked for it is loading then, often in a
+// browser on this machine, and needs no spare: its run is the prefetched
+// one, and the next comes once someone acts on the page. A process started
+// beside the load slowed it: a page of the 1,001-goroutine benchmark run was
+// ready 50-60 ms later, and the machine spent about 100 ms more CPU on the
+// load (medians of eight loads each, alternating, on two cores).
+const spareAfterPrefetch = time.Second
 
 // childCommand returns a scenario child, not started. Its Command gets no
 // run's context: a spare outlives the run that started it, so a run kills
@@ -68,9 +79,14 @@ func (r *Runner) childCommand() (*child, error) {
 
 // scenarioChild returns a child running the scenario run body asks for:
 // the spare if there is one that takes the request, else a new child, as
-// if there had been no spare. Either way it starts the next spare.
-func (r *Runner) scenarioChild(body []byte) (*child, error) {
-	defer r.refillSpare()
+// if there had been no spare. Either way it starts the next spare: at
+// once, or for a prefetched run, after spareAfterPrefetch.
+func (r *Runner) scenarioChild(body []byte, prefetched bool) (*child, error) {
+	if prefetched {
+		defer r.refillSpareLater(r.spareDelay())
+	} else {
+		defer r.refillSpare()
+	}
 	if c := r.spare.take(); c != nil {
 		if c.hand(body) == nil {
 			return c, nil
@@ -143,10 +159,39 @@ func (r *Runner) refillSpare() {
 	}()
 }
 
+// refillSpareLater calls refillSpare after d, unless a refill is already
+// waiting (or the Runner is closed first).
+func (r *Runner) refillSpareLater(d time.Duration) {
+	s := &r.spare
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.later != nil {
+		return
+	}
+	s.later = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		s.later = nil
+		s.mu.Unlock()
+		r.refillSpare()
+	})
+}
+
+// spareDelay is spareAfterPrefetch, or what a test set instead.
+func (r *Runner) spareDelay() time.Duration {
+	if r.spareAfterPrefetch > 0 {
+		return r.spareAfterPrefetch
+	}
+	return spareAfterPrefetch
+}
+
 // close kills the spare and waits for it, and starts no more.
 func (s *spareSlot) close() {
 	s.mu.Lock()
 	s.closed = true
+	if s.later != nil {
+		s.later.Stop()
+		s.later = nil
+	}
 	c := s.ready
 	s.ready = nil
 	s.mu.Unlock()

@@ -243,17 +243,38 @@ func TestNoSpareBeforeTheFirstRun(t *testing.T) {
 }
 
 // A prefetched run goes the same way as a watched one: it takes the spare.
+// It starts the next spare only after spareAfterPrefetch, while its page
+// loads; a run asked for meanwhile starts its own child, and the next
+// spare at once.
 func TestPrefetchTakesTheSpare(t *testing.T) {
 	t.Parallel()
 	s, _, kids := gatedServer(t, testLimits())
+	s.runner.spareAfterPrefetch = time.Hour
 	sp := warmUp(t, s.runner)
 	req := engine.RunInput{Program: "pool", Seed: 7}
 	ended := make(chan struct{})
 	require.True(t, s.runner.Prefetch(context.Background(), req, func() { close(ended) }))
 	<-ended
-	assert.Equal(t, 1+spare+1, kids.count(), "the prefetch started only the next spare")
+	assert.Equal(t, 1+spare, kids.count(), "the prefetch started no process: its page is loading")
 	assert.NotNil(t, sp.cmd.ProcessState, "the spare ran the prefetched run")
 	key, _ := s.runner.prepare(req)
 	_, ok := s.runner.Cache.Get(key)
 	assert.True(t, ok, "and it ran to its end")
+
+	_, err := s.runner.Run(context.Background(), engine.RunInput{Program: "pool", Seed: 8}, func(*RunLog) {})
+	require.NoError(t, err)
+	assert.Equal(t, 1+spare+2, kids.count(), "a run meanwhile starts its own child and the next spare")
+	assert.Same(t, kids.cmd(3), readySpare(t, s.runner).cmd, "which waits")
+}
+
+// The spare a prefetch put off starts after spareAfterPrefetch.
+func TestPrefetchStartsTheSpareLater(t *testing.T) {
+	t.Parallel()
+	s, _, kids := gatedServer(t, testLimits())
+	s.runner.spareAfterPrefetch = 50 * time.Millisecond
+	ended := make(chan struct{})
+	require.True(t, s.runner.Prefetch(context.Background(), engine.RunInput{Program: "pool", Seed: 7}, func() { close(ended) }))
+	<-ended
+	assert.Same(t, kids.cmd(1), readySpare(t, s.runner).cmd, "the next spare comes")
+	assert.Equal(t, 2, kids.count(), "the prefetch's child, then the spare")
 }
