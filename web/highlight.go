@@ -4,7 +4,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/lexers"
+
+	"github.com/concviz/concviz/web/internal/golexer"
 )
 
 // Span is a run of source text with a highlight class (chroma's short
@@ -25,12 +26,9 @@ type Line struct {
 // that span lines (raw strings, block comments) are split at the newlines.
 func highlight(src string) []Line {
 	src = strings.TrimSuffix(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
-	lexer := lexers.Get("go")
 	var tokens []chroma.Token
-	if lexer != nil {
-		if it, err := chroma.Coalesce(lexer).Tokenise(nil, src); err == nil {
-			tokens = it.Tokens()
-		}
+	if it, err := chroma.Coalesce(golexer.Go()).Tokenise(nil, src); err == nil {
+		tokens = it.Tokens()
 	}
 	if tokens == nil {
 		tokens = []chroma.Token{{Type: chroma.Text, Value: src}}
