@@ -62,14 +62,21 @@ test("the store grows past its first allocation and reads back every event", () 
   assert.equal(s.at(1000), undefined);
   assert.equal([...s].length, 1000);
   assert.equal(s.bytes / s.cap, 37, "an event takes 37 bytes in the columns, as PROTOCOL.md says");
-  s.trim();
-  assert.equal(s.cap, 1024, "a store less than a quarter empty is not copied to trim it");
-  const t = new EventStore(2);
-  for (let i = 0; i < 700; i++) t.pushRow([i * 1e9, i % 7, 5, 1, 0, String(-i), 0, 1, 1, 0, 0]);
-  assert.equal(t.cap, 1024);
-  t.trim();
-  assert.equal(t.bytes, 700 * 37, "a store more than a quarter empty is trimmed to the events it holds");
-  assert.deepEqual(t.at(699), [699e9, 699 % 7, 5, 1, 0, "-699", 0, 1, 1, 0, 0]);
+});
+
+test("a complete run's store gives back the room it will not use when that is a megabyte or more", () => {
+  const grown = (n) => {
+    const s = new EventStore(2);
+    for (let i = 0; i < n; i++) s.pushRow([i * 1e9, i % 7, 5, 1, 0, String(-i), 0, 1, 1, 0, 0]);
+    assert.equal(s.cap, 65536);
+    s.trim();
+    return s;
+  };
+  const near = grown(60000); // 5,536 events of room: 205 KB
+  assert.equal(near.cap, 65536, "not copied for less");
+  const far = grown(33000); // 32,536 events of room: 1.2 MB
+  assert.equal(far.bytes, 33000 * 37, "trimmed to the events it holds");
+  assert.deepEqual(far.at(32999), [32999e9, 32999 % 7, 5, 1, 0, "-32999", 0, 1, 1, 0, 0]);
 });
 
 test("floats and 64-bit integers are written as Go writes them", () => {
