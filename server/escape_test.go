@@ -83,11 +83,16 @@ func TestBuildRefusesEscapes(t *testing.T) {
 // blocks is ended by the run itself at four fifths of the wall-clock limit
 // (engine.RunWall), so it is an outcome, with its output, not an error.
 // They run one after the other: a spinning loop holds a core until its
-// limit.
+// limit. The program that allocates runs on a server whose wall-clock
+// limit it cannot reach first, however slow the machine: 200 MiB took it
+// over 2 s on a loaded CI machine where page faults were slow.
 func TestRunStopsRunawayPrograms(t *testing.T) {
 	lim := testLimits()
 	lim.Wall, lim.Events = 2*time.Second, 5000
 	_, ts := newTestServer(t, lim, buildOptions)
+	roomy := lim
+	roomy.Wall = 20 * time.Second
+	_, slow := newTestServer(t, roomy, buildOptions)
 	for _, tc := range []struct {
 		name, body string
 		code       string // an error's code, or "" for a run that ends with the limit outcome
@@ -106,7 +111,11 @@ func TestRunStopsRunawayPrograms(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := "package main\n\nimport \"fmt\"\n\nvar _ = fmt.Sprint\n\nfunc main() {\n" + tc.body + "}\n"
-			out := runProgram(t, ts, build(t, ts, src).Program, nil)
+			srv := ts
+			if tc.code == codeMemory {
+				srv = slow
+			}
+			out := runProgram(t, srv, build(t, srv, src).Program, nil)
 			if tc.code != "" {
 				require.Equal(t, "error", out["type"], "%v", out)
 				assert.Equal(t, tc.code, out["code"])
