@@ -84,14 +84,16 @@ func TestBuildRefusesEscapes(t *testing.T) {
 // (engine.RunWall), so it is an outcome, with its output, not an error.
 // They run one after the other: a spinning loop holds a core until its
 // limit. The program that allocates runs on a server whose wall-clock
-// limit it cannot reach first, however slow the machine: 200 MiB took it
-// over 2 s on a loaded CI machine where page faults were slow.
+// limit it does not reach first on a slow machine: 200 MiB took it over 2 s
+// on a loaded CI machine where page faults were slow. Were the memory limit
+// broken, the wall-clock limit would stop it (at about 300 MB a second, as
+// concviz run allocated it without one: 3 GB).
 func TestRunStopsRunawayPrograms(t *testing.T) {
 	lim := testLimits()
 	lim.Wall, lim.Events = 2*time.Second, 5000
 	_, ts := newTestServer(t, lim, buildOptions)
 	roomy := lim
-	roomy.Wall = 20 * time.Second
+	roomy.Wall = 10 * time.Second
 	_, slow := newTestServer(t, roomy, buildOptions)
 	for _, tc := range []struct {
 		name, body string
