@@ -83,7 +83,7 @@ func (r *Runner) childCommand() (*child, error) {
 // once, or for a prefetched run, after spareAfterPrefetch.
 func (r *Runner) scenarioChild(body []byte, prefetched bool) (*child, error) {
 	if prefetched {
-		defer r.refillSpareLater(r.spareDelay())
+		defer r.refillSpareLater()
 	} else {
 		defer r.refillSpare()
 	}
@@ -159,16 +159,16 @@ func (r *Runner) refillSpare() {
 	}()
 }
 
-// refillSpareLater calls refillSpare after d, unless a refill is already
-// waiting (or the Runner is closed first).
-func (r *Runner) refillSpareLater(d time.Duration) {
+// refillSpareLater calls refillSpare after spareAfterPrefetch (spareDelay),
+// unless a refill is already waiting (or the Runner is closed first).
+func (r *Runner) refillSpareLater() {
 	s := &r.spare
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.later != nil {
 		return
 	}
-	s.later = time.AfterFunc(d, func() {
+	s.later = time.AfterFunc(r.spareDelay(), func() {
 		s.mu.Lock()
 		s.later = nil
 		s.mu.Unlock()
