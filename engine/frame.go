@@ -131,7 +131,7 @@ func AppendFrames(b []byte, l *Log, c *FrameCursor, maxEvents int) ([]byte, erro
 	end := min(l.Len(), c.Events+max(maxEvents, 0))
 	if n := end - c.Events; n > 0 {
 		// Room for every event at once: the server appends a page's batch
-		// (up to 1.2 MB) to a new slice, which would otherwise be copied as
+		// (up to 5 MB) to a new slice, which would otherwise be copied as
 		// it doubled, about twice over.
 		b = slices.Grow(b, n*eventSize+(n/perFrame+1)*(1+binary.MaxVarintLen64))
 	}
