@@ -201,7 +201,13 @@ func (s *session) writePump(ctx context.Context) {
 		if msg[0] == binaryEvents {
 			typ = websocket.BinaryMessage
 		}
-		return s.conn.WriteMessage(typ, msg) == nil
+		if s.conn.WriteMessage(typ, msg) != nil {
+			return false
+		}
+		if typ == websocket.BinaryMessage {
+			recycleBinary(msg) // written: nothing holds it now
+		}
+		return true
 	}
 	ping := func() bool {
 		s.conn.SetWriteDeadline(time.Now().Add(writeWait))
@@ -244,9 +250,6 @@ func (s *session) writePump(ctx context.Context) {
 		if b := next(); b != nil {
 			if !write(b) {
 				return
-			}
-			if b[0] == binaryEvents {
-				recycleBinary(b)
 			}
 			continue
 		}

@@ -11,6 +11,7 @@
 package golexer
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/alecthomas/chroma/v2"
@@ -30,6 +31,10 @@ func goRules() chroma.Rules {
 	rule := func(pattern string, emit chroma.Emitter) chroma.Rule {
 		return chroma.Rule{Pattern: pattern, Type: emit}
 	}
+	// The predeclared types, named as builtins when called (a conversion)
+	// and as types otherwise; chroma's lists differ only in any.
+	types := []string{`uint`, `uint8`, `uint16`, `uint32`, `uint64`, `int`, `int8`, `int16`, `int32`, `int64`, `float`, `float32`, `float64`, `complex64`, `complex128`, `byte`, `rune`, `string`, `bool`, `error`, `uintptr`}
+	builtins := append(slices.Clone(types), `print`, `println`, `panic`, `recover`, `close`, `complex`, `real`, `imag`, `len`, `cap`, `append`, `copy`, `delete`, `new`, `make`, `clear`, `min`, `max`)
 	return chroma.Rules{
 		"root": {
 			rule(`\n`, chroma.TextWhitespace),
@@ -41,8 +46,8 @@ func goRules() chroma.Rules {
 			rule(`(var|func|struct|map|chan|type|interface|const)\b`, chroma.KeywordDeclaration),
 			rule(chroma.Words(``, `\b`, `break`, `default`, `select`, `case`, `defer`, `go`, `else`, `goto`, `switch`, `fallthrough`, `if`, `range`, `continue`, `for`, `return`), chroma.Keyword),
 			rule(`(true|false|iota|nil)\b`, chroma.KeywordConstant),
-			rule(chroma.Words(``, `\b(\()`, `uint`, `uint8`, `uint16`, `uint32`, `uint64`, `int`, `int8`, `int16`, `int32`, `int64`, `float`, `float32`, `float64`, `complex64`, `complex128`, `byte`, `rune`, `string`, `bool`, `error`, `uintptr`, `print`, `println`, `panic`, `recover`, `close`, `complex`, `real`, `imag`, `len`, `cap`, `append`, `copy`, `delete`, `new`, `make`, `clear`, `min`, `max`), chroma.ByGroups(chroma.NameBuiltin, chroma.Punctuation)),
-			rule(chroma.Words(``, `\b`, `uint`, `uint8`, `uint16`, `uint32`, `uint64`, `int`, `int8`, `int16`, `int32`, `int64`, `float`, `float32`, `float64`, `complex64`, `complex128`, `byte`, `rune`, `string`, `bool`, `error`, `uintptr`, `any`), chroma.KeywordType),
+			rule(chroma.Words(``, `\b(\()`, builtins...), chroma.ByGroups(chroma.NameBuiltin, chroma.Punctuation)),
+			rule(chroma.Words(``, `\b`, append(types, `any`)...), chroma.KeywordType),
 			rule(`\d+i`, chroma.LiteralNumber),
 			rule(`\d+\.\d*([Ee][-+]\d+)?i`, chroma.LiteralNumber),
 			rule(`\.\d+([Ee][-+]\d+)?i`, chroma.LiteralNumber),
