@@ -35,10 +35,6 @@ func attackServer() int {
 	// The normal client runs a new seed each time, and the run cache keeps
 	// every log up to its own budget (-cache, 256 MiB): a small cache keeps
 	// that growth, bounded separately, out of what the attacks are charged.
-	o.CacheBytes = 4 << 20
-	// The normal client runs a new seed each time, and the run cache keeps
-	// every log up to its own budget (-cache, 256 MiB): a small cache keeps
-	// that growth, bounded separately, out of what the attacks are charged.
 	o.CacheBytes = 1 << 20
 	var lns []net.Listener
 	for _, a := range []string{"127.0.0.1:0", "[::1]:0"} {

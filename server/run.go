@@ -332,6 +332,7 @@ func (r *Runner) startBinary(ctx context.Context, path string, req engine.RunInp
 	if err != nil {
 		return nil, nil, err
 	}
+	growPipe(pr)
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Env = []string{engine.SpecEnv + "=" + string(spec),
 		// Collect harder before the server's hard limit kills the run.
@@ -339,6 +340,7 @@ func (r *Runner) startBinary(ctx context.Context, path string, req engine.RunInp
 	cmd.Dir = os.TempDir()
 	cmd.Stderr = stderr
 	cmd.ExtraFiles = []*os.File{pw} // engine.FramesFD
+	ownSession(cmd)
 	err = cmd.Start()
 	pw.Close() // the child holds the only write end: the frames end when it does
 	if err != nil {

@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(attackServerEnv) != "" {
 		os.Exit(attackServer())
 	}
+	if os.Getenv(orphanServerEnv) != "" {
+		os.Exit(orphanServer())
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -65,6 +66,7 @@ const spareAfterPrefetch = time.Second
 func (r *Runner) childCommand() (*child, error) {
 	cmd := r.Command(context.Background())
 	cmd.Env = append(cmd.Environ(), ChildEnv+"=1", "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
+	ownSession(cmd)
 	c := &child{cmd: cmd, stderr: &limitedBuffer{}}
 	cmd.Stderr = c.stderr
 	var err error
@@ -73,6 +75,9 @@ func (r *Runner) childCommand() (*child, error) {
 	}
 	if c.out, err = cmd.StdoutPipe(); err != nil {
 		return nil, err
+	}
+	if f, ok := c.out.(*os.File); ok {
+		growPipe(f)
 	}
 	return c, nil
 }

@@ -11,6 +11,11 @@ import (
 // context ends: a build's child runs go build, whose compiler and linker
 // would otherwise outlive it.
 func killGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	// A session's leader already leads a group of its own, and may not
+	// join another (setpgid would fail the start).
+	cmd.SysProcAttr.Setpgid = !cmd.SysProcAttr.Setsid
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }
