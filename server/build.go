@@ -394,7 +394,7 @@ func (b *Builder) buildChild(ctx context.Context, src []byte, wall time.Duration
 	var stdout, stderr limitedBuffer
 	stdout.max = 16 << 20 // a big program's sites and knobs
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	ownSession(cmd)
+	dieWithServer(cmd)
 	killGroup(cmd) // go build's compiler and linker die with the child
 	cmd.WaitDelay = time.Second
 	err := cmd.Start()

@@ -359,13 +359,13 @@ func (r *Runner) explorerCommand(ctx context.Context, in engine.RunInput) (cmd *
 			cmd = exec.CommandContext(ctx, path)
 			cmd.Env = append(env, "GOMEMLIMIT="+strconv.FormatInt(r.Limits.Memory*3/4, 10))
 			cmd.Dir = os.TempDir()
-			ownSession(cmd)
+			dieWithServer(cmd)
 			return cmd, true, nil
 		}
 	}
 	cmd = r.Command(ctx)
 	cmd.Env = append(append(cmd.Environ(), env...), ChildEnv+"="+childExplore, "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
-	ownSession(cmd)
+	dieWithServer(cmd)
 	return cmd, false, nil
 }
 

@@ -16,16 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A run's child leads a session of its own, so that Linux schedules it as
-// a group of its own beside whatever shares the server's session.
-func TestChildLeadsItsOwnSession(t *testing.T) {
-	s, _ := newTestServer(t, testLimits())
-	c := warmUp(t, s.runner)
-	pid := c.cmd.Process.Pid
-	assert.Equal(t, pid, sessionOf(t, pid), "the child leads its session")
-	assert.NotEqual(t, sessionOf(t, os.Getpid()), sessionOf(t, pid), "not the server's")
-}
-
 // The pipe a child writes its frames to holds framePipeSize bytes, so that
 // the child does not wait for a server slowed by a busy browser.
 func TestChildFramesPipeIsGrown(t *testing.T) {
@@ -47,22 +37,9 @@ func TestChildFramesPipeIsGrown(t *testing.T) {
 // fGetPipeSize is fcntl's F_GETPIPE_SZ.
 const fGetPipeSize = 1032
 
-// sessionOf is process pid's session ID (/proc/PID/stat, proc(5)).
-func sessionOf(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	require.NoError(t, err)
-	// The command, in parentheses, may hold spaces: the fields that follow
-	// it are state, ppid, pgrp, session.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	sid, err := strconv.Atoi(f[3])
-	require.NoError(t, err)
-	return sid
-}
-
 // A server killed outright (SIGKILL, the OOM killer) takes its children with
-// it: out of its session they get no hangup from the terminal, and a child
-// that spins without a sync point would otherwise spin on for good.
+// it: a child that spins without a sync point would otherwise spin on for
+// good, and a signal to the server's process reaches only the server.
 func TestChildrenDieWithAKilledServer(t *testing.T) {
 	marker := "CONCVIZ_ORPHAN_MARK=" + rand.Text()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -10,6 +10,7 @@ import (
 // growPipe leaves a pipe as the system makes it.
 func growPipe(*os.File) {}
 
-// ownSession leaves cmd in the server's session where the kernel schedules
-// threads, not sessions, and a parent's death cannot be made to kill it.
-func ownSession(*exec.Cmd) {}
+// dieWithServer does nothing where a parent's death cannot be made to
+// kill its child: a child left behind ends when it next writes its frames
+// to the closed pipe, or, spinning, when someone kills it.
+func dieWithServer(*exec.Cmd) {}

@@ -340,7 +340,7 @@ func (r *Runner) startBinary(ctx context.Context, path string, req engine.RunInp
 	cmd.Dir = os.TempDir()
 	cmd.Stderr = stderr
 	cmd.ExtraFiles = []*os.File{pw} // engine.FramesFD
-	ownSession(cmd)
+	dieWithServer(cmd)
 	err = cmd.Start()
 	pw.Close() // the child holds the only write end: the frames end when it does
 	if err != nil {

@@ -66,7 +66,7 @@ const spareAfterPrefetch = time.Second
 func (r *Runner) childCommand() (*child, error) {
 	cmd := r.Command(context.Background())
 	cmd.Env = append(cmd.Environ(), ChildEnv+"=1", "CONCVIZ_CHILD_MEMORY="+strconv.FormatInt(r.Limits.Memory, 10))
-	ownSession(cmd)
+	dieWithServer(cmd)
 	c := &child{cmd: cmd, stderr: &limitedBuffer{}}
 	cmd.Stderr = c.stderr
 	var err error
