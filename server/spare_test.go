@@ -275,6 +275,9 @@ func TestPrefetchStartsTheSpareLater(t *testing.T) {
 	ended := make(chan struct{})
 	require.True(t, s.runner.Prefetch(context.Background(), engine.RunInput{Program: "pool", Seed: 7}, func() { close(ended) }))
 	<-ended
-	assert.Same(t, kids.cmd(1), readySpare(t, s.runner).cmd, "the next spare comes")
+	// The spare's command is made when it starts, spareAfterPrefetch after
+	// the run: wait for it before asking which command it is.
+	sp := readySpare(t, s.runner)
+	assert.Same(t, kids.cmd(1), sp.cmd, "the next spare comes")
 	assert.Equal(t, 2, kids.count(), "the prefetch's child, then the spare")
 }
