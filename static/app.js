@@ -126,14 +126,19 @@ let endedRun = null; // the run whose end the session said, until it is on scree
 const session = new Session({
   open: () => new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`),
   hooks: {
-    ready(limits) {
-      if (firstRun) {
-        const over = withinLimits(settings, limits);
-        if (over.length) showNotice(`<strong>This link has settings the page cannot use</strong>, so it uses the defaults for them: ${[...parsed.problems, ...over].map(escapeHTML).join("; ")}.`);
-      }
+    // The run is asked for as soon as the connection opens, not after the
+    // server's hello: a round trip less through the loading page's busy
+    // main thread. A first run with interventions waits for the limits.
+    opened() {
       // Back in the room this tab presents or follows (also after a reconnect).
       if (room.role === "viewer" || (!room.role && settings.follow)) room.follow(room.code || settings.follow);
       else room.claim();
+      if (!waitsForLimits()) startRun(session.resumeFrom());
+    },
+    ready(limits) {
+      if (!waitsForLimits()) return;
+      const over = withinLimits(settings, limits);
+      if (over.length) showNotice(`<strong>This link has settings the page cannot use</strong>, so it uses the defaults for them: ${[...parsed.problems, ...over].map(escapeHTML).join("; ")}.`);
       startRun(session.resumeFrom());
     },
     other(m) {
@@ -160,6 +165,10 @@ const session = new Session({
     },
   },
 });
+
+// waitsForLimits says whether the run must wait for the server's limits:
+// the first run, when its link carries interventions (withinLimits).
+const waitsForLimits = () => firstRun && settings.interventions.length > 0;
 
 function startRun(from = 0) {
   if (standalone || !session.run((id, from) => runRequest(id, data.id, settings, from), from)) return;

@@ -3,8 +3,10 @@
 // it is given (the page's opens a WebSocket on /ws; tests pass a fake), and
 // what the page shows is up to the hooks it calls.
 //
-// A session says hello, waits for the server's hello (its run limits),
-// then asks for runs. Each run gets a new id; messages of
+// A session says hello and may ask for runs at once, without waiting for
+// the server's hello (its run limits): the server reads a connection's
+// messages in order, so a run asked for right after the hello is answered
+// after it (PROTOCOL.md). Each run gets a new id; messages of
 // older runs are dropped. A run's `run` message starts its log, `events`
 // grow it, `outcome` ends it. When the server goes away, finds the page
 // too slow, or the network drops, the session connects again and asks for
@@ -32,7 +34,9 @@ const mark = (what) => globalThis.performance?.mark?.(`concviz:${what}`);
  *
  * open() returns a new socket (addEventListener, send, readyState).
  * later(fn, ms) schedules a reconnect (setTimeout). The hooks:
- *   ready(limits)       the server said hello: runs may be asked for now
+ *   opened()            the connection is open and the page said hello:
+ *                       runs may be asked for now
+ *   ready(limits)       the server said hello, with its limits
  *   other(m)            any message not about runs (rooms); true if used
  *   runError(m)         an error about this session's run (or no run)
  *   progress(log)       the pending log grew, or has its outcome
@@ -45,7 +49,7 @@ export class Session {
     this.later = later;
     this.hooks = hooks;
     this.ws = null;
-    this.ready = false; // the server's hello arrived on this connection
+    this.said = false; // the page's hello went out on this connection
     this.limits = null; // hello.limits
     this.seq = 0;
     this.runID = ""; // the id of the run asked for last
@@ -55,11 +59,15 @@ export class Session {
   /** connect opens a connection and says hello. */
   connect() {
     const ws = (this.ws = this.open());
-    this.ready = false;
+    this.said = false;
     // Events come as binary messages (the engine's frames), everything
     // else as JSON text.
     ws.binaryType = "arraybuffer";
-    ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, binary: true })));
+    ws.addEventListener("open", () => {
+      ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, binary: true }));
+      this.said = true;
+      this.hooks.opened?.();
+    });
     ws.addEventListener("message", (e) => (typeof e.data === "string" ? this.receive(JSON.parse(e.data)) : this.receiveEvents(decodeEvents(e.data))));
     ws.addEventListener("close", (e) => this.onClose(e.code, e.reason));
   }
@@ -75,10 +83,11 @@ export class Session {
    * run asks for a run: request(id) is its run message (settings.js
    * runRequest). With from 0 it is a new run with a new id; with from > 0,
    * the rest of the pending run, from that event on. It returns false
-   * when the server cannot be asked yet (it will be once it says hello).
+   * when the server cannot be asked yet (it will be once the connection
+   * opens: the hook opened).
    */
   run(request, from = 0) {
-    if (!this.ready || this.ws?.readyState !== OPEN) return false;
+    if (!this.said || this.ws?.readyState !== OPEN) return false;
     if (from === 0) {
       this.runID = String(++this.seq);
       this.pending = null;
@@ -95,7 +104,6 @@ export class Session {
   receive(m) {
     if (m.type === "hello") {
       this.limits = m.limits ?? null;
-      this.ready = true;
       this.hooks.ready?.(this.limits);
       return;
     }
@@ -135,7 +143,7 @@ export class Session {
   // onClose comes back after going away, being too slow, or a dropped
   // network; any other close is for good.
   onClose(code, reason) {
-    this.ready = false;
+    this.said = false;
     if (code === CLOSE.goingAway || code === CLOSE.slowClient || code === CLOSE.abnormal) {
       this.hooks.status?.(code === CLOSE.slowClient ? "catching up…" : "reconnecting…");
       this.later(() => this.connect(), RECONNECT_MS[code] ?? RECONNECT_MS.other);

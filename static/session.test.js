@@ -54,6 +54,7 @@ function harness({ other = () => false } = {}) {
     open: () => sockets[sockets.push(new FakeSocket()) - 1],
     later: (fn, ms) => timers.push({ fn, ms }),
     hooks: {
+      opened: () => calls.push(["opened"]),
       ready: (limits) => calls.push(["ready", limits]),
       other: (m) => other(m) && calls.push(["other", m.type]),
       runError: (m) => calls.push(["runError", m.code]),
@@ -69,17 +70,20 @@ function harness({ other = () => false } = {}) {
 const LIMITS = { maxEvents: 1000000, maxCap: 1000, maxInterventions: 1000, maxMessage: 65536, wallMillis: 10000 };
 const hello = { type: "hello", version: PROTOCOL_VERSION, limits: LIMITS };
 
-test("the page says hello and asks for runs only once the server has said it", () => {
+test("the page says hello and may ask for runs at once, before the server's hello", () => {
   const h = harness();
   h.session.connect();
   assert.equal(h.ask(), false, "not connected yet");
   h.ws().opened();
-  assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION, binary: true }]);
-  assert.equal(h.ask(), false, "the server has not said hello");
-  h.ws().serve(hello);
-  assert.deepEqual(h.calls, [["ready", LIMITS]]);
-  assert.equal(h.ask(), true);
+  assert.deepEqual(h.ws().sent, [{ type: "hello", version: PROTOCOL_VERSION, binary: true }], "hello first");
+  assert.deepEqual(h.calls, [["opened"]], "the page is told it may ask");
+  assert.equal(h.ask(), true, "asked before the server's hello: the server reads messages in order");
   assert.deepEqual(h.ws().sent.at(-1), { type: "run", id: "1", scenario: "pool" });
+  h.ws().serve({ type: "run", id: "1", run: "k1", sites: [] });
+  h.ws().serve(hello);
+  assert.deepEqual(h.calls.slice(1), [["ready", LIMITS]], "the server's hello brings its limits");
+  assert.deepEqual(h.session.limits, LIMITS);
+  assert.equal(h.session.pending.run.run, "k1", "the run is received whatever the order");
 });
 
 test("a run arrives as run, batches of events and an outcome; older runs are dropped", () => {
@@ -97,7 +101,7 @@ test("a run arrives as run, batches of events and an outcome; older runs are dro
   h.ws().serve({ type: "events", id: "2", from: 0, events: [row("go", 1), row("goend", 2)] });
   h.ws().serve({ type: "events", id: "2", from: 2, events: [row("goend", 1)] });
   h.ws().serve({ type: "outcome", id: "2", outcome: "ok", events: 3 });
-  assert.deepEqual(h.calls.slice(1), [["progress", 2, null], ["progress", 3, null], ["status", ""], ["progress", 3, "ok"]]);
+  assert.deepEqual(h.calls.slice(2), [["progress", 2, null], ["progress", 3, null], ["status", ""], ["progress", 3, "ok"]]);
   assert.equal(h.session.pending.run.run, "k2");
 });
 
@@ -112,7 +116,7 @@ test("errors: about this run they are said, about an older run dropped, about ro
   h.ws().serve({ type: "error", id: "2", request: "run", code: "timeout", message: "too long" });
   h.ws().serve({ type: "error", request: "follow", code: "unknown_room", message: "no room" });
   h.ws().serve({ type: "error", code: "bad_json", message: "not JSON" });
-  assert.deepEqual(h.calls.slice(1), [["runError", "timeout"], ["other", "error"], ["runError", "bad_json"]]);
+  assert.deepEqual(h.calls.slice(2), [["runError", "timeout"], ["other", "error"], ["runError", "bad_json"]]);
 });
 
 test("after going away, being too slow or losing the network, the page resumes the run it was receiving", () => {
@@ -147,7 +151,7 @@ test("any other close is for good, and says why", () => {
   h.session.connect();
   h.ws().opened();
   h.ws().closed(CLOSE.messageTooBig, "message too big");
-  assert.deepEqual(h.calls, [["closed", CLOSE.messageTooBig, "message too big"]]);
+  assert.deepEqual(h.calls, [["opened"], ["closed", CLOSE.messageTooBig, "message too big"]]);
   assert.equal(h.timers.length, 0);
 });
 

@@ -315,6 +315,20 @@ func TestBrowserBadURLParametersShowAMessage(t *testing.T) {
 	shot(t, ctx, "bad-url")
 }
 
+// A link's interventions must be within the server's limits, which come
+// with its hello: the page, which asks for a plain link's run before the
+// hello, waits for them here, drops what is over and runs the rest.
+func TestBrowserInterventionsOverTheLimitsAreDropped(t *testing.T) {
+	ctx := tab(t, chromium(t))
+	open(t, ctx, liveServer(t)+"/s/worker-pool-deadlock?iv=3:c1=5000&step=end")
+	ready(t, ctx)
+	msg := eval[string](t, ctx, `document.querySelector("#notice").hidden ? "" : document.querySelector("#notice").textContent`)
+	assert.Contains(t, msg, "cannot use")
+	assert.Contains(t, msg, "resizes a channel to 5000, and a buffer holds at most 1000")
+	assert.Equal(t, "deadlock", eval[string](t, ctx, "concviz.outcome"), "the run without the intervention")
+	assert.NotContains(t, eval[string](t, ctx, "location.search"), "iv=", "the link now says what ran")
+}
+
 func TestBrowserUnknownScenarioLinksBack(t *testing.T) {
 	ctx := tab(t, chromium(t))
 	base := liveServer(t)
