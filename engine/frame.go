@@ -24,13 +24,12 @@ const (
 	frameString    = 'S' // an interned string; its index is the count sent before it
 	frameObject    = 'O' // JSON Object
 	frameGoroutine = 'G' // JSON Goroutine
-	frameEvents    = 'E' // whole events, eventSize bytes each
+	frameEvents    = 'E' // a batch of events, column by column (frame_events.go)
 	frameEnd       = 'R' // JSON Ending; the last frame of a run
 	frameRefusal   = 'X' // text: the inputs could not be run; the last frame
 )
 
 const (
-	eventSize = 38
 	// maxFrame bounds one frame so a garbled length cannot make a reader
 	// allocate without limit.
 	maxFrame = 1 << 20
@@ -63,9 +62,6 @@ type FrameWriter struct {
 	at  FrameCursor
 	buf []byte
 }
-
-// EventSize is the size of one event in an events frame, in bytes.
-const EventSize = eventSize
 
 // FrameCursor counts what of a log has been written as frames.
 type FrameCursor struct{ Events, Strings, Objects, Goroutines int }
@@ -127,22 +123,25 @@ func AppendFrames(b []byte, l *Log, c *FrameCursor, maxEvents int) ([]byte, erro
 		}
 		b = appendFrame(b, frameGoroutine, j)
 	}
-	const perFrame = maxFrame / eventSize
 	end := min(l.Len(), c.Events+max(maxEvents, 0))
-	if n := end - c.Events; n > 0 {
-		// Room for every event at once: the server appends a page's batch
-		// (up to 5 MB) to a new slice, which would otherwise be copied as
-		// it doubled, about twice over.
-		b = slices.Grow(b, n*eventSize+(n/perFrame+1)*(1+binary.MaxVarintLen64))
+	if end <= c.Events {
+		return b, nil
 	}
-	for c.Events < end {
-		n := min(end-c.Events, perFrame)
-		b = append(b, frameEvents)
-		b = binary.AppendUvarint(b, uint64(n*eventSize))
-		for i := c.Events; i < c.Events+n; i++ {
-			b = appendEvent(b, l.At(i))
-		}
+	// A frame for each of the log's chunks the events span: its events
+	// are encoded where they lie.
+	vals := make([]uint64, chunkSize)
+	for first := true; c.Events < end; first = false {
+		chunk, at := c.Events/chunkSize, c.Events%chunkSize
+		n := min(end-c.Events, chunkSize-at)
+		start := len(b)
+		b = appendEventsFrame(b, l.chunks[chunk][at:at+n], vals)
 		c.Events += n
+		if left := end - c.Events; first && left > 0 {
+			// Room for the rest at the first frame's bytes an event, and
+			// a little more: the server appends a page's batch (megabytes)
+			// to one slice, which would otherwise be copied as it grew.
+			b = slices.Grow(b, left*((len(b)-start)/n+2))
+		}
 	}
 	return b, nil
 }
@@ -195,33 +194,6 @@ func StreamRun(prog Program, cfg Config, fw *FrameWriter) (*Result, error) {
 	return res, nil
 }
 
-func appendEvent(b []byte, e Event) []byte {
-	b = binary.LittleEndian.AppendUint64(b, uint64(e.Time))
-	b = binary.LittleEndian.AppendUint64(b, e.Val)
-	b = binary.LittleEndian.AppendUint32(b, uint32(e.G))
-	b = binary.LittleEndian.AppendUint32(b, uint32(e.Obj))
-	b = binary.LittleEndian.AppendUint32(b, uint32(e.Peer))
-	b = binary.LittleEndian.AppendUint32(b, uint32(e.Pos))
-	return append(b, byte(e.Kind), byte(e.VK), e.Flag, 0, byte(e.Reason), byte(e.Fx))
-}
-
-func decodeEvent(b []byte) Event {
-	return Event{
-		Time: int64(binary.LittleEndian.Uint64(b[0:])),
-		Val:  binary.LittleEndian.Uint64(b[8:]),
-		G:    int32(binary.LittleEndian.Uint32(b[16:])),
-		Obj:  int32(binary.LittleEndian.Uint32(b[20:])),
-		Peer: int32(binary.LittleEndian.Uint32(b[24:])),
-		Pos:  Pos(binary.LittleEndian.Uint32(b[28:])),
-		Kind: Kind(b[32]),
-		VK:   ValKind(b[33]),
-		Flag: b[34],
-		// b[35] is unused: the two fields that came later follow it.
-		Reason: WaitReason(b[36]),
-		Fx:     Effect(b[37]),
-	}
-}
-
 // ErrGarbled marks a stream of frames a reader refuses to trust.
 var ErrGarbled = errors.New("garbled run stream")
 
@@ -237,6 +209,8 @@ type FrameReader struct {
 	rec   *Recording
 	sites int // number of source positions events may refer to; 0: as the stream's sites frame says
 	buf   []byte
+	evs   []Event  // an events frame's events, decoded
+	vals  []uint64 // one of its columns
 }
 
 // NewFrameReader returns a reader of the frames on r into rec. sites, if
@@ -295,11 +269,10 @@ func (fr *FrameReader) Next() error {
 		}
 		l.Gs = append(l.Gs, g)
 	case frameEvents:
-		if len(payload)%eventSize != 0 {
-			return fmt.Errorf("%w: events frame of %d bytes", ErrGarbled, len(payload))
+		if fr.evs, fr.vals, err = decodeEventsPayload(payload, fr.evs, fr.vals); err != nil {
+			return fmt.Errorf("%w: %v", ErrGarbled, err)
 		}
-		for off := 0; off < len(payload); off += eventSize {
-			e := decodeEvent(payload[off:])
+		for _, e := range fr.evs {
 			if err := fr.check(e); err != nil {
 				return fmt.Errorf("%w: event %d: %v", ErrGarbled, l.Len(), err)
 			}

@@ -68,13 +68,7 @@ func TestFramesCarryTheRun(t *testing.T) {
 // and a refusal carries the writer's reason.
 func TestFramesRefuseGarbage(t *testing.T) {
 	good, _ := streamed(t, simFanIn, Config{Seed: 1})
-	event := func(e Event) []byte {
-		var buf bytes.Buffer
-		fw := NewFrameWriter(&buf)
-		require.NoError(t, fw.frame(frameEvents, appendEvent(nil, e)))
-		require.NoError(t, fw.Flush())
-		return buf.Bytes()
-	}
+	event := func(e Event) []byte { return appendEventsFrame(nil, []Event{e}, make([]uint64, 1)) }
 	var refusal bytes.Buffer
 	fw := NewFrameWriter(&refusal)
 	require.NoError(t, fw.Refuse(`no scenario "x"`))
@@ -87,7 +81,7 @@ func TestFramesRefuseGarbage(t *testing.T) {
 		{"no ending", "stream ended before the run's result", nil},
 		{"unknown frame", "unknown frame type 'Z'", []byte("Z\x00")},
 		{"huge frame", "frame of", []byte("E\xff\xff\xff\xff\x0f")},
-		{"short events", "events frame of 5 bytes", []byte("E\x05hello")},
+		{"short events", "events frame: bad column count", []byte("E\x05hello")},
 		{"unknown goroutine", "unknown goroutine 4", event(Event{Kind: KindGo, G: 4})},
 		{"unknown kind", "unknown kind 0", event(Event{})},
 		{"unknown position", "unknown position 500", event(Event{Kind: KindGo, Pos: 500})},

@@ -100,6 +100,15 @@ type Vocabulary struct {
 	Effects      []string // by bit: Effects[i] names the Effect 1<<i
 	OutcomeKinds []string
 	Policies     []string // scheduling policies, the default first
+	// EventColumns are an events frame's columns in order (frame_events.go).
+	EventColumns []EventColumn
+}
+
+// EventColumn names a column of an events frame, and says whether its base
+// is a signed varint.
+type EventColumn struct {
+	Name   string `json:"name"`
+	Signed bool   `json:"signed"`
 }
 
 // Vocab returns the runtime's vocabulary, as copies the caller may keep.
@@ -114,6 +123,9 @@ func Vocab() Vocabulary {
 	}
 	for _, k := range outcomeKinds {
 		v.OutcomeKinds = append(v.OutcomeKinds, string(k))
+	}
+	for _, c := range eventColumns {
+		v.EventColumns = append(v.EventColumns, EventColumn{c.name, c.signed})
 	}
 	return v
 }

@@ -8,7 +8,7 @@ import (
 // never panics, and every refusal names a code and says why.
 func FuzzClientMessage(f *testing.F) {
 	for _, seed := range []string{
-		`{"type":"hello","version":2}`,
+		`{"type":"hello","version":3}`,
 		`{"type":"run","id":"a","scenario":"pool","seed":3,"caps":{"jobs":0},"knobs":{"workers":2},"policy":"fifo","interventions":[{"step":4,"run":2},{"step":9,"chan":1,"cap":0}],"from":2}`,
 		`{"type":"cancel"}`,
 		`{"type":"run","scenario":"pool","caps":{"jobs":-1}}`,

@@ -143,9 +143,9 @@ func TestStrictKeys(t *testing.T) {
 	_, ts := newTestServer(t, testLimits())
 	c := dial(t, ts)
 	for in, want := range map[string]string{
-		`{"TYPE":"hello","version":2}`:                                          `unknown field "TYPE"`,
+		`{"TYPE":"hello","version":3}`:                                          `unknown field "TYPE"`,
 		`{"type":"hello","Version":1}`:                                          `unknown field "Version"`,
-		`{"type":"hello","type":"run","version":2}`:                             `field "type" appears twice`,
+		`{"type":"hello","type":"run","version":3}`:                             `field "type" appears twice`,
 		`{"type":"run","scenario":"pool","knobs":{"a":1,"a":2}}`:                `field "a" appears twice`,
 		`{"type":"view","code":"ABCDEFGH","view":{"Step":1}}`:                   `unknown field "Step"`,
 		`{"type":"run","scenario":"pool","interventions":[{"step":1,"RUN":1}]}`: `unknown field "RUN"`,
@@ -155,7 +155,7 @@ func TestStrictKeys(t *testing.T) {
 		assert.Equal(t, "bad_field", m["code"], in)
 		assert.Contains(t, m["message"], want, in)
 	}
-	c.send(`{"type":"hello","version":2}`)
+	c.send(`{"type":"hello","version":3}`)
 	c.expect("hello")
 }
 
@@ -288,7 +288,7 @@ func TestClientThatDoesNotReadIsCutOffAlone(t *testing.T) {
 	})
 	stalled := dialStalled(t, ts, 128<<10)
 	fast := dial(t, ts)
-	hello := []byte(`{"type":"hello","version":2}`)
+	hello := []byte(`{"type":"hello","version":3}`)
 	for range 5000 {
 		if stalled.conn.WriteMessage(websocket.TextMessage, hello) != nil {
 			break // the server has closed the connection

@@ -14,7 +14,7 @@ import (
 )
 
 // ProtocolVersion is the version of the WebSocket protocol (PROTOCOL.md).
-const ProtocolVersion = 2
+const ProtocolVersion = 3
 
 // Limits on client input, beyond the read limit.
 const (

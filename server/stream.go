@@ -178,10 +178,12 @@ func (st *runStream) nextBatch() []byte {
 // first byte of a JSON message ('{'), so the writer tells them apart.
 const binaryEvents = 'E'
 
-// maxBinaryBatch is the most events one binary events message carries
-// (5 MB at 38 bytes an event): a decoded message costs the page a copy into
-// its columns, not a parse, and a run that has all arrived by its first
-// message is laid out and drawn once, not once a message. The
+// maxBinaryBatch is the most events one binary events message carries (up
+// to 5 MB at 37 bytes an event, the widest an events frame's columns can
+// be; the benchmark run's take 14 with their declarations): a decoded
+// message costs the page a copy into its columns, not a parse, and a run
+// that has all arrived by its first message is laid out and drawn once,
+// not once a message. The
 // 124,000-event benchmark run, cached, was ready 25 ms sooner than with
 // 32,768 events a message (medians of eight loads, three rounds,
 // alternating); a run still streaming is sent as it comes, whatever this
@@ -213,8 +215,8 @@ func recycleBinary(msg []byte) {
 // nextBinary encodes the events (and the strings and declarations they
 // refer to) not sent yet, up to maxBinaryBatch, as a binary events message
 // (PROTOCOL.md, "Binary events"): a header (the type byte, the run's id,
-// the first event's sequence number, the first string's index, the size of
-// an event) and then the engine's own frames. Strings start from the first
+// the first event's sequence number, the first string's index) and then
+// the engine's own frames. Strings start from the first
 // on every connection (a page that resumes has them and skips them), as
 // objects and goroutines do.
 func (st *runStream) nextBinary() []byte {
@@ -228,7 +230,6 @@ func (st *runStream) nextBinary() []byte {
 	b = append(b, st.id...)
 	b = binary.AppendUvarint(b, uint64(st.cur.events))
 	b = binary.AppendUvarint(b, uint64(st.cur.strs))
-	b = binary.AppendUvarint(b, uint64(engine.EventSize))
 	fc := engine.FrameCursor{Events: st.cur.events, Strings: st.cur.strs, Objects: st.cur.objects, Goroutines: st.cur.gs}
 	b, err := engine.AppendFrames(b, &l.Log, &fc, max(n, 0))
 	if err != nil {

@@ -84,6 +84,7 @@ func VocabJS() ([]byte, error) {
 	decl("FX are the effect bits an event's fx carries: what it did to its object's buffer.", "FX", fx)
 	decl("OUTCOME_KINDS are the ways a run ends.", "OUTCOME_KINDS", v.OutcomeKinds)
 	decl("POLICIES are the scheduling policies, the default first.", "POLICIES", v.Policies)
+	decl("EVENT_COLUMNS are the columns of a binary events frame, in order: each a field's name and whether its base is signed.", "EVENT_COLUMNS", v.EventColumns)
 	decl("ERROR_CODES are the codes of error messages, by a name to write them with.", "ERROR_CODES", codes)
 	decl("CLOSE_CODES are the WebSocket close codes the page hears: the server's own (slowClient) and the standard ones it acts on.", "CLOSE_CODES", map[string]int{
 		"goingAway": websocket.CloseGoingAway, "abnormal": websocket.CloseAbnormalClosure,

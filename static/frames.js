@@ -1,16 +1,17 @@
 // frames.js: a run's events as the page holds them, and the binary
 // messages that bring them (PROTOCOL.md, "Binary events"). The server
 // sends the engine's own frames (engine/frame.go): strings, objects,
-// goroutines, and events of a fixed size; this module decodes them with a
-// DataView into an EventStore, one typed array per field, growing by
-// doubling. A value stays as its kind and 64 bits and becomes text only
-// when a row is read, exactly as the engine's Log.Value writes it. Pure: no
-// DOM.
+// goroutines, and events column by column (engine/frame_events.go); this
+// module copies each column into an EventStore, one typed array per
+// field, growing by doubling. A value stays as its kind and 64 bits and
+// becomes text only when a row is read, exactly as the engine's Log.Value
+// writes it. Pure: no DOM.
+
+import { EVENT_COLUMNS } from "./vocab.js";
 
 const FRAME = { string: 0x53, object: 0x4f, goroutine: 0x47, events: 0x45 }; // 'S' 'O' 'G' 'E'
 /** BINARY_EVENTS is the first byte of a binary events message. */
 export const BINARY_EVENTS = 0x45; // 'E'
-const MIN_EVENT = 36; // the fields below fit in this many bytes; later fields follow
 // Value kinds, as engine/event.go numbers them.
 const VK = { none: 0, int: 1, uint: 2, bool: 3, float: 4, string: 5 };
 const FIRST_CAP = 1024;
@@ -223,8 +224,8 @@ function readUvarint(bytes, off) {
 
 /**
  * decodeEvents reads a binary events message (an ArrayBuffer or a typed
- * array view): {id, from, strings, eventSize, frames}, frames being
- * [{type, payload}] with payload a Uint8Array over the message's bytes.
+ * array view): {id, from, strings, frames}, frames being [{type, payload}]
+ * with payload a Uint8Array over the message's bytes.
  */
 export function decodeEvents(data) {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength);
@@ -234,11 +235,9 @@ export function decodeEvents(data) {
   [n, off] = readUvarint(bytes, off);
   const id = utf8.decode(bytes.subarray(off, off + n));
   off += n;
-  let from, strings, eventSize;
+  let from, strings;
   [from, off] = readUvarint(bytes, off);
   [strings, off] = readUvarint(bytes, off);
-  [eventSize, off] = readUvarint(bytes, off);
-  if (eventSize < MIN_EVENT) throw new Error(`binary events: events of ${eventSize} bytes`);
   const frames = [];
   while (off < bytes.length) {
     const type = bytes[off++];
@@ -247,7 +246,7 @@ export function decodeEvents(data) {
     frames.push({ type, payload: bytes.subarray(off, off + n) });
     off += n;
   }
-  return { id, from, strings, eventSize, frames };
+  return { id, from, strings, frames };
 }
 
 /**
@@ -261,6 +260,12 @@ export function addFrames(log, msg) {
   let str = msg.strings;
   let seq = msg.from;
   if (seq > store.length) throw new Error(`events from ${seq} leave a gap after ${store.length}`);
+  // Room for the whole message at once: its frames hold a few thousand
+  // events each, and growing frame by frame copied the columns again and
+  // again (new memory, slow to touch).
+  let total = 0;
+  for (const { type, payload } of msg.frames) if (type === FRAME.events) total += readUvarint(payload, 0)[0];
+  store.reserve(seq + total - store.length);
   for (const { type, payload } of msg.frames) {
     switch (type) {
       case FRAME.string:
@@ -277,43 +282,166 @@ export function addFrames(log, msg) {
         log.goroutines.set(d.id, d);
         break;
       }
-      case FRAME.events: {
-        const size = msg.eventSize;
-        const count = Math.floor(payload.length / size);
-        const skip = Math.min(count, store.length - seq);
-        seq += count;
-        if (skip < count) appendEvents(store, payload, size, skip, count);
+      case FRAME.events:
+        seq += appendColumns(store, payload, store.length - seq);
         break;
-      }
       default:
         throw new Error(`binary events: unknown frame type ${type}`);
     }
   }
 }
 
-// appendEvents copies events first..count-1 of an events frame's payload
-// into the store's columns (layout: engine/frame.go appendEvent).
-function appendEvents(store, payload, size, first, count) {
-  store.reserve(count - first);
-  const dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const wide = size > MIN_EVENT + 1;
-  let i = store.length;
-  const { time, lo, hi, g, obj, peer, site, kind, vk, flag, reason, fx } = store;
-  for (let k = first, o = first * size; k < count; k++, o += size, i++) {
-    time[i] = dv.getUint32(o, true) + dv.getInt32(o + 4, true) * TWO32;
-    lo[i] = dv.getUint32(o + 8, true);
-    hi[i] = dv.getUint32(o + 12, true);
-    g[i] = dv.getInt32(o + 16, true);
-    obj[i] = dv.getInt32(o + 20, true);
-    peer[i] = dv.getInt32(o + 24, true);
-    site[i] = dv.getInt32(o + 28, true);
-    kind[i] = payload[o + 32];
-    vk[i] = payload[o + 33];
-    flag[i] = payload[o + 34];
-    if (wide) {
-      reason[i] = payload[o + 36];
-      fx[i] = payload[o + 37];
+// INTO is the store's column each events frame column fills, by the
+// engine's name for it (vocab.js EVENT_COLUMNS); value fills lo and hi. A
+// column the engine adds that is not here is skipped.
+export const INTO = Object.freeze({ time: "time", value: "value", g: "g", obj: "obj", peer: "peer", pos: "site", kind: "kind", "value kind": "vk", flag: "flag", "wait reason": "reason", effects: "fx" });
+const COLUMN_INTO = EVENT_COLUMNS.map((c) => INTO[c.name]);
+const WIDTHS = new Set([0, 1, 2, 4, 8]);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+// appendColumns appends an events frame's events (layout:
+// engine/frame_events.go) to the store, all but the first skip (the store
+// has them already), and returns how many events the frame holds. Each
+// column is copied at once where it can be: base 0, and a store column
+// that holds its numbers as they are.
+function appendColumns(store, payload, skip) {
+  let off = 0;
+  let n, cols;
+  [n, off] = readUvarint(payload, off);
+  [cols, off] = readUvarint(payload, off);
+  skip = Math.max(0, Math.min(skip, n));
+  const count = n - skip;
+  store.reserve(count);
+  const at = store.length;
+  for (let c = 0; c < cols; c++) {
+    if (off >= payload.length) throw new Error("binary events: truncated events frame");
+    const width = payload[off++];
+    if (!WIDTHS.has(width)) throw new Error(`binary events: a column of width ${width}`);
+    let lo, hi;
+    [lo, hi, off] = (EVENT_COLUMNS[c]?.signed ? readVarint64 : readUvarint64)(payload, off);
+    if (off + n * width > payload.length) throw new Error("binary events: truncated events frame");
+    const into = COLUMN_INTO[c];
+    if (into && count > 0) fill(store, into, at, count, { lo, hi }, width ? numbersOf(payload, off + skip * width, count, width) : null);
+    off += n * width;
+  }
+  if (off !== payload.length) throw new Error("binary events: an events frame longer than its columns");
+  // Columns a writer did not send: their fields are zero.
+  for (let c = cols; c < COLUMN_INTO.length; c++) if (COLUMN_INTO[c]) fill(store, COLUMN_INTO[c], at, count, { lo: 0, hi: 0 }, null);
+  store.length = at + count;
+  return n;
+}
+
+// fill writes count events' field into the store's column(s) from at:
+// base plus each number (nums, a typed array of the width's unsigned
+// integers, two 32-bit words each for width 8), or base alone (nums null).
+// The numbers are copied at once (TypedArray set converts them) and the
+// base added after, in loops of one typed array each: this runs as a page
+// loads, its code not yet optimized.
+function fill(store, into, at, count, base, nums) {
+  const end = at + count;
+  if (nums !== null && nums.length === 2 * count) return fillWide(store, into, at, count, base, nums);
+  if (into === "time") {
+    const t = store.time;
+    const b = (base.hi | 0) * TWO32 + base.lo;
+    if (nums === null) t.fill(b, at, end);
+    else {
+      t.set(nums, at);
+      if (b !== 0) for (let i = at; i < end; i++) t[i] += b;
+    }
+    return;
+  }
+  if (into === "value") {
+    const { lo, hi } = store;
+    hi.fill(base.hi, at, end);
+    if (nums === null) return void lo.fill(base.lo, at, end);
+    lo.set(nums, at);
+    if (base.lo === 0) return;
+    // A carry out of the low word: only where the number reaches past 2^32.
+    const next = (base.hi + 1) >>> 0;
+    for (let i = at; i < end; i++) {
+      const sum = lo[i] + base.lo;
+      if (sum > 0xffffffff) {
+        lo[i] = sum - TWO32;
+        hi[i] = next;
+      } else lo[i] = sum;
+    }
+    return;
+  }
+  // A 32-bit or 8-bit field: the low word of the sum is its value, as the
+  // typed array keeps it.
+  const col = store[into];
+  if (nums === null) return void col.fill(base.lo, at, end);
+  col.set(nums, at);
+  if (base.lo !== 0) for (let i = at; i < end; i++) col[i] += base.lo;
+}
+
+// fillWide is fill for a column of width 8: 64-bit sums, word by word.
+function fillWide(store, into, at, count, base, nums) {
+  for (let i = at, k = 0; k < count; i++, k++) {
+    const sum = base.lo + nums[2 * k];
+    const lo = sum >>> 0;
+    const hi = (base.hi + nums[2 * k + 1] + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+    if (into === "value") {
+      store.lo[i] = lo;
+      store.hi[i] = hi;
+    } else if (into === "time") {
+      store.time[i] = (hi | 0) * TWO32 + lo;
+    } else {
+      store[into][i] = lo;
     }
   }
-  store.length = i;
+}
+
+// numbersOf returns count unsigned numbers of width bytes at off in
+// payload as a typed array (width 8: two 32-bit words each, low first),
+// copied where they do not lie at a multiple of their width.
+function numbersOf(payload, off, count, width) {
+  const bytes = count * width;
+  if (width === 1) return payload.subarray(off, off + bytes);
+  const words = width === 8 ? 2 * count : count;
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(payload.buffer, payload.byteOffset + off, bytes);
+    const out = width === 2 ? new Uint16Array(words) : new Uint32Array(words);
+    for (let i = 0; i < words; i++) out[i] = width === 2 ? dv.getUint16(2 * i, true) : dv.getUint32(4 * i, true);
+    return out;
+  }
+  const T = width === 2 ? Uint16Array : Uint32Array;
+  const abs = payload.byteOffset + off;
+  if (abs % T.BYTES_PER_ELEMENT === 0) return new T(payload.buffer, abs, words);
+  const copy = new Uint8Array(bytes); // not payload.slice: a Node Buffer's slice is a view
+  copy.set(payload.subarray(off, off + bytes));
+  return new T(copy.buffer, 0, words);
+}
+
+// readUvarint64 reads an unsigned varint of up to 64 bits at off,
+// returning [low word, high word, next offset].
+function readUvarint64(bytes, off) {
+  let lo = 0;
+  let hi = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (off >= bytes.length) throw new Error("binary events: truncated varint");
+    const b = bytes[off++];
+    const v = b & 0x7f;
+    if (shift < 32) {
+      lo = (lo | (v << shift)) >>> 0;
+      if (shift > 25) hi = (hi | (v >>> (32 - shift))) >>> 0;
+    } else {
+      hi = (hi | (v << (shift - 32))) >>> 0;
+    }
+    if (b < 0x80) return [lo, hi, off];
+  }
+  throw new Error("binary events: varint too long");
+}
+
+// readVarint64 reads a signed (zig-zag) varint, as readUvarint64 does.
+function readVarint64(bytes, off) {
+  let [lo, hi, next] = readUvarint64(bytes, off);
+  const neg = lo & 1;
+  lo = ((lo >>> 1) | (hi << 31)) >>> 0;
+  hi = hi >>> 1;
+  if (neg) {
+    lo = ~lo >>> 0;
+    hi = ~hi >>> 0;
+  }
+  return [lo, hi, next];
 }

@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { decodeEvents, addFrames, EventStore, goFloat, intText } from "./frames.js";
+import { decodeEvents, addFrames, EventStore, goFloat, intText, INTO } from "./frames.js";
+import { EVENT_COLUMNS } from "./vocab.js";
 import { newLog, addEvents } from "./runlog.js";
 
 const fixture = JSON.parse(readFileSync(new URL("./testdata/frames.json", import.meta.url), "utf8"));
@@ -38,6 +39,48 @@ test("a run asked for again from event 20 continues the log: nothing twice, stri
   }
   assert.equal(log.events.strings.length, strings);
   assert.deepEqual(rowsOf(log.events), fixture.rows);
+});
+
+// The events frames of static/testdata/columns.json (engine's
+// TestEventsFrameColumnsFixture), each in a message as the server sends
+// one: the shapes of columns a run may not show, read as the Go reader
+// reads them.
+const columns = JSON.parse(readFileSync(new URL("./testdata/columns.json", import.meta.url), "utf8"));
+const uvarint = (n) => {
+  const out = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+  return [...out, n];
+};
+const message = (payload) => new Uint8Array([0x45, 1, 0x31, 0, 0, 0x45, ...uvarint(payload.length), ...payload]);
+
+for (const c of columns.cases) {
+  test(`events frame: ${c.name}`, () => {
+    // A Node Buffer, as digestcheck.mjs passes: its slice is a view, and
+    // its bytes lie at any offset of a shared pool.
+    for (const data of [message(bytes(c.payload)), Buffer.from(message(bytes(c.payload)))]) {
+      const log = newLog({ type: "run", id: "1", sites: [] });
+      addFrames(log, decodeEvents(data));
+      assert.deepEqual(rowsOf(log.events), c.rows, data.constructor.name);
+    }
+  });
+}
+
+test("the page stores every column the engine sends", () => {
+  // A reader skips a column it does not know, so a field the engine adds
+  // would be lost without a word: INTO must name its store column.
+  for (const c of EVENT_COLUMNS) assert.ok(Object.hasOwn(INTO, c.name), `frames.js INTO has no store column for "${c.name}"`);
+});
+
+test("an events frame that does not hold what it says is refused", () => {
+  const good = bytes(columns.cases[0].payload);
+  for (const [what, payload, want] of [
+    ["truncated", good.subarray(0, good.length - 1), /truncated events frame/],
+    ["longer", new Uint8Array([...good, 0]), /longer than its columns/],
+    ["a width of 3", new Uint8Array([1, 1, 3, 0, 0, 0, 0]), /a column of width 3/],
+  ]) {
+    const log = newLog({ type: "run", id: "1", sites: [] });
+    assert.throws(() => addFrames(log, decodeEvents(message(payload))), want, what);
+  }
 });
 
 test("a batch that leaves a gap is refused", () => {

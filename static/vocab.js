@@ -4,7 +4,7 @@
 // Regenerate with `go generate ./server/`; a test fails while this file is stale.
 
 /** PROTOCOL_VERSION is the WebSocket protocol's version (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** EVENT_KINDS are the event kinds' names by number, as rows carry them. */
 export const EVENT_KINDS = Object.freeze(["none","go","goend","gosched","make","send","send.block","send.done","recv","recv.block","recv.done","close","select.case","select.block","select.default","lock","lock.block","lock.done","unlock","trylock","wg.add","wg.wait","wg.block","wg.done","once","once.done","cond.wait","cond.wake","cond.signal","atomic","sleep","wake","timer.fire","timer.stop","timer.reset","cancel","print","resize","schedule","http","http.done","panic","exit","read","write","race","preempt"]);
@@ -26,6 +26,9 @@ export const OUTCOME_KINDS = Object.freeze(["ok","deadlock","leak","panic","exit
 
 /** POLICIES are the scheduling policies, the default first. */
 export const POLICIES = Object.freeze(["random","go","fifo"]);
+
+/** EVENT_COLUMNS are the columns of a binary events frame, in order: each a field's name and whether its base is signed. */
+export const EVENT_COLUMNS = Object.freeze([{"name":"time","signed":true},{"name":"value","signed":false},{"name":"g","signed":true},{"name":"obj","signed":true},{"name":"peer","signed":true},{"name":"pos","signed":true},{"name":"kind","signed":false},{"name":"value kind","signed":false},{"name":"flag","signed":false},{"name":"wait reason","signed":false},{"name":"effects","signed":false}]);
 
 /** ERROR_CODES are the codes of error messages, by a name to write them with. */
 export const ERROR_CODES = Object.freeze({"badField":"bad_field","badIntervention":"bad_intervention","badJson":"bad_json","badKnob":"bad_knob","badRequest":"bad_request","busy":"busy","cancelled":"cancelled","capRange":"cap_range","crashed":"crashed","garbled":"garbled","internal":"internal","knobRange":"knob_range","memory":"memory","notPresenter":"not_presenter","rateLimited":"rate_limited","timeout":"timeout","tooManyInterventions":"too_many_interventions","unknownKnob":"unknown_knob","unknownRoom":"unknown_room","unknownScenario":"unknown_scenario","unknownType":"unknown_type","version":"version"});
