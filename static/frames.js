@@ -301,9 +301,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // appendColumns appends an events frame's events (layout:
 // engine/frame_events.go) to the store, all but the first skip (the store
-// has them already), and returns how many events the frame holds. Each
-// column is copied at once where it can be: base 0, and a store column
-// that holds its numbers as they are.
+// has them already), and returns how many events the frame holds. A
+// column the page does not know is skipped; a column the frame lacks
+// leaves its field zero.
 function appendColumns(store, payload, skip) {
   let off = 0;
   let n, cols;
