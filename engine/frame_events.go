@@ -55,55 +55,40 @@ var eventColumns = [numColumns]struct {
 }
 
 // gather puts column c of evs into dst, each field as its 64 bits (two's
-// complement for a signed one). One loop a column: this runs for every
-// event a run streams, in the child, and again in the server.
+// complement for a signed one). This runs for every event a run streams,
+// in the child and again in the server: get is a literal for each field
+// so that it inlines into gatherField's loop.
 func gather(dst []uint64, evs []Event, c int) {
-	dst = dst[:len(evs)]
 	switch c {
 	case colTime:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Time)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Time) })
 	case colValue:
-		for i := range evs {
-			dst[i] = evs[i].Val
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return e.Val })
 	case colG:
-		for i := range evs {
-			dst[i] = uint64(evs[i].G)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.G) })
 	case colObj:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Obj)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Obj) })
 	case colPeer:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Peer)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Peer) })
 	case colPos:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Pos)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Pos) })
 	case colKind:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Kind)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Kind) })
 	case colVK:
-		for i := range evs {
-			dst[i] = uint64(evs[i].VK)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.VK) })
 	case colFlag:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Flag)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Flag) })
 	case colReason:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Reason)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Reason) })
 	case colFx:
-		for i := range evs {
-			dst[i] = uint64(evs[i].Fx)
-		}
+		gatherField(dst, evs, func(e *Event) uint64 { return uint64(e.Fx) })
+	}
+}
+
+func gatherField(dst []uint64, evs []Event, get func(e *Event) uint64) {
+	dst = dst[:len(evs)]
+	for i := range evs {
+		dst[i] = get(&evs[i])
 	}
 }
 
@@ -123,51 +108,35 @@ func scatter(evs []Event, src []uint64, c int) int {
 	}
 	switch c {
 	case colTime:
-		for i, v := range src {
-			evs[i].Time = int64(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Time = int64(v) })
 	case colValue:
-		for i, v := range src {
-			evs[i].Val = v
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Val = v })
 	case colG:
-		for i, v := range src {
-			evs[i].G = int32(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.G = int32(v) })
 	case colObj:
-		for i, v := range src {
-			evs[i].Obj = int32(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Obj = int32(v) })
 	case colPeer:
-		for i, v := range src {
-			evs[i].Peer = int32(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Peer = int32(v) })
 	case colPos:
-		for i, v := range src {
-			evs[i].Pos = Pos(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Pos = Pos(v) })
 	case colKind:
-		for i, v := range src {
-			evs[i].Kind = Kind(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Kind = Kind(v) })
 	case colVK:
-		for i, v := range src {
-			evs[i].VK = ValKind(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.VK = ValKind(v) })
 	case colFlag:
-		for i, v := range src {
-			evs[i].Flag = uint8(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Flag = uint8(v) })
 	case colReason:
-		for i, v := range src {
-			evs[i].Reason = WaitReason(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Reason = WaitReason(v) })
 	case colFx:
-		for i, v := range src {
-			evs[i].Fx = Effect(v)
-		}
+		scatterField(evs, src, func(e *Event, v uint64) { e.Fx = Effect(v) })
 	}
 	return -1
+}
+
+func scatterField(evs []Event, src []uint64, set func(e *Event, v uint64)) {
+	for i, v := range src {
+		set(&evs[i], v)
+	}
 }
 
 // outOfInt32 returns the first of vals that is not an int32's 64 bits, or -1.
