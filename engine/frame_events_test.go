@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/internal/golden"
 )
 
 // decodeFrame decodes one events frame as appendEventsFrame wrote it.
@@ -244,12 +246,5 @@ func TestEventsFrameColumnsFixture(t *testing.T) {
 	}
 	b, err := json.MarshalIndent(fx, "", " ")
 	require.NoError(t, err)
-	path := filepath.Join("..", "static", "testdata", "columns.json")
-	if *updateColumns {
-		require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
-		return
-	}
-	have, err := os.ReadFile(path)
-	require.NoError(t, err, "go test ./engine/ -run ColumnsFixture -update writes it")
-	assert.JSONEq(t, string(b), string(have), "%s is stale: go test ./engine/ -run ColumnsFixture -update", path)
+	golden.JSON(t, filepath.Join("..", "static", "testdata", "columns.json"), b, *updateColumns, "go test ./engine/ -run ColumnsFixture -update")
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/concviz/concviz/internal/golden"
 )
 
 // poolSource is the guide's §6 worker pool with its closer: five squares
@@ -240,16 +242,10 @@ func TestBuildQueueSaysBusy(t *testing.T) {
 // link as ProgramURL writes it, for the page's decoder to read back (with
 // DecompressionStream("deflate-raw")): the link's format is said once, here.
 func TestProgramLinkFixture(t *testing.T) {
-	path := filepath.Join("..", "static", "testdata", "program_link.json")
 	want := map[string]string{"source": poolSource, "url": ProgramURL("http://127.0.0.1:8080/", []byte(poolSource), url.Values{"seed": {"7"}, "step": {"end"}})}
-	have, err := json.MarshalIndent(want, "", "  ")
+	b, err := json.MarshalIndent(want, "", "  ")
 	require.NoError(t, err)
-	if *updateFixtures {
-		require.NoError(t, os.WriteFile(path, append(have, '\n'), 0o644))
-	}
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(have), string(b), "%s is stale: go test ./server/ -run TestProgramLinkFixture -update", path)
+	golden.JSON(t, filepath.Join("..", "static", "testdata", "program_link.json"), b, *updateFixtures, "go test ./server/ -run TestProgramLinkFixture -update")
 }
 
 // TestProtocolListsBuildCodes: PROTOCOL.md's section on programs names

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/internal/golden"
 	"github.com/concviz/concviz/scenarios"
 )
 
@@ -271,14 +272,7 @@ func TestFramesFixture(t *testing.T) {
 	}
 	b, err := json.MarshalIndent(fx, "", " ")
 	require.NoError(t, err)
-	path := filepath.Join("..", "static", "testdata", "frames.json")
-	if *updateFixtures {
-		require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
-		return
-	}
-	have, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(b), string(have), "%s is stale: go test ./server/ -run TestFramesFixture -update", path)
+	golden.JSON(t, filepath.Join("..", "static", "testdata", "frames.json"), b, *updateFixtures, "go test ./server/ -run TestFramesFixture -update")
 }
 
 // TestProtocolDocBinaryEvents fails when PROTOCOL.md's description of the

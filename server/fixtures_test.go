@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/concviz/concviz/engine"
+	"github.com/concviz/concviz/internal/golden"
 	"github.com/concviz/concviz/scenarios"
 )
 
@@ -44,14 +45,7 @@ func TestPageFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b, err := json.Marshal(fixtureOf(t, in))
 			require.NoError(t, err)
-			path := filepath.Join("..", "static", "testdata", name)
-			if *updateFixtures {
-				require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
-				return
-			}
-			have, err := os.ReadFile(path)
-			require.NoError(t, err)
-			assert.JSONEq(t, string(b), string(have), "%s is stale: go test ./server/ -run TestPageFixtures -update", path)
+			golden.JSON(t, filepath.Join("..", "static", "testdata", name), b, *updateFixtures, "go test ./server/ -run TestPageFixtures -update")
 		})
 	}
 }
