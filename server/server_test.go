@@ -240,6 +240,20 @@ func TestHello(t *testing.T) {
 	assert.Equal(t, float64(50_000), m["limits"].(map[string]any)["maxEvents"])
 }
 
+// The page asks for its run right after its hello, without waiting for
+// the server's: the server answers in order, its hello first.
+func TestRunAskedWithTheHelloIsAnsweredAfterIt(t *testing.T) {
+	_, ts := newTestServer(t, testLimits())
+	c := dial(t, ts)
+	c.send(map[string]any{"type": "hello", "version": ProtocolVersion})
+	c.send(map[string]any{"type": "run", "id": "1", "scenario": "pool", "seed": 3})
+	assert.Equal(t, "hello", c.read()["type"], "the hello comes first")
+	ms := c.runToEnd()
+	assert.Equal(t, "run", ms[0]["type"])
+	assert.Equal(t, "outcome", lastOf(ms)["type"], "%v", lastOf(ms))
+	assert.Equal(t, lastOf(ms)["events"], float64(len(events(t, ms))), "the whole run")
+}
+
 func TestRunStreamsEventsThenOutcome(t *testing.T) {
 	_, ts := newTestServer(t, testLimits())
 	c := dial(t, ts)
