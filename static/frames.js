@@ -203,23 +203,15 @@ export function columnsOf(events) {
   return s;
 }
 
-
-
 /**
- * readUvarint reads an unsigned varint (Go's encoding/binary) at off,
- * returning [value, next offset].
+ * readUvarint reads an unsigned varint (Go's encoding/binary) at off that
+ * a count or length must fit in (below 2^53), returning [value, next
+ * offset].
  */
 function readUvarint(bytes, off) {
-  let x = 0;
-  let mul = 1;
-  for (let n = 0; n < 8; n++) {
-    if (off >= bytes.length) throw new Error("binary events: truncated varint");
-    const b = bytes[off++];
-    x += (b & 0x7f) * mul;
-    if (b < 0x80) return [x, off];
-    mul *= 128;
-  }
-  throw new Error("binary events: varint too long");
+  const [lo, hi, next] = readUvarint64(bytes, off);
+  if (hi >= SAFE_HI) throw new Error("binary events: a count past 2^53");
+  return [hi * TWO32 + lo, next];
 }
 
 /**
