@@ -21,8 +21,10 @@ func dieWithServer(cmd *exec.Cmd) {
 }
 
 // framePipeSize is how many bytes of frames a child may write ahead of the
-// server's reading (about 26,000 events), where Linux gives a pipe 64 KiB
-// and lets anyone ask for up to 1 MiB. The server reads beside the page
+// server's reading (about 75,000 events of the benchmark run at 14 bytes
+// an event; 27,000 when events were rows of 38 bytes, as they were when
+// the figures below were measured), where Linux gives a pipe 64 KiB and
+// lets anyone ask for up to 1 MiB. The server reads beside the page
 // that shows the run, and a busy browser slows its reading: with 64 KiB
 // the child waits on a full pipe. Beside a page loading on two cores, the
 // 1,001-goroutine benchmark run took 347 and 353 ms from its request to its
