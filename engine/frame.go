@@ -169,8 +169,15 @@ func (fw *FrameWriter) Flush() error { return fw.w.Flush() }
 // StreamRun runs prog and streams it as frames: its sites, the log in
 // batches (every thousand events or 50 ms, whichever comes first, so a slow
 // run still streams), then its ending. If the reader goes away mid-run the
-// process exits with status 1: nobody wants the rest of the run.
+// process exits with status 1: nobody wants the rest of the run. The run
+// drops the events it has sent as it goes, so the result's log has their
+// count but not them (Log.At and Log.All must not read it).
 func StreamRun(prog Program, cfg Config, fw *FrameWriter) (*Result, error) {
+	return streamRun(prog, cfg, fw, false)
+}
+
+// streamRun is StreamRun, keeping the whole log if keep is set.
+func streamRun(prog Program, cfg Config, fw *FrameWriter, keep bool) (*Result, error) {
 	if err := fw.Sites(prog.Sites); err != nil {
 		return nil, fmt.Errorf("send sites: %w", err)
 	}
@@ -182,6 +189,9 @@ func StreamRun(prog Program, cfg Config, fw *FrameWriter) (*Result, error) {
 		lastFlush = time.Now()
 		if fw.Sync(l) != nil || fw.Flush() != nil {
 			os.Exit(1)
+		}
+		if !keep {
+			l.forget(fw.at.Events)
 		}
 	}
 	res := Run(prog, cfg)

@@ -83,7 +83,9 @@ func MainResolve(specJSON string, resolve func(RunInput) (Program, Config, error
 	var res *Result
 	if spec.Frames {
 		f := os.NewFile(FramesFD, "frames")
-		if res, err = StreamRun(prog, cfg, NewFrameWriter(f)); err != nil {
+		// The events file needs the whole log, which a streamed run
+		// otherwise drops as it sends it.
+		if res, err = streamRun(prog, cfg, NewFrameWriter(f), spec.Events != ""); err != nil {
 			fmt.Fprintf(os.Stderr, "concviz: %v\n", err)
 			return 2
 		}

@@ -188,9 +188,10 @@ type runtime struct {
 	choice    Choice         // reused for every call of the Chooser
 	recSeen   map[int32]int  // recoveries of each goroutine the Chooser was told of
 
-	nextDigest, lastDigest int   // see takeDigest
-	digested               int   // events takeDigest has read
-	digestPos              []Pos // digestPos[id-1]: the position of goroutine id's latest event
+	nextDigest, lastDigest int       // see takeDigest
+	digested               int       // events takeDigest has read
+	digestPos              []Pos     // digestPos[id-1]: the position of goroutine id's latest event
+	waits                  waitRoles // the log's events as waitFor reads them, folded before a chunk is dropped
 
 	ending     bool
 	outcome    Outcome
@@ -349,9 +350,24 @@ func (rt *runtime) record(e Event) {
 	rt.log.append(e)
 	if rt.cfg.Observe != nil && rt.log.n%ObserveEvery == 0 {
 		rt.cfg.Observe(rt.log)
+		rt.dropSent()
 	}
 	if rt.log.n >= rt.limits.MaxEvents && !rt.ending {
 		rt.endLimit(fmt.Sprintf("event cap reached: %d events", rt.limits.MaxEvents))
+	}
+}
+
+// dropSent drops the log's chunks that its observer has sent (Log.forget),
+// once waitFor's roles have them and, if the run takes digests, takeDigest
+// has read them.
+func (rt *runtime) dropSent() {
+	upto := rt.log.n
+	if rt.cfg.Digest != nil {
+		upto = rt.digested
+	}
+	for rt.log.droppable(upto) {
+		rt.waits.foldTo(rt.log, (rt.log.dropped+1)*chunkSize)
+		rt.log.drop()
 	}
 }
 

@@ -11,48 +11,65 @@ const (
 	roleSignal                   // signalled a Cond
 )
 
+// waitRoles is what a run's events say goroutines did to objects, as far
+// as waitFor needs it: the roles each played on each object, and the locks
+// each holds. It is folded from the log in order, so that a streamed run
+// can drop the chunks it has sent (runtime.dropSent).
+type waitRoles struct {
+	at    int                // the events folded so far
+	roles map[[2]int32]uint8 // by object and goroutine
+	holds map[[2]int32]int   // by lock and goroutine: Lock calls not yet unlocked
+}
+
+// foldTo folds the log's events up to n.
+func (w *waitRoles) foldTo(l *Log, n int) {
+	if w.roles == nil {
+		w.roles, w.holds = map[[2]int32]uint8{}, map[[2]int32]int{}
+	}
+	for ; w.at < n; w.at++ {
+		e := l.At(w.at)
+		var r uint8
+		switch e.Kind {
+		case KindSend, KindSendBlock, KindSendDone, KindClose:
+			r = roleSend
+		case KindRecv, KindRecvBlock, KindRecvDone:
+			r = roleRecv
+		case KindSelectCase:
+			r = roleRecv
+			if e.Flag == 1 {
+				r = roleSend
+			}
+		case KindWGAdd:
+			r = roleAdd
+		case KindCondSignal:
+			r = roleSignal
+		case KindLock, KindLockDone:
+			w.holds[[2]int32{e.Obj, e.G}]++
+		case KindTryLock:
+			if e.Val == 1 {
+				w.holds[[2]int32{e.Obj, e.G}]++
+			}
+		case KindUnlock:
+			w.holds[[2]int32{e.Obj, e.G}]--
+		}
+		if r != 0 && e.Obj != 0 && e.G != 0 {
+			w.roles[[2]int32{e.Obj, e.G}] |= r
+		}
+	}
+}
+
 // waitFor builds the wait-for graph of the blocked goroutines: for each
 // object one waits on, the live goroutines that could have released it.
 func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
-	roles := map[int32]map[int32]uint8{}
-	holds := map[[2]int32]int{}
-	mark := func(obj, g int32, r uint8) {
-		if obj == 0 || g == 0 {
-			return
+	rt.waits.foldTo(rt.log, rt.log.n)
+	roles := map[int32]map[int32]uint8{} // by object, then goroutine
+	for k, r := range rt.waits.roles {
+		if roles[k[0]] == nil {
+			roles[k[0]] = map[int32]uint8{}
 		}
-		m := roles[obj]
-		if m == nil {
-			m = map[int32]uint8{}
-			roles[obj] = m
-		}
-		m[g] |= r
+		roles[k[0]][k[1]] = r
 	}
-	for _, e := range rt.log.All {
-		switch e.Kind {
-		case KindSend, KindSendBlock, KindSendDone, KindClose:
-			mark(e.Obj, e.G, roleSend)
-		case KindRecv, KindRecvBlock, KindRecvDone:
-			mark(e.Obj, e.G, roleRecv)
-		case KindSelectCase:
-			if e.Flag == 1 {
-				mark(e.Obj, e.G, roleSend)
-			} else {
-				mark(e.Obj, e.G, roleRecv)
-			}
-		case KindWGAdd:
-			mark(e.Obj, e.G, roleAdd)
-		case KindCondSignal:
-			mark(e.Obj, e.G, roleSignal)
-		case KindLock, KindLockDone:
-			holds[[2]int32{e.Obj, e.G}]++
-		case KindTryLock:
-			if e.Val == 1 {
-				holds[[2]int32{e.Obj, e.G}]++
-			}
-		case KindUnlock:
-			holds[[2]int32{e.Obj, e.G}]--
-		}
-	}
+	holds := rt.waits.holds
 	alive := func(id, self int32) bool { return id != self && rt.gs[id-1].state != gDone }
 	var edges []WaitEdge
 	for _, b := range blocked {
