@@ -210,6 +210,9 @@ func (r *Runner) runChild(ctx context.Context, req engine.RunInput, prefetched b
 	ctx, cancel := context.WithTimeout(ctx, r.Limits.Wall)
 	defer cancel()
 	cmd, out, stderr, compiled, err := r.start(ctx, req, prefetched)
+	if prefetched && !compiled {
+		defer r.refillSpareLater() // see scenarioChild
+	}
 	if err != nil {
 		return nil, &RunError{codeCrashed, fmt.Sprintf("start run: %v", err)}
 	}

@@ -51,14 +51,17 @@ type spareSlot struct {
 	wg       sync.WaitGroup
 }
 
-// spareAfterPrefetch is how long a prefetched run waits before it starts
-// the next spare. The page that asked for it is loading then, often in a
-// browser on this machine, and needs no spare: its run is the prefetched
-// one, and the next comes once someone acts on the page. A process started
-// beside the load slowed it: a page of the 1,001-goroutine benchmark run was
-// ready 50-60 ms later, and the machine spent about 100 ms more CPU on the
-// load (medians of eight loads each, alternating, on two cores).
-const spareAfterPrefetch = time.Second
+// spareAfterPrefetch is how long a prefetched run's end waits before it
+// starts the next spare. The page that asked for the run is still taking
+// in its last events then, often in a browser on this machine, and needs
+// no spare: its run is the prefetched one, and the next comes once someone
+// acts on the page, or opens another. A process started beside the load
+// slowed it: a page of the 1,001-goroutine benchmark run was ready 50-60
+// ms later, and the machine spent about 100 ms more CPU on the load
+// (medians of eight loads each, alternating, on two cores). Counted from
+// the run's end, not its start, so that a page opened right after it finds
+// the spare started (see README, "Latency").
+const spareAfterPrefetch = 100 * time.Millisecond
 
 // childCommand returns a scenario child, not started. Its Command gets no
 // run's context: a spare outlives the run that started it, so a run kills
@@ -84,12 +87,10 @@ func (r *Runner) childCommand() (*child, error) {
 
 // scenarioChild returns a child running the scenario run body asks for:
 // the spare if there is one that takes the request, else a new child, as
-// if there had been no spare. Either way it starts the next spare: at
-// once, or for a prefetched run, after spareAfterPrefetch.
+// if there had been no spare. Either way the next spare starts: at once,
+// or for a prefetched run, spareAfterPrefetch after its end (runChild).
 func (r *Runner) scenarioChild(body []byte, prefetched bool) (*child, error) {
-	if prefetched {
-		defer r.refillSpareLater()
-	} else {
+	if !prefetched {
 		defer r.refillSpare()
 	}
 	if c := r.spare.take(); c != nil {

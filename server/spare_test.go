@@ -267,6 +267,22 @@ func TestPrefetchTakesTheSpare(t *testing.T) {
 	assert.Same(t, kids.cmd(3), readySpare(t, s.runner).cmd, "which waits")
 }
 
+// The spare a prefetch puts off waits for the run's end, however long the
+// run takes: its page is still taking the run in until then.
+func TestPrefetchStartsTheSpareAfterItsRun(t *testing.T) {
+	t.Parallel()
+	s, _, kids := gatedServer(t, gatedLimits())
+	s.runner.spareAfterPrefetch = time.Millisecond
+	ended := make(chan struct{})
+	require.True(t, s.runner.Prefetch(context.Background(), engine.RunInput{Program: "gated", Seed: 7}, func() { close(ended) }))
+	time.Sleep(100 * time.Millisecond) // a hundred times the delay
+	assert.Equal(t, 1, kids.count(), "no spare while the run goes on")
+	kids.open(t)
+	<-ended
+	sp := readySpare(t, s.runner)
+	assert.Same(t, kids.cmd(1), sp.cmd, "the spare comes after it")
+}
+
 // The spare a prefetch put off starts after spareAfterPrefetch.
 func TestPrefetchStartsTheSpareLater(t *testing.T) {
 	t.Parallel()
