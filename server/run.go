@@ -69,7 +69,10 @@ func ChildMain(stdin io.Reader, stdout io.Writer, resolve Resolver) int {
 	}
 	engine.InstallLocal()
 	var req engine.RunInput
-	if err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req); err != nil {
+	stopWarming := warmHeap()
+	err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req)
+	stopWarming()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "concviz child: read request: %v\n", err)
 		return 2
 	}
