@@ -15,9 +15,12 @@ import (
 // own heap, where the run finds it resident.
 const (
 	// warmAfter is how long a child waits for its request before it warms
-	// its heap: a child handed its run at once (no spare, or runs back to
-	// back) spends nothing on it.
-	warmAfter = 50 * time.Millisecond
+	// its heap: a child handed its run at once (no spare) spends nothing
+	// on it, nor does a spare taken as soon as it has started (runs back to
+	// back, which the warming would slow). At 50 ms, the spare of the
+	// benchmark's page opened after another had warmed in 2 of 5 loads; at
+	// 10 or 25 ms, in all (the run's page faults).
+	warmAfter = 25 * time.Millisecond
 	// warmBytes is how much heap it touches, and an idle spare keeps
 	// resident: a little more than the new memory the benchmark run's child
 	// touches (2,700 page faults, 11 MB).
