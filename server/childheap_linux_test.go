@@ -61,11 +61,17 @@ func TestSpareRunFindsItsHeapResident(t *testing.T) {
 	t.Parallel()
 	s, _, _ := gatedServer(t, testLimits())
 	cold := faultsOf(t, s.runner, 1) // no spare yet: its own child, handed the run at once
-	sp := readySpare(t, s.runner)
-	before := rss(sp.cmd.Process.Pid)
-	require.Eventually(t, func() bool { return rss(sp.cmd.Process.Pid)-before >= warmBytes*7/8 },
-		10*time.Second, 5*time.Millisecond, "the waiting spare touches its heap")
-	warm := faultsOf(t, s.runner, 2)
-	assert.Greater(t, cold, int64(faulterBytes/4096/2), "a cold child faults")
-	assert.Less(t, warm, cold/4, "the spare's run found its heap resident (cold: %d faults)", cold)
+	require.Greater(t, cold, int64(faulterBytes/4096/2), "a cold child faults")
+	// The spare warms in its first milliseconds of waiting; a machine
+	// busy with other tests may give it the processor later, so the test
+	// waits longer before each new try.
+	var warm int64
+	for try, wait := range []time.Duration{300 * time.Millisecond, time.Second, 3 * time.Second} {
+		readySpare(t, s.runner)
+		time.Sleep(wait)
+		if warm = faultsOf(t, s.runner, uint64(2+try)); warm < cold/8 {
+			break
+		}
+	}
+	assert.Less(t, warm, cold/8, "the spare's run found its heap resident (cold: %d faults)", cold)
 }
