@@ -129,6 +129,7 @@ func AppendFrames(b []byte, l *Log, c *FrameCursor, maxEvents int) ([]byte, erro
 	}
 	// A frame for each of the log's chunks the events span: its events
 	// are encoded where they lie.
+	//
 	// Room for a column of the biggest frame. Its size is a constant so
 	// that it stays on the stack: a child syncs every thousand events, and
 	// sized to them it was 1.7 MB of garbage for 200,000 (go test -bench,

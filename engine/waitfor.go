@@ -62,7 +62,9 @@ func (w *waitRoles) foldTo(l *Log, n int) {
 // object one waits on, the live goroutines that could have released it.
 func (rt *runtime) waitFor(blocked []Blocked) []WaitEdge {
 	rt.waits.foldTo(rt.log, rt.log.n)
-	roles := map[int32]map[int32]uint8{} // by object, then goroutine
+	// By object, then goroutine: grouped here, once, rather than as the
+	// fold goes, where it would cost a second lookup for every event.
+	roles := map[int32]map[int32]uint8{}
 	for k, r := range rt.waits.roles {
 		if roles[k[0]] == nil {
 			roles[k[0]] = map[int32]uint8{}

@@ -60,7 +60,7 @@ type spareSlot struct {
 // ms later, and the machine spent about 100 ms more CPU on the load
 // (medians of eight loads each, alternating, on two cores). Counted from
 // the run's end, not its start, so that a page opened right after it finds
-// the spare started (see README, "Latency").
+// the spare started (README, "Figures").
 const spareAfterPrefetch = 100 * time.Millisecond
 
 // childCommand returns a scenario child, not started. Its Command gets no
